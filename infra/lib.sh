@@ -1,0 +1,36 @@
+# Shared by the infra scripts: where state lives and the checks every JVM piece needs.
+# Sourced, not run. ORYX_STATE_DIR overrides the state folder (default: <repo>/.oryx, git-ignored).
+
+ORYX_REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ORYX_STATE_DIR="${ORYX_STATE_DIR:-$ORYX_REPO_DIR/.oryx}"
+
+die() { echo "error: $*" >&2; exit 1; }
+
+# Kafka 4 and Spark 4 both need Java 17 or newer; say so plainly instead of failing deep in a JVM.
+require_java17() {
+  command -v java >/dev/null 2>&1 || die "Java 17+ is required but 'java' is not on PATH (install OpenJDK 17, e.g. apt-get install openjdk-17-jdk-headless)"
+  local major
+  major=$(java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}' | cut -d. -f1)
+  [ -n "$major" ] || die "could not read the Java version from 'java -version'"
+  [ "$major" -ge 17 ] || die "Java 17+ is required, found Java $major at $(command -v java)"
+}
+
+require_maven() {
+  command -v mvn >/dev/null 2>&1 || die "Maven is required to resolve jars from Maven Central but 'mvn' is not on PATH (apt-get install maven)"
+}
+
+# Re-resolving jars costs half a minute, so a stamp holding the pom's checksum makes re-runs instant.
+resolve_jars() {  # resolve_jars <pom> <output dir> [extra mvn args...]
+  local pom="$1" out="$2"; shift 2
+  local stamp="$out/.resolved" sum
+  sum=$(sha256sum "$pom" | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum$*" ]; then return 0; fi
+  require_maven
+  rm -rf "$out"; mkdir -p "$out"
+  echo "resolving $(basename "$(dirname "$pom")") jars from Maven Central into $out ..." >&2
+  mvn -q -B -f "$pom" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$out" "$@" >&2 \
+    || die "Maven could not resolve the jars of $pom"
+  echo "$sum$*" > "$stamp"
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

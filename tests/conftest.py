@@ -1,0 +1,69 @@
+"""Session fixtures: a real Kafka broker (started and stopped by the tests themselves) and fresh topics.
+
+The broker runs from the same jar cache as `oryx up` (the state folder) but on its own port and with its own
+data folder, wiped at the start of each session, so tests never see a developer's topics.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+TEST_KAFKA_PORT = int(os.environ.get("ORYX_TEST_KAFKA_PORT", "19092"))
+
+
+def _state_dir() -> Path:
+    return Path(os.environ.get("ORYX_STATE_DIR", REPO / ".oryx"))
+
+
+def _infra(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ORYX_STATE_DIR": str(_state_dir()), "ORYX_KAFKA_PORT": str(TEST_KAFKA_PORT)}
+    return subprocess.run(
+        ["bash", str(REPO / "infra" / script), *args], env=env, text=True, capture_output=True, check=False
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "integration" in item.path.parts or "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def kafka_brokers() -> Iterator[str]:
+    """A real single-node KRaft broker on 127.0.0.1:19092 (ORYX_TEST_KAFKA_PORT), with Spark's connector jars."""
+    os.environ["ORYX_STATE_DIR"] = str(_state_dir())
+    already_running = _infra("kafka/broker.sh", "status").returncode == 0
+    if not already_running:
+        shutil.rmtree(_state_dir() / "kafka" / f"node-{TEST_KAFKA_PORT}", ignore_errors=True)
+    started = _infra("kafka/broker.sh", "start")
+    if started.returncode != 0:
+        pytest.fail(f"could not start the Kafka broker:\n{started.stdout}\n{started.stderr}")
+    connector = _infra("spark/connector.sh", "install")
+    if connector.returncode != 0:
+        pytest.fail(f"could not resolve Spark's Kafka connector:\n{connector.stderr}")
+    brokers = f"127.0.0.1:{TEST_KAFKA_PORT}"
+    from oryx_core.topics.admin import TopicAdmin
+
+    TopicAdmin(brokers).wait_until_ready(60)
+    yield brokers
+    if not already_running:
+        _infra("kafka/broker.sh", "stop")
+
+
+@pytest.fixture
+def fresh_topics(kafka_brokers: str) -> tuple[str, str]:
+    """A new input/update topic pair with Oryx 2's settings, unique to the test."""
+    from oryx_core.topics.admin import TopicAdmin
+
+    suffix = uuid.uuid4().hex[:10]
+    input_topic, update_topic = f"OryxInput-{suffix}", f"OryxUpdate-{suffix}"
+    TopicAdmin(kafka_brokers).create_oryx_topics(input_topic, update_topic)
+    return input_topic, update_topic
