@@ -30,6 +30,17 @@ def _infra(script: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Start whichever JVM the first SparkSession launches with the Kafka connector on its classpath.
+
+    The driver classpath is fixed when the process's first session starts its JVM; a plain session started
+    earlier by a unit test would otherwise hide the connector from every later streaming test.
+    """
+    jars = sorted((_state_dir() / "spark" / "jars").glob("*.jar"))
+    if jars and "PYSPARK_SUBMIT_ARGS" not in os.environ:
+        os.environ["PYSPARK_SUBMIT_ARGS"] = f"--jars {','.join(map(str, jars))} pyspark-shell"
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "integration" in item.path.parts or "e2e" in item.path.parts:
@@ -53,9 +64,25 @@ def kafka_brokers() -> Iterator[str]:
     from oryx_core.topics.admin import TopicAdmin
 
     TopicAdmin(brokers).wait_until_ready(60)
+    _warm_up_group_coordinator(brokers)
     yield brokers
     if not already_running:
         _infra("kafka/broker.sh", "stop")
+
+
+def _warm_up_group_coordinator(brokers: str) -> None:
+    """A new broker creates __consumer_offsets on the first group request; do that once, before any test."""
+    from oryx_core.topics.admin import TopicAdmin
+    from oryx_core.topics.consumer import InputTopicReader
+
+    admin = TopicAdmin(brokers)
+    if not admin.topic_exists("oryx-test-warmup"):
+        admin.create_oryx_topics("oryx-test-warmup", "oryx-test-warmup-update")
+    reader = InputTopicReader(brokers, "oryx-test-warmup", "oryx-test-warmup-group")
+    try:
+        reader.commit({0: 0})
+    finally:
+        reader.close()
 
 
 @pytest.fixture

@@ -1,0 +1,57 @@
+"""``python -m oryx_assets [--conf FILE] [-D key=value ...]``: run one batch generation now.
+
+This is what ``oryx batch`` starts. Scheduled generations run through the Dagster daemon instead
+(``dagster-daemon run -w workspace.yaml``, started by ``oryx up``); both execute the same job.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from dagster import DagsterInstance
+
+from oryx_assets.generation import dagster_home, run_generation
+from oryx_assets.resources import OryxConfigResource
+from oryx_core.config import ConfigError, state_dir
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m oryx_assets", description="Run one batch-layer generation now, through Dagster."
+    )
+    parser.add_argument("--conf", metavar="FILE", help="HOCON config layered over the defaults (default $ORYX_CONF)")
+    parser.add_argument(
+        "-D",
+        dest="overrides",
+        metavar="KEY=VALUE",
+        action="append",
+        default=[],
+        help="override one config key, e.g. -D oryx.id=demo (repeatable)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    # Exported first so configuration files can refer to ${ORYX_STATE_DIR}, as with the oryx command.
+    os.environ.setdefault("ORYX_STATE_DIR", str(state_dir()))
+    conf = str(Path(args.conf).resolve()) if args.conf else None
+    oryx = OryxConfigResource(conf_file=conf, overrides=list(args.overrides))
+    try:
+        oryx.load()
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    dagster_home()
+    with DagsterInstance.get() as instance:
+        summary = run_generation(oryx, instance)
+    print("\n".join(summary.lines()))
+    return 0 if summary.success else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

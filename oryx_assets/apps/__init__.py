@@ -1,0 +1,1 @@
+"""Batch-layer apps: each is a ``BatchLayerUpdate`` named by ``oryx.batch.update-class``."""

@@ -1,0 +1,1 @@
+"""The generic (lambda) tier of the batch layer: input windows, history, retention, publication, automation."""

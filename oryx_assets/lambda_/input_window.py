@@ -1,0 +1,140 @@
+"""``input_window``: the input that arrived during one generation, saved as Parquet under the data folder.
+
+Each input record lands in exactly one window: the window is the range from the batch group's committed
+offsets to the end offsets seen when the generation starts. Its records are read with oryx_core's
+``InputTopicReader`` (the same decoding as the other layers, and no dependence on Spark's Kafka connector
+being on the JVM's classpath), written through Spark in bounded chunks to ``<data-dir>/generation=<ts>/``,
+the range is recorded beside them, and only then are the offsets committed. A re-run of the generation
+finds the complete folder and reuses it; a later generation that finds the previous window stored but not
+committed (the run stopped in between) commits it first, so its records are not read into a second window.
+"""
+
+from collections.abc import Iterator
+from itertools import islice
+
+from dagster import AssetExecutionContext, MetadataValue, Output, asset
+from dagster_pyspark import LazyPySparkResource
+from pyspark.sql import DataFrame, SparkSession
+
+from oryx_assets.lambda_.offsets import OFFSETS_FILE, SUCCESS_FILE, OffsetRange, offsets_to_commit
+from oryx_assets.lambda_.retention import window_name, window_timestamp
+from oryx_assets.lambda_.storage import HadoopStorage, child_uri
+from oryx_assets.partitions import generation_timestamp, generations
+from oryx_assets.resources import KafkaResource, OryxConfigResource
+from oryx_core.topics.consumer import InputTopicReader
+from oryx_core.topics.messages import KeyMessage
+
+LINES_SCHEMA = "key string, value string"
+CHUNK_LINES = 100_000
+"""Lines held in the driver at once while a window is copied from Kafka into Parquet."""
+
+
+def read_window(spark: SparkSession, path: str) -> DataFrame:
+    """A stored window as ``(key, value)`` lines."""
+    return spark.read.parquet(path).select("key", "value")
+
+
+def _write_window(spark: SparkSession, lines: Iterator[KeyMessage], path: str) -> int:
+    """Copies ``lines`` into Parquet at ``path`` chunk by chunk, replacing what a failed run left; returns the count.
+
+    The first chunk (possibly empty, so that the folder always has a schema) overwrites, the rest append, so
+    the driver never holds more than ``CHUNK_LINES`` lines.
+    """
+    count, mode = 0, "overwrite"
+    while True:
+        chunk = [(m.key, m.message) for m in islice(lines, CHUNK_LINES)]
+        if chunk or mode == "overwrite":
+            spark.createDataFrame(chunk, LINES_SCHEMA).write.mode(mode).parquet(path)
+        count, mode = count + len(chunk), "append"
+        if len(chunk) < CHUNK_LINES:
+            return count
+
+
+def window_is_complete(storage: HadoopStorage, name: str) -> bool:
+    """The range record is written last, so only a folder that has it holds the whole window."""
+    return storage.exists(f"{name}/{SUCCESS_FILE}") and storage.exists(f"{name}/{OFFSETS_FILE}")
+
+
+def _stored_range(storage: HadoopStorage, name: str) -> OffsetRange | None:
+    """The recorded range of a complete window folder; None if absent or left half-written by a failed run."""
+    if not window_is_complete(storage, name):
+        return None
+    return OffsetRange.from_json(storage.read_text(f"{name}/{OFFSETS_FILE}"))
+
+
+def _previous_window(storage: HadoopStorage, timestamp_ms: int, topic: str) -> OffsetRange | None:
+    """The range of the newest complete window before this generation, if it came from ``topic``."""
+    earlier = sorted(
+        (ts, name) for name in storage.child_dirs() if (ts := window_timestamp(name)) is not None and ts < timestamp_ms
+    )
+    for _, name in reversed(earlier):
+        stored = _stored_range(storage, name)
+        if stored is not None:
+            return stored if stored.topic == topic else None
+    return None
+
+
+def _commit_previous_window(reader: InputTopicReader, previous: OffsetRange | None) -> bool:
+    """Finishes a previous generation that stored its window but stopped before committing its offsets."""
+    to_commit = None if previous is None else offsets_to_commit(previous, reader.committed_offsets())
+    if to_commit is None:
+        return False
+    reader.commit(to_commit)
+    return True
+
+
+def _current_range(reader: InputTopicReader, topic: str) -> OffsetRange:
+    end = reader.end_offsets()
+    committed = reader.committed_offsets()
+    return OffsetRange(topic, {p: committed.get(p, 0) for p in end}, end)
+
+
+def _metadata(window: OffsetRange, path: str | None, rows: int, reused: bool, committed: bool) -> dict:
+    return {
+        "rows": rows,
+        "window_path": MetadataValue.path(path) if path else "(no new input: nothing stored)",
+        "offsets": MetadataValue.md(window.markdown()),
+        "topic": window.topic,
+        "reused_stored_window": reused,
+        "offsets_committed": committed,
+    }
+
+
+@asset(partitions_def=generations, kinds={"kafka", "spark", "parquet"}, group_name="lambda_")
+def input_window(
+    context: AssetExecutionContext,
+    oryx: OryxConfigResource,
+    kafka: KafkaResource,
+    spark: LazyPySparkResource,
+) -> Output[str | None]:
+    """Parquet folder of this generation's new input lines; None when no input arrived."""
+    config = oryx.load()
+    timestamp = generation_timestamp(context.partition_key)
+    data_dir = config.get_string("oryx.batch.storage.data-dir")
+    name = window_name(timestamp)
+    path = child_uri(data_dir, name)
+    session = spark.spark_session
+    storage = HadoopStorage(session, data_dir)
+    reader = kafka.input_reader()
+    try:
+        stored = _stored_range(storage, name)
+        if stored is not None:
+            to_commit = offsets_to_commit(stored, reader.committed_offsets())
+            if to_commit is not None:
+                reader.commit(to_commit)
+            context.log.info(f"reusing the stored window {path} ({stored.topic})")
+            rows = read_window(session, path).count()
+            return Output(path, metadata=_metadata(stored, path, rows, True, to_commit is not None))
+        topic = kafka.topics.input_topic
+        if _commit_previous_window(reader, _previous_window(storage, timestamp, topic)):
+            context.log.warning("committed the offsets of the previous window, whose run stopped before doing so")
+        window = _current_range(reader, topic)
+        if window.is_empty():
+            context.log.info("No data in current generation's window")
+            return Output(None, metadata=_metadata(window, None, 0, False, False))
+        rows = _write_window(session, reader.read_range(window.start, window.end), path)
+        storage.write_text(f"{name}/{OFFSETS_FILE}", window.to_json())
+        reader.commit(window.end)
+    finally:
+        reader.close()
+    return Output(path, metadata=_metadata(window, path, rows, False, True))

@@ -1,0 +1,9 @@
+"""ALS model math and formats shared by the speed and serving layers (no Spark, no Flask).
+
+* ``vectors``: thread-safe float32 feature-vector stores with vectorised top-N, and known items.
+* ``foldin``: the speed-layer fold-in math and the Gram-matrix solver (with its background cache).
+* ``aggregation``: input-record parsing and Oryx 2's per-(user, item) aggregation, decay and log strength.
+* ``rescorer``: the ``Rescorer`` / ``RescorerProvider`` API for user-supplied rescoring.
+* ``lsh``: locality-sensitive hashing behind ``oryx.als.sample-rate``.
+* ``messages``: the ALS ``UP`` payload codec.
+"""

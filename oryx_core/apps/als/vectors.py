@@ -1,0 +1,520 @@
+"""Thread-safe ID -> float32 feature-vector stores for ALS, with vectorised top-N scoring, and known items.
+
+Both the speed layer (fold-in of new interactions) and the serving layer (recommendations) keep the user
+matrix X and item matrix Y in memory while the update topic keeps changing them, and serving answers queries
+from many threads at once. ``FeatureVectors`` is that store.
+
+Concurrency design: **append-only rows with versioned liveness** (a form of copy-on-write per row).
+
+* Vectors live in one contiguous ``float32`` matrix grown by doubling. A row, once published, is never
+  written again: ``set`` of a known ID appends a new row and marks the old one dead as of a new version.
+* A query takes a snapshot under a lock held only for O(1) work (buffer references, row count, version) and
+  then scores without any lock. Rows below the snapshot's count are immutable, so a reader never sees a torn
+  row; a row is live in the snapshot if it had not died by the snapshot's version, so the answer is exactly
+  the store's content at that moment.
+* Growth and compaction build *new* arrays while holding only the writers' lock and swap them in under the
+  short lock, so readers never wait on a long write, and snapshots keep using the arrays they hold.
+* Dead rows are compacted away once they exceed a quarter of the live rows, which bounds the wasted scan and
+  memory; the amortised cost stays O(k) per update.
+
+Writers are serialised with each other (one writers' lock). Readers never block writers except for the O(1)
+snapshot step, plus O(len(exclude)) to resolve excluded IDs to rows of the same snapshot.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from oryx_core.apps.als.lsh import LocalitySensitiveHash
+
+__all__ = [
+    "FeatureVectors",
+    "KnownItems",
+    "cosine_similarity",
+    "normalize",
+    "normalize_rows",
+]
+
+_NEVER = np.iinfo(np.int64).max
+_MIN_CAPACITY = 16
+_GRAM_CHUNK_ROWS = 8_192  # small enough to stay in cache: about 3x faster than one big product
+_COMPACT_SLACK = 64
+_GATHER_BREAK_EVEN = 4
+
+IsFiltered = Callable[[str], bool]
+Rescore = Callable[[str, float], float]
+
+
+def normalize(vector: np.ndarray) -> np.ndarray:
+    """The vector scaled to unit length (float32); a zero vector is returned unchanged (as zeros)."""
+    vector = np.asarray(vector, dtype=np.float32)
+    norm = float(np.linalg.norm(vector))
+    return vector / np.float32(norm) if norm > 0.0 else vector.copy()
+
+
+def normalize_rows(matrix: np.ndarray) -> np.ndarray:
+    """Each row scaled to unit length (float32); zero rows stay zero."""
+    matrix = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0.0)
+
+
+def cosine_similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Cosine of the angle between two vectors, computed in float64; 0 when either vector is zero."""
+    a64 = np.asarray(a, dtype=np.float64)
+    b64 = np.asarray(b, dtype=np.float64)
+    denominator = float(np.linalg.norm(a64) * np.linalg.norm(b64))
+    return float(a64 @ b64) / denominator if denominator > 0.0 else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Buffers:
+    """Arrays replaced as a whole on growth and compaction; rows below the published count are immutable."""
+
+    matrix: np.ndarray  # (capacity, k) float32
+    norms: np.ndarray  # (capacity,) float32, Euclidean norm of each row (cosine scoring)
+    died: np.ndarray  # (capacity,) int64, version at which the row stopped being current; _NEVER if current
+    codes: np.ndarray | None  # (capacity,) uint16 LSH codes, or None without LSH
+    row_ids: list[str]  # append-only between compactions
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    buffers: _Buffers
+    count: int
+    live: np.ndarray | None  # bool per row below count, None when every row is live
+    excluded_rows: np.ndarray  # rows of the excluded IDs that exist in this snapshot
+
+    @property
+    def matrix(self) -> np.ndarray:
+        return self.buffers.matrix[: self.count]
+
+
+class FeatureVectors:
+    """A thread-safe map of ID -> k-dimensional float32 vector, stored as contiguous matrix rows.
+
+    ``lsh``, when given and not exact, makes ``top_n``/``top_n_cosine`` scan only each query's LSH candidate
+    rows (``oryx.als.sample-rate`` < 1); pass it for the item vectors Y. See the module docstring for the
+    concurrency guarantees.
+    """
+
+    def __init__(
+        self, features: int, *, lsh: LocalitySensitiveHash | None = None, initial_capacity: int = 1024
+    ) -> None:
+        if features <= 0:
+            raise ValueError(f"features must be positive, got {features}")
+        if lsh is not None and lsh.features != features:
+            raise ValueError(f"LSH hashes {lsh.features} features but the vectors have {features}")
+        self.features = features
+        self._lsh = lsh if lsh is not None and not lsh.is_exact else None
+        self._write_lock = threading.Lock()  # serialises writers, held through growth and compaction
+        self._lock = threading.Lock()  # guards the published state below; held for O(1) steps only
+        self._buffers = self._allocate(max(_MIN_CAPACITY, initial_capacity))
+        self._count = 0
+        self._version = 0
+        self._dead = 0
+        self._id_to_row: dict[str, int] = {}
+        self._recent: set[str] = set()
+
+    # ---- reading -------------------------------------------------------------------------------------
+
+    @property
+    def size(self) -> int:
+        """Number of IDs with a vector."""
+        return len(self._id_to_row)
+
+    def __len__(self) -> int:
+        return len(self._id_to_row)
+
+    def __contains__(self, id_: object) -> bool:
+        return id_ in self._id_to_row
+
+    def ids(self) -> list[str]:
+        """A copy of the current IDs, in no particular order."""
+        with self._lock:
+            return list(self._id_to_row)
+
+    def get(self, id_: str) -> np.ndarray | None:
+        """A copy of the ID's vector, or None when unknown."""
+        with self._lock:
+            row = self._id_to_row.get(id_)
+            return None if row is None else self._buffers.matrix[row].copy()
+
+    def get_many(self, ids: Iterable[str]) -> list[np.ndarray | None]:
+        """Copies of several vectors from one consistent moment, None for unknown IDs."""
+        with self._lock:
+            matrix = self._buffers.matrix
+            rows = [self._id_to_row.get(id_) for id_ in ids]
+            return [None if row is None else matrix[row].copy() for row in rows]
+
+    def matrix_view(self) -> tuple[np.ndarray, list[str]]:
+        """(matrix, ids): the live vectors as an (n, k) read-only float32 matrix and the ID of each row.
+
+        A consistent snapshot: later writes never change it. It is a view without copying when no row is
+        dead, otherwise a compacted copy.
+        """
+        snapshot = self._snapshot(None)
+        row_ids = snapshot.buffers.row_ids[: snapshot.count]
+        if snapshot.live is None:
+            view = snapshot.matrix.view()
+            view.flags.writeable = False
+            return view, row_ids
+        rows = np.flatnonzero(snapshot.live)
+        return snapshot.matrix[rows], [row_ids[row] for row in rows]
+
+    def gram(self) -> np.ndarray:
+        """XᵀX over the live vectors as a k×k float64 matrix, accumulated in chunks to bound memory."""
+        snapshot = self._snapshot(None)
+        gram = np.zeros((self.features, self.features), dtype=np.float64)
+        for start in range(0, snapshot.count, _GRAM_CHUNK_ROWS):
+            chunk = snapshot.matrix[start : start + _GRAM_CHUNK_ROWS]
+            if snapshot.live is not None:
+                chunk = chunk[snapshot.live[start : start + _GRAM_CHUNK_ROWS]]
+            chunk64 = chunk.astype(np.float64)
+            gram += chunk64.T @ chunk64
+        return gram
+
+    def top_n(
+        self,
+        query: np.ndarray,
+        how_many: int,
+        exclude: Collection[str] | None = None,
+        *,
+        is_filtered: IsFiltered | None = None,
+        rescore: Rescore | None = None,
+        candidate_rows: np.ndarray | None = None,
+        approximate: bool = True,
+    ) -> list[tuple[str, float]]:
+        """The ``how_many`` IDs with the largest dot product with ``query``, best first, as (id, score).
+
+        * ``exclude``: IDs that never appear (vectorised, so no over-fetching is needed for them).
+        * ``is_filtered(id)``: True drops the ID. Evaluated lazily from the best score down, over-fetching
+          more candidates until ``how_many`` pass.
+        * ``rescore(id, score)``: the new score, NaN dropping the ID (Oryx 2's ``Rescorer``). A rescore may
+          promote any ID, so it is called for every scanned row: one Python call per row.
+        * ``approximate``: with an ``lsh`` given to the constructor, scan only the query's LSH candidates.
+        * ``candidate_rows``: scan only these internal rows instead (numbered as ``matrix_view()`` numbers
+          them while no row is dead); prefer the constructor's ``lsh``, whose codes follow compaction.
+
+        NaN scores never appear. Equal scores keep row (insertion) order.
+        """
+        q = self._query(query)
+        snapshot = self._snapshot(exclude)
+        rows = self._rows_to_scan(snapshot, q, candidate_rows, approximate)
+        scores = _dot_scores(snapshot.matrix, rows, q)
+        return self._select(snapshot, rows, scores, how_many, is_filtered, rescore)
+
+    def top_n_cosine(
+        self,
+        query: np.ndarray,
+        how_many: int,
+        exclude: Collection[str] | None = None,
+        *,
+        is_filtered: IsFiltered | None = None,
+        rescore: Rescore | None = None,
+        candidate_rows: np.ndarray | None = None,
+        approximate: bool = True,
+    ) -> list[tuple[str, float]]:
+        """Like ``top_n`` but scored by cosine similarity; zero vectors (undefined cosine) never appear."""
+        q = self._query(query)
+        q_norm = np.float32(np.linalg.norm(q))
+        snapshot = self._snapshot(exclude)
+        rows = self._rows_to_scan(snapshot, q, candidate_rows, approximate)
+        norms = snapshot.buffers.norms[: snapshot.count]
+        if rows is not None:
+            norms = norms[rows]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scores = _dot_scores(snapshot.matrix, rows, q) / (norms * q_norm)
+        scores[norms == 0.0] = np.nan
+        return self._select(snapshot, rows, scores, how_many, is_filtered, rescore)
+
+    # ---- writing -------------------------------------------------------------------------------------
+
+    def set(self, id_: str, vector: np.ndarray) -> None:
+        """Sets (adds or replaces) the ID's vector; the ID also becomes "recent" (see ``retain_recent_and``)."""
+        vec = np.asarray(vector, dtype=np.float32).reshape(-1)
+        if vec.shape != (self.features,):
+            raise ValueError(f"vector for {id_!r} has {vec.size} features, expected {self.features}")
+        if not np.all(np.isfinite(vec)):
+            raise ValueError(f"vector for {id_!r} has non-finite values")
+        with self._write_lock:
+            self._recent.add(id_)
+            if self._count == len(self._buffers.died):
+                self._publish_buffers(self._copy_rows(None, 2 * self._count))
+            buffers, row = self._buffers, self._count
+            buffers.matrix[row] = vec  # invisible to readers until the count below is published
+            buffers.norms[row] = np.linalg.norm(vec)
+            buffers.died[row] = _NEVER
+            if buffers.codes is not None and self._lsh is not None:
+                buffers.codes[row] = self._lsh.hash_vector(vec)
+            buffers.row_ids.append(id_)
+            with self._lock:
+                self._version += 1
+                old_row = self._id_to_row.get(id_)
+                if old_row is not None:
+                    buffers.died[old_row] = self._version
+                    self._dead += 1
+                self._id_to_row[id_] = row
+                self._count = row + 1
+            self._compact_if_wasteful()
+
+    def remove(self, id_: str) -> bool:
+        """Removes the ID's vector; True if it was present."""
+        with self._write_lock:
+            self._recent.discard(id_)
+            with self._lock:
+                row = self._id_to_row.pop(id_, None)
+                if row is None:
+                    return False
+                self._version += 1
+                self._buffers.died[row] = self._version
+                self._dead += 1
+            self._compact_if_wasteful()
+            return True
+
+    def remove_all_except(self, ids: Collection[str]) -> int:
+        """Keeps only the IDs in ``ids`` (compacting the matrix); returns how many were removed."""
+        keep = ids if isinstance(ids, set | frozenset | dict) else set(ids)
+        with self._write_lock:
+            return self._remove_all_except(keep)
+
+    def retain_recent_and(self, ids: Collection[str]) -> int:
+        """Keeps the IDs in ``ids`` plus those set since the previous call, then forgets what was recent.
+
+        This is the rule on a new ``MODEL``: IDs the model lists stay, and so do IDs the speed layer added
+        after the model was computed. Returns how many IDs were removed.
+        """
+        with self._write_lock:
+            keep = set(ids) | self._recent
+            removed = self._remove_all_except(keep)
+            self._recent = set()
+            return removed
+
+    # ---- internals -----------------------------------------------------------------------------------
+
+    def _allocate(self, capacity: int) -> _Buffers:
+        return _Buffers(
+            matrix=np.zeros((capacity, self.features), dtype=np.float32),
+            norms=np.zeros(capacity, dtype=np.float32),
+            died=np.full(capacity, _NEVER, dtype=np.int64),
+            codes=np.zeros(capacity, dtype=np.uint16) if self._lsh is not None else None,
+            row_ids=[],
+        )
+
+    def _copy_rows(self, rows: np.ndarray | None, capacity: int) -> _Buffers:
+        """New buffers holding the given rows (in order; None for all rows) of the current ones.
+
+        Never writes to the current arrays, which snapshots may still be reading.
+        """
+        old, count = self._buffers, self._count if rows is None else len(rows)
+        new = self._allocate(max(_MIN_CAPACITY, capacity))
+        picked = slice(0, count) if rows is None else rows
+        new.matrix[:count] = old.matrix[picked]
+        new.norms[:count] = old.norms[picked]
+        new.died[:count] = old.died[picked]
+        if new.codes is not None and old.codes is not None:
+            new.codes[:count] = old.codes[picked]
+        new.row_ids.extend(old.row_ids[:count] if rows is None else [old.row_ids[row] for row in rows.tolist()])
+        return new
+
+    def _publish_buffers(self, buffers: _Buffers) -> None:
+        with self._lock:
+            self._buffers = buffers
+
+    def _remove_all_except(self, keep: Collection[str]) -> int:
+        """``remove_all_except`` for a caller holding the writers' lock."""
+        with self._lock:
+            retained = {id_: row for id_, row in self._id_to_row.items() if id_ in keep}
+        removed = len(self._id_to_row) - len(retained)
+        if removed:
+            self._compact(retained)
+        self._recent.intersection_update(retained)
+        return removed
+
+    def _compact_if_wasteful(self) -> None:
+        if self._dead > len(self._id_to_row) // 4 + _COMPACT_SLACK:
+            with self._lock:
+                retained = dict(self._id_to_row)
+            self._compact(retained)
+
+    def _compact(self, retained: dict[str, int]) -> None:
+        """Rebuilds the buffers with only ``retained`` rows; caller holds the writers' lock."""
+        rows = np.fromiter(sorted(retained.values()), dtype=np.intp, count=len(retained))
+        buffers = self._copy_rows(rows, 2 * len(rows))
+        buffers.died[: len(rows)] = _NEVER
+        with self._lock:
+            self._buffers = buffers
+            self._id_to_row = {id_: new_row for new_row, id_ in enumerate(buffers.row_ids)}
+            self._count = len(rows)
+            self._dead = 0
+            self._version += 1
+
+    def _snapshot(self, exclude: Collection[str] | None) -> _Snapshot:
+        with self._lock:
+            buffers, count, version, dead = self._buffers, self._count, self._version, self._dead
+            excluded = [self._id_to_row[id_] for id_ in exclude or () if id_ in self._id_to_row]
+        live = None if dead == 0 else buffers.died[:count] > version
+        return _Snapshot(buffers, count, live, np.asarray(excluded, dtype=np.intp))
+
+    def _query(self, query: np.ndarray) -> np.ndarray:
+        q = np.asarray(query, dtype=np.float32).reshape(-1)
+        if q.shape != (self.features,):
+            raise ValueError(f"query vector has {q.size} features, expected {self.features}")
+        return q
+
+    def _rows_to_scan(
+        self, snapshot: _Snapshot, q: np.ndarray, candidate_rows: np.ndarray | None, approximate: bool
+    ) -> np.ndarray | None:
+        if candidate_rows is not None:
+            rows = np.asarray(candidate_rows, dtype=np.intp)
+            return rows[(rows >= 0) & (rows < snapshot.count)]
+        codes = snapshot.buffers.codes
+        if approximate and self._lsh is not None and codes is not None:
+            return np.flatnonzero(self._lsh.candidate_mask(q, codes[: snapshot.count]))
+        return None
+
+    def _select(
+        self,
+        snapshot: _Snapshot,
+        rows: np.ndarray | None,
+        scores: np.ndarray,
+        how_many: int,
+        is_filtered: IsFiltered | None,
+        rescore: Rescore | None,
+    ) -> list[tuple[str, float]]:
+        if how_many <= 0 or len(scores) == 0:
+            return []
+        valid = ~np.isnan(scores)
+        if rows is None:
+            if snapshot.live is not None:
+                valid &= snapshot.live
+            valid[snapshot.excluded_rows] = False
+        else:
+            if snapshot.live is not None:
+                valid &= snapshot.live[rows]
+            if len(snapshot.excluded_rows):
+                valid &= ~np.isin(rows, snapshot.excluded_rows)
+        positions = np.flatnonzero(valid)
+        candidate_rows = positions if rows is None else rows[positions]
+        row_ids = snapshot.buffers.row_ids
+        if rescore is not None:
+            return _rescored_top(row_ids, candidate_rows, scores[positions], how_many, is_filtered, rescore)
+        return _filtered_top(row_ids, candidate_rows, scores[positions], how_many, is_filtered)
+
+
+def _dot_scores(matrix: np.ndarray, rows: np.ndarray | None, q: np.ndarray) -> np.ndarray:
+    """``matrix[rows] @ q``. Gathering rows costs about as much as scoring them all (both are bound by memory
+    bandwidth), so above a quarter of the rows everything is scored and the wanted scores picked out."""
+    if rows is None:
+        return matrix @ q
+    if len(rows) * _GATHER_BREAK_EVEN > len(matrix):
+        return (matrix @ q)[rows]
+    return np.take(matrix, rows, axis=0) @ q
+
+
+def _best_first(scores: np.ndarray, how_many: int) -> np.ndarray:
+    """Positions of the ``how_many`` largest scores, best first (partial selection, then a stable sort)."""
+    if how_many < len(scores):
+        chosen = np.argpartition(-scores, how_many - 1)[:how_many]
+        chosen.sort()  # row order among ties, so equal scores come out in a stable order
+    else:
+        chosen = np.arange(len(scores))
+    return chosen[np.argsort(-scores[chosen], kind="stable")]
+
+
+def _filtered_top(
+    row_ids: list[str],
+    rows: np.ndarray,
+    scores: np.ndarray,
+    how_many: int,
+    is_filtered: IsFiltered | None,
+) -> list[tuple[str, float]]:
+    """Over-fetches the best candidates, growing the fetch fourfold until ``how_many`` survive the filter."""
+    fetch = how_many if is_filtered is None else max(2 * how_many, how_many + 16)
+    while True:
+        best = _best_first(scores, min(fetch, len(scores)))
+        result: list[tuple[str, float]] = []
+        for position in best:
+            id_ = row_ids[rows[position]]
+            if is_filtered is None or not is_filtered(id_):
+                result.append((id_, float(scores[position])))
+                if len(result) == how_many:
+                    return result
+        if fetch >= len(scores):
+            return result
+        fetch *= 4
+
+
+def _rescored_top(
+    row_ids: list[str],
+    rows: np.ndarray,
+    scores: np.ndarray,
+    how_many: int,
+    is_filtered: IsFiltered | None,
+    rescore: Rescore,
+) -> list[tuple[str, float]]:
+    kept_ids: list[str] = []
+    kept_scores: list[float] = []
+    for row, score in zip(rows.tolist(), scores.tolist(), strict=True):
+        id_ = row_ids[row]
+        if is_filtered is not None and is_filtered(id_):
+            continue
+        new_score = rescore(id_, score)
+        if new_score == new_score:  # NaN excludes, as in Oryx 2
+            kept_ids.append(id_)
+            kept_scores.append(new_score)
+    rescored = np.asarray(kept_scores, dtype=np.float64)
+    return [(kept_ids[position], float(rescored[position])) for position in _best_first(rescored, how_many)]
+
+
+class KnownItems:
+    """Thread-safe user -> set of item IDs the user interacted with (``/knownItems``, exclusions, counts).
+
+    Fed by ``UP`` messages' 4th element only; as in Oryx 2, speed-layer deletes do not remove items (the
+    speed layer drops deleted pairs), and a new ``MODEL`` prunes to the users and items it retains.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[str, set[str]] = {}
+
+    def add(self, user: str, items: Iterable[str]) -> None:
+        with self._lock:
+            self._items.setdefault(user, set()).update(items)
+
+    def get(self, user: str) -> frozenset[str]:
+        """The user's known items (empty for an unknown user), as an immutable copy."""
+        with self._lock:
+            return frozenset(self._items.get(user, ()))
+
+    def users(self) -> list[str]:
+        with self._lock:
+            return list(self._items)
+
+    def retain(self, users: Collection[str], items: Collection[str]) -> None:
+        """Keeps only the given users, and in their sets only the given items (the ``MODEL`` pruning)."""
+        users, items = set(users), set(items)
+        with self._lock:
+            self._items = {
+                user: {item for item in known if item in items} for user, known in self._items.items() if user in users
+            }
+
+    def user_counts(self) -> Counter[str]:
+        """Number of known items per user (``/mostActiveUsers``)."""
+        with self._lock:
+            return Counter({user: len(known) for user, known in self._items.items() if known})
+
+    def item_counts(self) -> Counter[str]:
+        """Number of users knowing each item (``/mostPopularItems``)."""
+        counts: Counter[str] = Counter()
+        with self._lock:
+            for known in self._items.values():
+                counts.update(known)
+        return counts

@@ -1,0 +1,209 @@
+"""One Kafka producer for both topics, on confluent-kafka (librdkafka).
+
+Oryx 2 used ``acks=1``, which can lose acknowledged input when a leader fails. We use the idempotent producer
+(``acks=all``, no duplicates on retry) and make delivery failures visible: ``send`` is asynchronous for
+throughput, and ``flush`` raises if anything was not acknowledged, so the serving layer answers 200 only
+for input the broker really holds. Constructing a producer never contacts the broker; librdkafka connects
+in the background, so an unreachable broker shows up as a ``DeliveryError``, not a hang at start-up.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from types import TracebackType
+from typing import Any, Self
+
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
+
+from oryx_core.topics.messages import DEFAULT_MAX_MESSAGE_BYTES, MessageTooLargeError
+
+_FRAMING_OVERHEAD = 65_536
+_LIBRDKAFKA_MIN_MESSAGE_MAX_BYTES = 1_000_000
+_QUEUE_FULL_WAIT_S = 30.0
+_MAX_REPORTED_FAILURES = 5
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryError(RuntimeError):
+    """Some messages were not acknowledged by the broker: they failed, or did not arrive in time."""
+
+    def __init__(self, topic: str, failures: list[str], undelivered: int, timeout: float | None = None) -> None:
+        parts = []
+        if failures:
+            shown = "; ".join(failures[:_MAX_REPORTED_FAILURES])
+            more = (
+                f" (and {len(failures) - _MAX_REPORTED_FAILURES} more)"
+                if len(failures) > _MAX_REPORTED_FAILURES
+                else ""
+            )
+            parts.append(f"{len(failures)} message(s) failed: {shown}{more}")
+        if undelivered:
+            within = f" within {timeout:g}s" if timeout is not None else ""
+            parts.append(f"{undelivered} message(s) not acknowledged{within}")
+        super().__init__(f"delivery to topic {topic!r} incomplete: " + ", ".join(parts))
+        self.topic = topic
+        self.failures = failures
+        self.undelivered = undelivered
+
+
+def producer_config(brokers: str, *, max_message_bytes: int, linger_ms: int, client_id: str) -> dict[str, Any]:
+    """librdkafka settings; a function of its own so the choices can be read (and tested) without a broker.
+
+    librdkafka checks ``message.max.bytes`` against key + value + record overhead, so it gets headroom above
+    the topic limit; our own size check (``MessageTooLargeError``) enforces the limit itself.
+    """
+    return {
+        "bootstrap.servers": brokers,
+        "client.id": client_id,
+        "enable.idempotence": True,
+        "acks": "all",
+        "compression.type": "gzip",
+        "linger.ms": linger_ms,
+        "message.max.bytes": max(max_message_bytes + _FRAMING_OVERHEAD, _LIBRDKAFKA_MIN_MESSAGE_MAX_BYTES),
+        "logger": logging.getLogger("oryx_core.topics.librdkafka"),
+    }
+
+
+class TopicProducer:
+    """Writes string key/value records to one topic and keeps count of what the broker acknowledged.
+
+    Thread-safe: the serving layer shares one producer between request threads. Delivery callbacks run in
+    whichever thread calls ``flush``/``send``, so shared state is guarded by a lock.
+    """
+
+    def __init__(
+        self,
+        brokers: str,
+        topic: str,
+        *,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+        linger_ms: int = 5,
+        client_id: str = "oryx",
+    ) -> None:
+        self.topic = topic
+        self.max_message_bytes = max_message_bytes
+        self._producer = Producer(
+            producer_config(brokers, max_message_bytes=max_message_bytes, linger_ms=linger_ms, client_id=client_id)
+        )
+        self._lock = threading.Lock()
+        self._failures: list[str] = []
+        self._sent = 0
+        self._delivered = 0
+        self._closed = False
+
+    @property
+    def sent_count(self) -> int:
+        """Messages accepted by ``send``/``send_sync`` since construction (delivered or not yet)."""
+        with self._lock:
+            return self._sent
+
+    @property
+    def delivered_count(self) -> int:
+        """Messages the broker acknowledged since construction."""
+        with self._lock:
+            return self._delivered
+
+    def send(self, key: str | None, message: str) -> None:
+        """Queues one record; failures surface on the next ``flush`` (or ``close``)."""
+        self._produce(key, message, self._on_delivery)
+
+    def send_sync(self, key: str | None, message: str, timeout: float = 30.0) -> None:
+        """Sends one record and returns only once the broker acknowledged it (the batch layer's MODEL rule)."""
+        outcome: list[KafkaError | None] = []
+
+        def on_delivery(error: KafkaError | None, record: Message) -> None:
+            self._count_delivery(error, record, collect=False)
+            outcome.append(error)
+
+        self._produce(key, message, on_delivery)
+        deadline = time.monotonic() + timeout
+        # Short polls: another thread may serve our callback, and then our own poll would sleep to the deadline.
+        while not outcome and time.monotonic() < deadline:
+            self._producer.poll(min(0.1, max(deadline - time.monotonic(), 0.0)))
+        if not outcome:
+            raise DeliveryError(self.topic, [], 1, timeout)
+        if outcome[0] is not None:
+            raise DeliveryError(self.topic, [_describe(outcome[0])], 0)
+
+    def flush(self, timeout: float = 30.0) -> None:
+        """Waits for every queued record; raises ``DeliveryError`` for failures since the previous flush.
+
+        Records still unacknowledged at the timeout stay queued and may yet arrive, so a caller that retries
+        after this error can create duplicates; Oryx's consumers tolerate repeated input and updates.
+        """
+        remaining = self._producer.flush(timeout)
+        with self._lock:
+            failures, self._failures = self._failures, []
+        if failures or remaining:
+            raise DeliveryError(self.topic, failures, remaining, timeout)
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Flushes, then drops whatever is still undelivered so closing never blocks past ``timeout``."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self.flush(timeout)
+        finally:
+            self._producer.purge()
+            self._producer.poll(0)
+            self._producer.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc is None:
+            self.close()
+            return
+        # Already failing: report delivery problems in the log rather than masking the original error.
+        try:
+            self.close()
+        except DeliveryError as error:
+            log.error("while handling %r: %s", exc, error)
+
+    def _produce(self, key: str | None, message: str, on_delivery: Any) -> None:
+        if self._closed:
+            raise RuntimeError(f"producer for topic {self.topic!r} is closed")
+        value = message.encode("utf-8", errors="surrogatepass")
+        if len(value) > self.max_message_bytes:
+            raise MessageTooLargeError(len(value), self.max_message_bytes)
+        encoded_key = None if key is None else key.encode("utf-8", errors="surrogatepass")
+        deadline = time.monotonic() + _QUEUE_FULL_WAIT_S
+        while True:
+            try:
+                self._producer.produce(self.topic, value=value, key=encoded_key, on_delivery=on_delivery)
+                break
+            except BufferError:
+                # librdkafka's local queue is full: serve callbacks so it drains, then retry.
+                if time.monotonic() > deadline:
+                    raise DeliveryError(
+                        self.topic, ["local producer queue stayed full"], 1, _QUEUE_FULL_WAIT_S
+                    ) from None
+                self._producer.poll(0.1)
+            except KafkaException as error:
+                raise DeliveryError(self.topic, [_describe(error.args[0])], 0) from error
+        with self._lock:
+            self._sent += 1
+        self._producer.poll(0)
+
+    def _on_delivery(self, error: KafkaError | None, record: Message) -> None:
+        self._count_delivery(error, record, collect=True)
+
+    def _count_delivery(self, error: KafkaError | None, record: Message, *, collect: bool) -> None:
+        with self._lock:
+            if error is None:
+                self._delivered += 1
+            elif collect:
+                self._failures.append(_describe(error))
+
+
+def _describe(error: object) -> str:
+    if isinstance(error, KafkaError):
+        return f"{error.name()}: {error.str()}"
+    return str(error)

@@ -1,0 +1,223 @@
+"""The serving layer's model follower: a daemon thread that replays the update topic into the app's manager.
+
+As in Oryx 2, the serving layer keeps no state of its own: at start it reads the whole update topic from the
+earliest offset (a random consumer group), so every instance rebuilds the same model, then keeps following
+it. A message the app cannot apply is logged and skipped; one bad message must not stop the model updating.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from flask import Flask, current_app
+
+from oryx_core.api.serving import ServingModelManager
+from oryx_core.classnames import instantiate
+from oryx_core.config import ConfigError, OryxConfig, topic_settings
+from oryx_core.topics.admin import TopicAdmin
+from oryx_core.topics.consumer import UpdateTopicConsumer
+from oryx_core.topics.messages import KeyMessage
+from oryx_serving.lambda_.input import InputProducer, build_input_producer
+from oryx_serving.lambda_.settings import MODEL_MANAGER_KEY, ServingSettings
+
+log = logging.getLogger(__name__)
+
+EXTENSION_KEY = "oryx"
+_POLL_SECONDS = 0.2
+"""Short polls bound how long shutdown waits for the follower; an idle poll costs the broker little."""
+
+
+class UpdateConsumer(Protocol):
+    """What the follower needs from ``UpdateTopicConsumer`` (or the in-memory fake in unit tests)."""
+
+    def poll(self, timeout: float) -> Sequence[KeyMessage]: ...
+
+    def close(self) -> None: ...
+
+
+class UpdateFollower:
+    """Feeds every update-topic message, in order, to ``ServingModelManager.consume_key_message``."""
+
+    def __init__(self, consumer: UpdateConsumer, manager: ServingModelManager) -> None:
+        self._consumer = consumer
+        self._manager = manager
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="oryx-serving-update-follower", daemon=True)
+        self.consumed = 0
+        """Messages handed to the manager so far, failed ones included (read by tests and logs)."""
+        self.failed = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stops polling, then closes the consumer from this thread once the poller has let go of it."""
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.warning("Update-topic follower did not stop within %.0f s; leaving its consumer open", timeout)
+            return
+        try:
+            self._consumer.close()
+        except Exception:
+            log.exception("Closing the update-topic consumer failed")
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                messages = self._consumer.poll(_POLL_SECONDS)
+            except Exception:
+                log.exception("Polling the update topic failed; retrying")
+                self._stop.wait(_POLL_SECONDS)
+                continue
+            for message in messages:
+                if self._stop.is_set():
+                    return
+                self._apply(message)
+
+    def _apply(self, message: KeyMessage) -> None:
+        try:
+            self._manager.consume_key_message(message.key, message.message)
+        except Exception:
+            self.failed += 1
+            log.exception("Skipping update-topic message with key %r that could not be applied", message.key)
+        finally:
+            self.consumed += 1
+
+
+@dataclass(eq=False)
+class OryxServingState:
+    """Everything a view needs, kept in ``app.extensions["oryx"]`` rather than in module globals."""
+
+    config: OryxConfig
+    model_manager: ServingModelManager
+    input_producer: InputProducer | None
+    read_only: bool
+    min_model_load_fraction: float
+    follower: UpdateFollower | None = None
+    loaded_enough: bool = False
+    """Latched once the model first reaches ``min_model_load_fraction`` (see ``errors.require_model``)."""
+    _closed: bool = field(default=False, repr=False)
+
+    def close(self) -> None:
+        """Stops the follower, flushes and closes the input producer, closes the manager; safe to repeat."""
+        if self._closed:
+            return
+        self._closed = True
+        atexit.unregister(self.close)
+        if self.follower is not None:
+            self.follower.stop()
+        if self.input_producer is not None:
+            try:
+                self.input_producer.close()
+            except Exception:
+                log.exception("Closing the input-topic producer failed")
+        try:
+            self.model_manager.close()
+        except Exception:
+            log.exception("Closing the serving model manager failed")
+        log.info("Serving state closed: update-topic follower stopped, input producer flushed")
+
+
+def serving_state() -> OryxServingState:
+    """The current app's state, for views."""
+    state: OryxServingState = current_app.extensions[EXTENSION_KEY]
+    return state
+
+
+def build_model_manager(config: OryxConfig, settings: ServingSettings) -> ServingModelManager:
+    if settings.model_manager_class is None:
+        raise ConfigError(
+            MODEL_MANAGER_KEY, "is not set; name the app's ServingModelManager (Oryx 2 Java or Python class)"
+        )
+    manager = instantiate(settings.model_manager_class, MODEL_MANAGER_KEY, config)
+    if not isinstance(manager, ServingModelManager):
+        raise ConfigError(
+            MODEL_MANAGER_KEY,
+            f"{settings.model_manager_class!r} is not a ServingModelManager "
+            "(needs consume_key_message, get_model and close)",
+        )
+    return manager
+
+
+def update_topic_of(config: OryxConfig) -> tuple[str, str]:
+    """The update topic's broker and name; the serving layer cannot run without them (unlike the batch layer)."""
+    topics = topic_settings(config)
+    if topics.update_broker is None:
+        raise ConfigError("oryx.update-topic.broker", "is null, but the serving layer reads its model from it")
+    if topics.update_topic is None:
+        raise ConfigError("oryx.update-topic.message.topic", "is null, but the serving layer reads its model from it")
+    return topics.update_broker, topics.update_topic
+
+
+def build_update_consumer(config: OryxConfig) -> UpdateTopicConsumer:
+    broker, topic = update_topic_of(config)
+    return UpdateTopicConsumer(
+        broker,
+        topic,
+        max_message_bytes=config.get_int("oryx.update-topic.message.max-size"),
+        group_prefix="OryxGroup-ServingLayer",
+    )
+
+
+def require_topics(config: OryxConfig, *, read_only: bool) -> None:
+    """Oryx 2's start-up check ("Topic X does not exist; did you create it?"); read-only needs no input topic."""
+    broker, topic = update_topic_of(config)
+    TopicAdmin(broker).require_topics(topic)
+    if not read_only:
+        topics = topic_settings(config)
+        TopicAdmin(topics.input_broker).require_topics(topics.input_topic)
+
+
+def init_app(
+    app: Flask,
+    config: OryxConfig,
+    *,
+    model_manager: ServingModelManager | None = None,
+    input_producer: InputProducer | None = None,
+    update_consumer: UpdateConsumer | None = None,
+) -> OryxServingState:
+    """Builds the manager, producer and follower from config (or takes injected fakes) and starts following.
+
+    ``oryx.serving.no-init-topics`` (Oryx 2's test flag) creates no Kafka client; read-only mode creates no
+    producer at all, so a read-only instance needs no input topic (Oryx 2 still demanded one, spec section 8).
+    """
+    settings = ServingSettings.from_config(config)
+    manager = model_manager if model_manager is not None else build_model_manager(config, settings)
+    connect = not settings.no_init_topics
+    needs_producer = not settings.read_only and input_producer is None
+    if connect and (update_consumer is None or needs_producer):
+        require_topics(config, read_only=settings.read_only)
+    producer = input_producer if not settings.read_only else None
+    if producer is None and needs_producer and connect:
+        producer = build_input_producer(config)
+    if update_consumer is None and connect:
+        try:
+            update_consumer = build_update_consumer(config)
+        except BaseException:
+            if producer is not None and producer is not input_producer:
+                producer.close()
+            raise
+    state = OryxServingState(
+        config=config,
+        model_manager=manager,
+        input_producer=producer,
+        read_only=settings.read_only,
+        min_model_load_fraction=settings.min_model_load_fraction,
+        follower=UpdateFollower(update_consumer, manager) if update_consumer is not None else None,
+    )
+    app.extensions[EXTENSION_KEY] = state
+    atexit.register(state.close)
+    if state.follower is not None:
+        state.follower.start()
+    return state

@@ -1,0 +1,92 @@
+"""The speed layer's one streaming query: Kafka input topic -> ``foreachBatch`` -> ``UP`` on the update topic.
+
+Where Oryx 2 ran a Spark Streaming direct stream with the consumer group ``OryxGroup-SpeedLayer-<oryx.id>``,
+Structured Streaming keeps the offsets in its checkpoint instead: ``startingOffsets`` (Oryx 2's
+``auto.offset.reset=latest``) only applies when the checkpoint is new, and a restart resumes exactly where the
+last committed batch ended. One query name and one checkpoint per deployment and app:
+``oryx-speed-<app>`` under ``<state>/checkpoints/<oryx.id or default>/``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from oryx_core.config import OryxConfig, state_dir, topic_settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql.streaming import StreamingQuery
+
+INTERVAL_KEY = "oryx.speed.streaming.generation-interval-sec"
+CHECKPOINT_KEY = "oryx.speed.streaming.checkpoint-dir"
+_MANAGER_SUFFIX = "SpeedModelManager"
+
+
+def app_name(manager_class: type | str) -> str:
+    """``ExampleSpeedModelManager`` -> ``example``, ``ALSSpeedModelManager`` -> ``als``; Java names work too."""
+    name = manager_class if isinstance(manager_class, str) else manager_class.__name__
+    name = name.rsplit(".", 1)[-1]
+    if name.endswith(_MANAGER_SUFFIX) and len(name) > len(_MANAGER_SUFFIX):
+        name = name[: -len(_MANAGER_SUFFIX)]
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "app"
+
+
+def query_name(manager_class: type | str) -> str:
+    return f"oryx-speed-{app_name(manager_class)}"
+
+
+def checkpoint_location(config: OryxConfig, name: str) -> str:
+    """``oryx.speed.streaming.checkpoint-dir`` when set, else ``<state>/checkpoints/<oryx.id|default>/<name>``."""
+    configured = config.get_optional_string(CHECKPOINT_KEY)
+    if configured:
+        return configured
+    oryx_id = config.get_optional_string("oryx.id") or "default"
+    return str(Path(state_dir()) / "checkpoints" / oryx_id / name)
+
+
+def trigger_interval(config: OryxConfig) -> str:
+    """The processing-time trigger, in whole milliseconds so fractional seconds (``0.5``) are exact."""
+    millis = max(1, round(config.get_float(INTERVAL_KEY) * 1000))
+    return f"{millis} milliseconds"
+
+
+def input_stream(
+    spark: SparkSession, config: OryxConfig, *, starting_offsets: str = "latest", group_prefix: str | None = None
+) -> DataFrame:
+    """The input topic as a stream of ``key``, ``value`` (strings) and the Kafka ``timestamp``."""
+    topics = topic_settings(config)
+    oryx_id = config.get_optional_string("oryx.id") or "default"
+    return (
+        spark.readStream.format("kafka")
+        .option("kafka.bootstrap.servers", topics.input_broker)
+        .option("subscribe", topics.input_topic)
+        .option("startingOffsets", starting_offsets)
+        # Input retention can delete data a stopped speed layer never read; Oryx 2 carried on, and so do we.
+        .option("failOnDataLoss", "false")
+        .option("groupIdPrefix", group_prefix or f"OryxGroup-SpeedLayer-{oryx_id}")
+        .load()
+        .selectExpr("CAST(key AS STRING) AS key", "CAST(value AS STRING) AS value", "timestamp")
+    )
+
+
+def start_query(
+    spark: SparkSession,
+    config: OryxConfig,
+    handler: Callable[[DataFrame, int], None],
+    *,
+    name: str,
+    checkpoint: str,
+    starting_offsets: str = "latest",
+) -> StreamingQuery:
+    """Starts the query; ``handler`` (a :class:`~oryx_streaming.lambda_.batches.BatchPublisher`) runs per batch."""
+    return (
+        input_stream(spark, config, starting_offsets=starting_offsets)
+        .writeStream.queryName(name)
+        .foreachBatch(handler)
+        .trigger(processingTime=trigger_interval(config))
+        .option("checkpointLocation", checkpoint)
+        .start()
+    )

@@ -1,0 +1,64 @@
+"""Copying a window into Parquet in bounded chunks, and telling complete windows from half-written ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pyspark.sql import SparkSession
+
+from oryx_assets.lambda_ import input_window
+from oryx_assets.lambda_.input_window import read_window, window_is_complete
+from oryx_assets.lambda_.offsets import OFFSETS_FILE
+from oryx_assets.lambda_.storage import HadoopStorage
+from oryx_core.topics.messages import KeyMessage
+
+LINES = [KeyMessage(None, "a b"), KeyMessage("k", "c"), KeyMessage(None, "d e f"), KeyMessage(None, "")]
+
+
+def by_value(lines: list[tuple[str | None, str]]) -> list[tuple[str | None, str]]:
+    return sorted(lines, key=lambda line: line[1])
+
+
+def stored_lines(spark: SparkSession, path: str) -> list[tuple[str | None, str]]:
+    return by_value([(row["key"], row["value"]) for row in read_window(spark, path).collect()])
+
+
+def test_lines_are_written_in_chunks_and_all_kept(
+    spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(input_window, "CHUNK_LINES", 2)
+    path = f"file:{tmp_path}/generation=1"
+
+    count = input_window._write_window(spark, iter(LINES), path)
+
+    assert count == len(LINES)
+    assert stored_lines(spark, path) == by_value([(m.key, m.message) for m in LINES])
+
+
+def test_rewriting_replaces_what_a_failed_run_left(spark: SparkSession, tmp_path: Path) -> None:
+    path = f"file:{tmp_path}/generation=1"
+    input_window._write_window(spark, iter(LINES), path)
+
+    input_window._write_window(spark, iter(LINES[:1]), path)
+
+    assert stored_lines(spark, path) == [(None, "a b")]
+
+
+def test_an_empty_window_still_has_a_readable_schema(spark: SparkSession, tmp_path: Path) -> None:
+    path = f"file:{tmp_path}/generation=1"
+
+    assert input_window._write_window(spark, iter([]), path) == 0
+    assert read_window(spark, path).count() == 0
+
+
+def test_window_is_complete_only_once_its_range_is_recorded(spark: SparkSession, tmp_path: Path) -> None:
+    input_window._write_window(spark, iter(LINES), f"file:{tmp_path}/generation=1")
+    storage = HadoopStorage(spark, f"file:{tmp_path}")
+    assert not window_is_complete(storage, "generation=1")
+
+    storage.write_text(f"generation=1/{OFFSETS_FILE}", "{}")
+
+    assert window_is_complete(storage, "generation=1")
+    assert storage.read_text(f"generation=1/{OFFSETS_FILE}") == "{}"
+    assert storage.child_dirs() == ["generation=1"]

@@ -1,0 +1,62 @@
+"""The code location loads, and its asset graph only changes on purpose (snapshot of keys and deps)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from dagster import Definitions
+
+from oryx_assets.definitions import build_definitions
+from oryx_assets.lambda_.automation import GENERATION_JOB, GENERATION_SENSOR
+from oryx_assets.resources import OryxConfigResource
+from oryx_core.spark import CONNECTOR_ARTIFACTS
+
+ASSET_GRAPH = {
+    "input_window": [],
+    "historical_data": [],
+    "published_model": ["historical_data", "input_window"],
+}
+
+
+@pytest.fixture
+def defs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Definitions:
+    # Spark never starts here (the session is lazy), so empty stand-ins for the connector jars suffice.
+    jars = tmp_path / "spark" / "jars"
+    jars.mkdir(parents=True)
+    for artifact in CONNECTOR_ARTIFACTS:
+        (jars / f"{artifact}-0.jar").touch()
+    monkeypatch.setenv("ORYX_STATE_DIR", str(tmp_path))
+    return build_definitions(OryxConfigResource(overrides=["oryx.batch.streaming.generation-interval-sec=90"]))
+
+
+def test_definitions_load(defs: Definitions) -> None:
+    Definitions.validate_loadable(defs)
+
+
+def test_asset_graph_matches_snapshot(defs: Definitions) -> None:
+    graph = defs.resolve_asset_graph()
+    deps = {
+        key.to_user_string(): sorted(parent.to_user_string() for parent in graph.get(key).parent_keys)
+        for key in graph.get_all_asset_keys()
+    }
+    assert deps == ASSET_GRAPH
+
+
+def test_every_asset_is_partitioned_by_generation(defs: Definitions) -> None:
+    graph = defs.resolve_asset_graph()
+    names = {graph.get(key).partitions_def.name for key in graph.get_all_asset_keys()}
+    assert names == {"generations"}
+
+
+def test_generation_job_covers_every_asset(defs: Definitions) -> None:
+    job = defs.resolve_job_def(GENERATION_JOB)
+    assert {key.to_user_string() for key in job.asset_layer.executable_asset_keys} == set(ASSET_GRAPH)
+
+
+def test_sensor_interval_is_the_generation_interval(defs: Definitions) -> None:
+    assert defs.resolve_sensor_def(GENERATION_SENSOR).minimum_interval_seconds == 90
+
+
+def test_resources_cover_what_the_assets_ask_for(defs: Definitions) -> None:
+    assert set(defs.resources or {}) == {"oryx", "kafka", "spark"}

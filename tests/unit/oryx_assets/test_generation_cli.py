@@ -1,0 +1,47 @@
+"""``python -m oryx_assets``: Dagster home set-up, exit codes and the printed summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from oryx_assets.__main__ import main
+from oryx_assets.generation import GenerationSummary, dagster_home
+
+
+def test_dagster_home_defaults_to_the_state_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.setenv("ORYX_STATE_DIR", str(tmp_path))
+
+    home = dagster_home()
+
+    assert home == tmp_path / "dagster"
+    assert (home / "dagster.yaml").is_file()
+
+
+def test_bad_configuration_exits_2_naming_the_key(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["-D", "oryx.batch.storage.max-age-data-hours=-5"]) == 2
+    assert "oryx.batch.storage.max-age-data-hours" in capsys.readouterr().err
+
+
+def test_summary_reports_rows_model_and_errors() -> None:
+    summary = GenerationSummary(
+        "1700000000000",
+        False,
+        {
+            "input_window": {"rows": 3, "window_path": "file:/d/generation=1700000000000"},
+            "historical_data": {"rows": 5, "windows": 2},
+            "published_model": {"model_built": True, "published": True, "words": 4},
+        },
+        ["published_model: boom"],
+    )
+
+    assert summary.lines() == [
+        "generation 1700000000000 FAILED",
+        "  new input lines: 3 (file:/d/generation=1700000000000)",
+        "  past input lines: 5 in 2 window(s)",
+        "  model built: True, published: True",
+        "  words: 4",
+        "  error: published_model: boom",
+    ]

@@ -1,0 +1,89 @@
+"""Locality-sensitive hashing for sample-rate < 1: parameter choice, codes, candidates and measured recall."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from oryx_core.apps.als.lsh import MAX_HASHES, LocalitySensitiveHash, choose_hash_parameters
+
+
+def test_sample_rate_one_means_no_hashing() -> None:
+    lsh = LocalitySensitiveHash(1.0, 10)
+    assert choose_hash_parameters(1.0) == (0, 0)
+    assert lsh.is_exact and lsh.scanned_fraction == 1.0
+    np.testing.assert_array_equal(lsh.candidate_mask(np.ones(10), np.zeros(5, dtype=np.uint16)), [True] * 5)
+
+
+@pytest.mark.parametrize("sample_rate", [0.0, -0.1, 1.01])
+def test_sample_rate_outside_zero_one_is_rejected(sample_rate: float) -> None:
+    with pytest.raises(ValueError, match="sample-rate must be in"):
+        choose_hash_parameters(sample_rate)
+
+
+@pytest.mark.parametrize("sample_rate", [0.5, 0.3, 0.1, 0.01])
+def test_scanned_fraction_is_close_to_the_sample_rate(sample_rate: float) -> None:
+    lsh = LocalitySensitiveHash(sample_rate, 20, num_cores=2)
+    assert 1 <= lsh.num_hashes <= MAX_HASHES
+    assert lsh.scanned_fraction == pytest.approx(sample_rate, rel=0.1)
+
+
+def test_at_least_num_cores_partitions_are_scanned_when_possible() -> None:
+    lsh = LocalitySensitiveHash(0.5, 20, num_cores=8)
+    scanned = round(lsh.scanned_fraction * (1 << lsh.num_hashes))
+    assert scanned >= 8
+
+
+def test_hash_vectors_are_orthonormal_up_to_the_number_of_features() -> None:
+    lsh = LocalitySensitiveHash(0.3, 20, seed=1)
+    vectors = lsh.hash_vectors.astype(np.float64)
+    assert vectors.shape == (lsh.num_hashes, 20)
+    np.testing.assert_allclose(vectors @ vectors.T, np.eye(lsh.num_hashes), atol=1e-6)
+
+
+def test_extra_hash_vectors_beyond_the_features_are_unit_length() -> None:
+    lsh = LocalitySensitiveHash(0.3, 4, seed=1)
+    assert lsh.num_hashes > 4
+    np.testing.assert_allclose(np.linalg.norm(lsh.hash_vectors, axis=1), 1.0, rtol=1e-6)
+
+
+def test_opposite_vectors_get_complementary_codes() -> None:
+    lsh = LocalitySensitiveHash(0.1, 6, seed=3)
+    vector = np.random.default_rng(4).standard_normal(6).astype(np.float32)
+    assert lsh.hash_vector(vector) ^ lsh.hash_vector(-vector) == (1 << lsh.num_hashes) - 1
+
+
+def test_incremental_index_finds_a_vector_for_itself() -> None:
+    rng = np.random.default_rng(5)
+    lsh = LocalitySensitiveHash(0.1, 8, seed=6)
+    matrix = rng.standard_normal((100, 8)).astype(np.float32)
+    lsh.index(matrix)
+    extra = rng.standard_normal(8).astype(np.float32)
+    lsh.add(100, extra)
+    rows = lsh.candidate_rows(extra)
+    assert 100 in rows
+    assert rows.max() <= 100
+    assert set(np.flatnonzero(lsh.candidate_mask(matrix[7], lsh.hash_rows(matrix)))) == set(
+        lsh.candidate_rows(matrix[7])
+    )
+
+
+def test_recall_at_10_for_20k_random_items_at_sample_rate_0_3() -> None:
+    """Measured on this data: about 30% of rows scanned and a mean recall@10 of about 0.77 (0.76 to 0.79 over
+    eight seeds). Random Gaussian vectors in 50 dimensions are the hardest case for
+    angle hashing; real factor matrices cluster more. The bound below is deliberately conservative."""
+    rng = np.random.default_rng(2024)
+    items = rng.standard_normal((20_000, 50)).astype(np.float32)
+    queries = rng.standard_normal((100, 50)).astype(np.float32)
+    lsh = LocalitySensitiveHash(0.3, 50, num_cores=2, seed=7)
+    lsh.index(items)
+    recalls, fractions = [], []
+    for query in queries:
+        exact = set(np.argpartition(-(items @ query), 10)[:10])
+        rows = lsh.candidate_rows(query)
+        approximate = set(rows[np.argpartition(-(items[rows] @ query), 10)[:10]])
+        recalls.append(len(exact & approximate) / 10)
+        fractions.append(len(rows) / len(items))
+    print(f"LSH sample-rate 0.3: scanned {np.mean(fractions):.3f}, recall@10 {np.mean(recalls):.3f}")
+    assert 0.25 <= np.mean(fractions) <= 0.35
+    assert np.mean(recalls) >= 0.65
