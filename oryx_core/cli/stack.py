@@ -147,16 +147,20 @@ def _process_health(name: str, config: OryxConfig, dagster_port: int) -> Health:
         detail = {200: "ready", 503: "up, model not loaded yet"}.get(code or 0, f"not answering (HTTP {code})")
         return Health(name, code in (200, 503), f"pid {pid}, {serving_url(config)} {detail}")
     if name == "speed":
-        return Health(name, True, f"pid {pid}, {_speed_detail()}")
+        health = _speed_health()
+        detail = ", ".join(f"{key} {health[key]}" for key in SPEED_FIELDS if key in health)
+        return Health(name, health.get("status") == "running", f"pid {pid}, {detail or 'starting'}")
     return Health(name, True, f"pid {pid}")
 
 
-def _speed_detail() -> str:
+SPEED_FIELDS = ("status", "query", "batches", "rows_in", "updates_out")
+
+
+def _speed_health() -> dict[str, object]:
     try:
-        health = json.loads((state_dir() / "speed" / "health.json").read_text())
+        return dict(json.loads((state_dir() / "speed" / "health.json").read_text()))
     except (OSError, ValueError):
-        return "starting"
-    return ", ".join(f"{key} {value}" for key, value in health.items())
+        return {}
 
 
 def up(args: argparse.Namespace) -> int:
@@ -167,10 +171,10 @@ def up(args: argparse.Namespace) -> int:
     port = embedded_broker_port(config)
     if port is not None:
         started = broker_script("start", port)
-        print(started.stdout.strip() or started.stderr.strip())
         if started.returncode != 0:
-            print(started.stderr, file=sys.stderr)
+            print(started.stderr.strip(), file=sys.stderr)
             return 1
+        print(started.stdout.strip())
     topics = topic_settings(config)
     admin = TopicAdmin(topics.input_broker)
     admin.wait_until_ready(60)
@@ -181,6 +185,14 @@ def up(args: argparse.Namespace) -> int:
         print(f"topics: {topics.input_topic}, {topics.update_topic}" + (f" (created {created})" if created else ""))
     conf = write_effective_config(config)
     env = {**layer_env(), "ORYX_CONF": str(conf)}
+    # The webserver, the daemon and a batch run would each create Dagster's SQLite schema on first use and
+    # race ("more than one head present"); creating it once, first, avoids that.
+    migrate = subprocess.run(
+        [dagster_bin("dagster"), "instance", "migrate"], env=env, text=True, capture_output=True, check=False
+    )
+    if migrate.returncode != 0:
+        print(f"could not initialise Dagster's storage:\n{migrate.stderr}", file=sys.stderr)
+        return 1
     for name, command in stack_processes(config, conf, args.dagster_port).items():
         pid = managed(name).start(command, env, REPO)
         print(f"{name}: pid {pid}, log {managed(name).log_file}")

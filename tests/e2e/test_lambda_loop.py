@@ -1,0 +1,125 @@
+"""The whole lambda loop through the real stack, driven only through the `oryx` CLI and HTTP.
+
+`oryx up` starts a real Kafka broker, Dagster webserver + daemon, the speed layer (Spark Structured Streaming)
+and the serving layer (gunicorn); lines POSTed to serving reach the input topic; `oryx batch` materializes a
+generation through Dagster and publishes a MODEL; the speed layer turns a later line into UP updates; serving
+answers from both. `oryx status` must call every component healthy and `oryx down` must stop them all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BROKER_PORT, SERVING_PORT, DAGSTER_PORT = 19292, 18080, 13000
+ORYX = [sys.executable, "-m", "oryx_core.cli"]
+
+CONFIG = """
+oryx {
+  id = "LoopTest"
+  input-topic { broker = "127.0.0.1:%(broker)d", message.topic = "LoopInput" }
+  update-topic { broker = "127.0.0.1:%(broker)d", message.topic = "LoopUpdate" }
+  batch {
+    streaming { master = "local[1]", generation-interval-sec = 3600, driver-memory = "512m" }
+    update-class = "com.cloudera.oryx.example.batch.ExampleBatchLayerUpdate"
+    storage { data-dir = "file://"${ORYX_STATE_DIR}"/data/", model-dir = "file://"${ORYX_STATE_DIR}"/model/" }
+  }
+  speed {
+    streaming { master = "local[1]", generation-interval-sec = 1, driver-memory = "512m" }
+    model-manager-class = "com.cloudera.oryx.example.speed.ExampleSpeedModelManager"
+  }
+  serving {
+    model-manager-class = "com.cloudera.oryx.example.serving.ExampleServingModelManager"
+    application-resources = "com.cloudera.oryx.example.serving"
+    api { port = %(serving)d, workers = 1, threads = 4 }
+  }
+}
+"""
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.5)
+
+
+def http(method: str, path: str, body: str | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{SERVING_PORT}{path}",
+        data=body.encode() if body is not None else None,
+        method=method,
+        headers={"Content-Type": "text/plain"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+    except OSError:
+        return 0, ""
+
+
+@pytest.fixture
+def stack_env(tmp_path: Path, kafka_brokers: str) -> Iterator[dict[str, str]]:
+    """A private state folder sharing the session's resolved jars (kafka_brokers ensures they exist)."""
+    shared = Path(os.environ["ORYX_STATE_DIR"])
+    state = tmp_path / "state"
+    (state / "kafka").mkdir(parents=True)
+    (state / "spark").mkdir(parents=True)
+    (state / "kafka" / "lib").symlink_to(shared / "kafka" / "lib")
+    (state / "spark" / "jars").symlink_to(shared / "spark" / "jars")
+    env = {**os.environ, "ORYX_STATE_DIR": str(state)}
+    env.pop("PYSPARK_SUBMIT_ARGS", None)
+    yield env
+    subprocess.run([*ORYX, "down", "--dagster-port", str(DAGSTER_PORT)], env=env, cwd=tmp_path, check=False)
+
+
+def test_lines_flow_through_batch_speed_and_serving(stack_env: dict[str, str], tmp_path: Path) -> None:
+    conf = tmp_path / "loop.conf"
+    conf.write_text(CONFIG % {"broker": BROKER_PORT, "serving": SERVING_PORT})
+
+    def oryx(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*ORYX, *args], env=stack_env, cwd=tmp_path, text=True, capture_output=True, timeout=timeout
+        )
+
+    up = oryx("up", "--conf", str(conf), "--dagster-port", str(DAGSTER_PORT), "--timeout", "240")
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert http("GET", "/ready")[0] == 503  # no model yet
+
+    assert http("POST", "/add", "a b c\na d")[0] == 204
+    health = Path(stack_env["ORYX_STATE_DIR"]) / "speed" / "health.json"
+    wait_for(lambda: json.loads(health.read_text()).get("rows_in", 0) >= 2, 120, "the speed layer to see input")
+
+    batch = oryx("batch", "--conf", str(conf))
+    assert batch.returncode == 0, batch.stdout[-3000:] + batch.stderr[-3000:]
+    wait_for(lambda: http("GET", "/ready")[0] == 200, 60, "serving to load the MODEL")
+    assert http("GET", "/distinct/a") == (200, "3")
+    assert http("GET", "/distinct/d") == (200, "1")
+    assert http("GET", "/distinct/e")[0] == 400
+
+    assert http("POST", "/add/a%20e")[0] == 204
+    wait_for(lambda: http("GET", "/distinct/e")[0] == 200, 60, "the speed layer's UP for a new word")
+    assert http("GET", "/distinct/e") == (200, "1")
+    assert http("GET", "/distinct/a") == (200, "4")
+
+    status = oryx("status", "--dagster-port", str(DAGSTER_PORT))
+    assert status.returncode == 0, status.stdout
+    assert status.stdout.count("[ok  ]") == 6, status.stdout
+
+    down = oryx("down", "--dagster-port", str(DAGSTER_PORT))
+    assert down.returncode == 0, down.stderr
+    after = oryx("status", "--dagster-port", str(DAGSTER_PORT))
+    assert after.returncode == 1
+    assert "[ok  ]" not in after.stdout, after.stdout
