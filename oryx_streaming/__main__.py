@@ -110,8 +110,9 @@ class SpeedLayer:
             spark = build_spark_session(self.config, "speed")
             spark.streams.addListener(ProgressListener(self.name))
             query = start_query(spark, self.config, self.publisher, name=self.name, checkpoint=self.checkpoint)
+            # "running" waits for the first micro-batch (on_batch): only then has a new query fixed its
+            # starting offsets, so input sent after `oryx up` reports healthy is never skipped.
             log.info("Speed layer query %s started; checkpoint %s", self.name, self.checkpoint)
-            self.health.write("running")
             failure = self._await(query)
         finally:
             self.follower.stop()
