@@ -25,6 +25,12 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install -q -e '.[test]'
   echo "$want" > "$stamp"
 fi
+# The serving console is tested in a real headless Chromium (Debian's package); without it that test skips.
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing Debian's chromium for the console browser test ..." >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+    || echo "warning: could not install chromium; the console browser test will be skipped" >&2
+fi
 bash infra/kafka/broker.sh install >/dev/null
 bash infra/spark/connector.sh install >/dev/null
 echo "setup done in $(( $(date +%s) - started )) s: .venv ready, jars in $ORYX_STATE_DIR" >&2

@@ -14,7 +14,9 @@ from flask import Blueprint, Flask
 from oryx_core.api.serving import ServingModelManager
 from oryx_core.classnames import resolve_resource_packages
 from oryx_core.config import ConfigError, OryxConfig, load_config
-from oryx_serving.lambda_ import GENERIC_BLUEPRINTS
+from oryx_serving import console
+from oryx_serving.lambda_ import GENERIC_BLUEPRINTS, auth, metrics, openapi
+from oryx_serving.lambda_.formats import compress_response
 from oryx_serving.lambda_.input import InputProducer
 from oryx_serving.lambda_.model_manager import UpdateConsumer, init_app
 from oryx_serving.lambda_.settings import RESOURCES_KEY, ServingSettings
@@ -54,13 +56,19 @@ def create_app(
     if config is None:
         config = load_config(os.environ.get(CONF_ENV) or None)
     settings = ServingSettings.from_config(config)
-    blueprints = [*GENERIC_BLUEPRINTS, *app_blueprints(settings.application_resources)]
-    app = Flask(__name__)
+    blueprints = [*GENERIC_BLUEPRINTS, console.blueprint, *app_blueprints(settings.application_resources)]
+    app = Flask(__name__, static_folder=None)
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
         MAX_FORM_MEMORY_SIZE=settings.max_request_bytes,
     )
+    # Order matters: the timer starts before authentication, so refused requests are measured too.
+    metrics.init_app(app)
+    auth.init_app(app, settings.credentials)
+    app.after_request(compress_response)
     for blueprint in blueprints:
         app.register_blueprint(blueprint, url_prefix=settings.context_path or None)
+    openapi.init_app(app, settings)
+    console.init_app(app, settings)
     init_app(app, config, model_manager=model_manager, input_producer=input_producer, update_consumer=update_consumer)
     return app

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import ssl
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,7 +23,7 @@ from oryx_core.classnames import load_class
 from oryx_core.config import ConfigError, OryxConfig, load_config, state_dir
 from oryx_serving import CONF_ENV, app_blueprints
 from oryx_serving.lambda_.model_manager import EXTENSION_KEY
-from oryx_serving.lambda_.settings import MODEL_MANAGER_KEY, ServingSettings
+from oryx_serving.lambda_.settings import CERT_FILE_KEY, KEY_FILE_KEY, MODEL_MANAGER_KEY, ServingSettings, TLSFiles
 
 log = logging.getLogger("oryx_serving")
 
@@ -49,7 +50,20 @@ def validate(config: OryxConfig) -> ServingSettings:
         raise ConfigError(MODEL_MANAGER_KEY, "is not set; name the app's ServingModelManager")
     load_class(settings.model_manager_class, MODEL_MANAGER_KEY)
     app_blueprints(settings.application_resources)
+    if settings.tls is not None:
+        check_tls_files(settings.tls)
     return settings
+
+
+def check_tls_files(tls: TLSFiles) -> None:
+    """Loads the PEM pair as gunicorn will, so a wrong file stops start-up with the key named."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(tls.cert_file, tls.key_file)
+    except (ssl.SSLError, OSError) as e:
+        raise ConfigError(
+            CERT_FILE_KEY, f"{tls.cert_file} with {KEY_FILE_KEY} {tls.key_file} is not a usable PEM pair: {e}"
+        ) from e
 
 
 def write_effective_config(config: OryxConfig) -> Path:
@@ -71,7 +85,10 @@ def _close_worker_state(_arbiter: Any, worker: Any) -> None:
 
 
 def gunicorn_options(settings: ServingSettings) -> dict[str, Any]:
+    """One listener, as Oryx 2: HTTPS on ``api.secure-port`` when cert and key are set, else HTTP on ``api.port``."""
+    tls = {"certfile": str(settings.tls.cert_file), "keyfile": str(settings.tls.key_file)} if settings.tls else {}
     return {
+        **tls,
         "bind": f"0.0.0.0:{settings.port}",
         "workers": settings.workers,
         "threads": settings.threads,
@@ -79,7 +96,9 @@ def gunicorn_options(settings: ServingSettings) -> dict[str, Any]:
         "graceful_timeout": GRACEFUL_TIMEOUT_SECONDS,
         "accesslog": "-",
         "errorlog": "-",
-        "limit_request_line": 0,
+        # gunicorn's largest bounded request line; 0 would mean unbounded (a memory risk). Oryx 2 allowed 64 KiB
+        # URLs; bulk requests belong in POST bodies.
+        "limit_request_line": 8190,
         "limit_request_field_size": MAX_HEADER_BYTES,
         "worker_exit": _close_worker_state,
         "proc_name": "oryx-serving",

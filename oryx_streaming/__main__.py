@@ -2,8 +2,9 @@
 
 Start-up fails fast, naming the key or topic at fault: the configuration is validated, the model manager class is
 loaded and both topics must exist. Then the update-topic follower starts (so the model loads while Spark starts),
-then the streaming query. On SIGTERM/SIGINT the batch in flight finishes publishing, the query stops, the
-producer is flushed and closed and the manager closed; the exit code is 0, or 1 when the query failed by itself.
+the transactional update producer registers (fencing a previous run of the same query), and the streaming query
+starts. On SIGTERM/SIGINT the batch in flight finishes publishing, the query stops, the producer is flushed and
+closed and the manager closed; the exit code is 0, or 1 when the query (or the producer's set-up) failed.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from oryx_core.config import ConfigError, OryxConfig, TopicSettings, load_config
 from oryx_core.spark import SparkSetupError, build_spark_session, connector_jars
 from oryx_core.topics.admin import TopicAdmin, TopicMissingError
 from oryx_core.topics.consumer import UpdateTopicConsumer
-from oryx_core.topics.producer import TopicProducer
-from oryx_streaming.lambda_.batches import BatchAbortedError, BatchPublisher, marker_path
+from oryx_core.topics.producer import TransactionalProducer, TransactionError
+from oryx_streaming.lambda_.batches import BatchAbortedError, BatchPublisher, BatchStats, kafka_publisher
 from oryx_streaming.lambda_.model_follower import GROUP_PREFIX, ModelFollower
 from oryx_streaming.lambda_.progress import HealthFile, ProgressListener
 from oryx_streaming.lambda_.query import checkpoint_location, query_name, start_query
@@ -71,13 +72,10 @@ class SpeedLayer:
         self._stop_requested.set()
 
     def _details(self) -> dict[str, Any]:
-        stats = self.publisher.stats if self.publisher else None
+        stats = self.publisher.stats if self.publisher else BatchStats()
         return {
             "query": self.name,
-            "batches": stats.batches if stats else 0,
-            "rows_in": stats.rows_in if stats else 0,
-            "updates_out": stats.updates_out if stats else 0,
-            "last_batch_id": stats.last_batch_id if stats else None,
+            **stats.as_dict(),
             "model_messages": self.follower.consumed if self.follower else 0,
         }
 
@@ -101,22 +99,32 @@ class SpeedLayer:
             group_prefix=GROUP_PREFIX,
         )
         self.follower = ModelFollower(manager, consumer).start()
-        producer = TopicProducer(topics.update_broker, topics.update_topic, max_message_bytes=topics.max_message_bytes)
-        self.publisher = BatchPublisher(
-            manager, producer, marker_path(self.checkpoint), on_batch=lambda _stats: self.health.write("running")
-        )
+        producer: TransactionalProducer | None = None
         spark = None
+        failure: str | None = None
         try:
+            self.publisher, producer = kafka_publisher(
+                self.config,
+                manager,
+                name=self.name,
+                checkpoint=self.checkpoint,
+                on_batch=lambda _stats: self.health.write("running"),
+            )
             spark = build_spark_session(self.config, "speed")
-            spark.streams.addListener(ProgressListener(self.name))
+            spark.streams.addListener(ProgressListener(self.name, batch_report=self.publisher.batch_report))
             query = start_query(spark, self.config, self.publisher, name=self.name, checkpoint=self.checkpoint)
+            self.publisher.bind_query(str(query.id))
             # "running" waits for the first micro-batch (on_batch): only then has a new query fixed its
             # starting offsets, so input sent after `oryx up` reports healthy is never skipped.
-            log.info("Speed layer query %s started; checkpoint %s", self.name, self.checkpoint)
+            log.info("Speed layer query %s (id %s) started; checkpoint %s", self.name, query.id, self.checkpoint)
             failure = self._await(query)
+        except TransactionError as error:
+            failure = str(error)
+            log.error("%s", failure)
         finally:
             self.follower.stop()
-            producer.close()
+            if producer is not None:
+                producer.close()
             manager.close()
             if spark is not None:
                 spark.stop()
@@ -146,6 +154,8 @@ class SpeedLayer:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # py4j logs every callback from the JVM (each micro-batch, each listener event) at INFO.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     args = parse_args(argv)
     try:
         config = load_config(args.conf, args.overrides)

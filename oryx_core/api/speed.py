@@ -1,4 +1,4 @@
-"""Speed-layer app interface: Oryx 2's ``SpeedModelManager``."""
+"""Speed-layer app interface: Oryx 2's ``SpeedModelManager``, plus the optional load-fraction report."""
 
 from __future__ import annotations
 
@@ -16,12 +16,26 @@ class SpeedModelManager(Protocol):
     ``consume_key_message`` is called from the update-topic follower thread for every MODEL, MODEL-REF and UP
     message, in topic order; ``build_updates`` from the streaming driver for each micro-batch. Implementations
     guard their own state against that concurrency.
+
+    A manager whose model loads gradually (ALS: vectors arrive as ``UP`` messages after the ``MODEL``) may also
+    implement :class:`ReportsLoadFraction`; the speed layer then publishes no updates for a micro-batch while
+    the fraction is below ``oryx.speed.min-model-load-fraction``. It is a separate protocol so that managers
+    without the notion (the word-count example) still satisfy this one.
     """
 
     def consume_key_message(self, key: str | None, message: str) -> None: ...
 
     def build_updates(self, new_data: DataFrame) -> Iterable[str]:
-        """Returns the ``UP`` message values for one micro-batch (columns ``key``, ``value``)."""
+        """Returns the ``UP`` message values for one micro-batch (columns ``key``, ``value``, ``timestamp``)."""
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class ReportsLoadFraction(Protocol):
+    """Optional for a ``SpeedModelManager``: how much of the expected model has loaded so far."""
+
+    def fraction_loaded(self) -> float:
+        """In [0, 1]: 0 with no model yet, 1 when every expected part has arrived (Oryx 2's ``getFractionLoaded``)."""
+        ...

@@ -5,6 +5,11 @@ Oryx 2 used ``acks=1``, which can lose acknowledged input when a leader fails. W
 throughput, and ``flush`` raises if anything was not acknowledged, so the serving layer answers 200 only
 for input the broker really holds. Constructing a producer never contacts the broker; librdkafka connects
 in the background, so an unreachable broker shows up as a ``DeliveryError``, not a hang at start-up.
+
+``TransactionalProducer`` is for a writer that must publish a group of records exactly once (the speed layer's
+``UP`` messages of one micro-batch): the group is committed atomically, so ``read_committed`` consumers see all
+of it or none of it, and a restarted writer with the same ``transactional.id`` fences its dead predecessor and
+aborts whatever transaction that one left open.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import Any, Self
 
@@ -23,6 +29,7 @@ _FRAMING_OVERHEAD = 65_536
 _LIBRDKAFKA_MIN_MESSAGE_MAX_BYTES = 1_000_000
 _QUEUE_FULL_WAIT_S = 30.0
 _MAX_REPORTED_FAILURES = 5
+_DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +72,30 @@ def producer_config(brokers: str, *, max_message_bytes: int, linger_ms: int, cli
         "message.max.bytes": max(max_message_bytes + _FRAMING_OVERHEAD, _LIBRDKAFKA_MIN_MESSAGE_MAX_BYTES),
         "logger": logging.getLogger("oryx_core.topics.librdkafka"),
     }
+
+
+class TransactionError(RuntimeError):
+    """A transaction did not commit: it was aborted, so none of its records is visible to ``read_committed``."""
+
+
+def transactional_producer_config(
+    brokers: str,
+    transactional_id: str,
+    *,
+    max_message_bytes: int,
+    linger_ms: int,
+    client_id: str,
+    transaction_timeout_ms: int = _DEFAULT_TRANSACTION_TIMEOUT_MS,
+) -> dict[str, Any]:
+    """``producer_config`` plus a ``transactional.id`` (which implies idempotence and ``acks=all``).
+
+    ``transaction.timeout.ms`` bounds how long a writer killed mid-transaction can hold back ``read_committed``
+    consumers when it is not restarted: the broker aborts the transaction after that long.
+    """
+    config = producer_config(brokers, max_message_bytes=max_message_bytes, linger_ms=linger_ms, client_id=client_id)
+    config["transactional.id"] = transactional_id
+    config["transaction.timeout.ms"] = transaction_timeout_ms
+    return config
 
 
 class TopicProducer:
@@ -170,24 +201,7 @@ class TopicProducer:
     def _produce(self, key: str | None, message: str, on_delivery: Any) -> None:
         if self._closed:
             raise RuntimeError(f"producer for topic {self.topic!r} is closed")
-        value = message.encode("utf-8", errors="surrogatepass")
-        if len(value) > self.max_message_bytes:
-            raise MessageTooLargeError(len(value), self.max_message_bytes)
-        encoded_key = None if key is None else key.encode("utf-8", errors="surrogatepass")
-        deadline = time.monotonic() + _QUEUE_FULL_WAIT_S
-        while True:
-            try:
-                self._producer.produce(self.topic, value=value, key=encoded_key, on_delivery=on_delivery)
-                break
-            except BufferError:
-                # librdkafka's local queue is full: serve callbacks so it drains, then retry.
-                if time.monotonic() > deadline:
-                    raise DeliveryError(
-                        self.topic, ["local producer queue stayed full"], 1, _QUEUE_FULL_WAIT_S
-                    ) from None
-                self._producer.poll(0.1)
-            except KafkaException as error:
-                raise DeliveryError(self.topic, [_describe(error.args[0])], 0) from error
+        _produce(self._producer, self.topic, key, message, self.max_message_bytes, on_delivery=on_delivery)
         with self._lock:
             self._sent += 1
         self._producer.poll(0)
@@ -201,6 +215,174 @@ class TopicProducer:
                 self._delivered += 1
             elif collect:
                 self._failures.append(_describe(error))
+
+
+class TransactionalProducer:
+    """Publishes groups of string key/value records to one topic, each group in one Kafka transaction.
+
+    Not thread-safe: one writer thread (the speed layer's ``foreachBatch``) owns it. Call ``init`` once before
+    the first ``publish``; it contacts the broker, so unlike ``TopicProducer`` this one fails fast when Kafka is
+    unreachable or refuses transactions.
+    """
+
+    def __init__(
+        self,
+        brokers: str,
+        topic: str,
+        transactional_id: str,
+        *,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+        linger_ms: int = 5,
+        client_id: str = "oryx",
+        transaction_timeout_ms: int = _DEFAULT_TRANSACTION_TIMEOUT_MS,
+    ) -> None:
+        self.topic = topic
+        self.transactional_id = transactional_id
+        self.max_message_bytes = max_message_bytes
+        self._producer = Producer(
+            transactional_producer_config(
+                brokers,
+                transactional_id,
+                max_message_bytes=max_message_bytes,
+                linger_ms=linger_ms,
+                client_id=client_id,
+                transaction_timeout_ms=transaction_timeout_ms,
+            )
+        )
+        self._initialized = False
+        self._closed = False
+        self.committed_transactions = 0
+        self.committed_records = 0
+
+    def init(self, timeout: float = 60.0) -> None:
+        """Registers the ``transactional.id``: fences any older producer using it and settles its open transaction.
+
+        After this returns, a transaction the previous owner of the id had asked to commit is committed and any
+        other is aborted, so what ``read_committed`` consumers see of that writer is final.
+        """
+        if self._initialized:
+            return
+        try:
+            self._producer.init_transactions(timeout)
+        except KafkaException as error:
+            raise TransactionError(
+                f"cannot initialise transactions for {self.transactional_id!r} on topic {self.topic!r}: "
+                f"{_describe(error.args[0])}"
+            ) from error
+        self._initialized = True
+
+    def publish(
+        self,
+        records: Iterable[tuple[str | None, str]],
+        *,
+        headers: Sequence[tuple[str, str]] = (),
+        timeout: float = 30.0,
+    ) -> int:
+        """Sends every record in one transaction and commits it; returns how many were sent (0: no transaction).
+
+        Any failure (the records iterable raising, a record too large, delivery or commit failing) aborts the
+        transaction before the error propagates, so a failed call leaves nothing visible and can be retried.
+        """
+        if self._closed:
+            raise RuntimeError(f"producer for topic {self.topic!r} is closed")
+        if not self._initialized:
+            raise RuntimeError(f"transactional producer {self.transactional_id!r}: call init() before publish()")
+        encoded_headers = [(name, value.encode("utf-8")) for name, value in headers]
+        sent = 0
+        try:
+            for key, message in records:
+                if sent == 0:
+                    self._producer.begin_transaction()
+                _produce(self._producer, self.topic, key, message, self.max_message_bytes, headers=encoded_headers)
+                sent += 1
+            if sent:
+                self._commit(timeout)
+        except BaseException as error:
+            if sent:
+                self._abort(timeout, error)
+            if isinstance(error, KafkaException):
+                raise TransactionError(
+                    f"transaction of {sent} record(s) to topic {self.topic!r} aborted: {_describe(error.args[0])}"
+                ) from error
+            raise
+        self.committed_transactions += sent > 0
+        self.committed_records += sent
+        return sent
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Waits for anything in flight (there is none between transactions), then releases the client."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._producer.flush(timeout)
+        finally:
+            self._producer.purge()
+            self._producer.poll(0)
+            self._producer.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _commit(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self._producer.commit_transaction(max(deadline - time.monotonic(), 0.1))
+                return
+            except KafkaException as error:
+                kafka_error = error.args[0]
+                # librdkafka marks a commit that may still succeed (timeout, coordinator moving) as retriable.
+                if not (isinstance(kafka_error, KafkaError) and kafka_error.retriable()) or (
+                    time.monotonic() > deadline
+                ):
+                    raise
+
+    def _abort(self, timeout: float, cause: BaseException) -> None:
+        try:
+            self._producer.abort_transaction(timeout)
+        except KafkaException as error:
+            # A fenced or fatally failed producer cannot abort; the broker aborts on timeout or at the next init.
+            log.error("aborting the transaction after %r failed too: %s", cause, _describe(error.args[0]))
+
+
+def _produce(
+    producer: Producer,
+    topic: str,
+    key: str | None,
+    message: str,
+    max_message_bytes: int,
+    *,
+    on_delivery: Any = None,
+    headers: list[tuple[str, bytes]] | None = None,
+) -> None:
+    """``producer.produce`` with Oryx's size rule and back-pressure when librdkafka's local queue is full."""
+    value = message.encode("utf-8", errors="surrogatepass")
+    if len(value) > max_message_bytes:
+        raise MessageTooLargeError(len(value), max_message_bytes)
+    encoded_key = None if key is None else key.encode("utf-8", errors="surrogatepass")
+    extra: dict[str, Any] = {}
+    if on_delivery is not None:
+        extra["on_delivery"] = on_delivery
+    if headers:
+        extra["headers"] = headers
+    deadline = time.monotonic() + _QUEUE_FULL_WAIT_S
+    while True:
+        try:
+            producer.produce(topic, value=value, key=encoded_key, **extra)
+            return
+        except BufferError:
+            # librdkafka's local queue is full: serve callbacks so it drains, then retry.
+            if time.monotonic() > deadline:
+                raise DeliveryError(topic, ["local producer queue stayed full"], 1, _QUEUE_FULL_WAIT_S) from None
+            producer.poll(0.1)
+        except KafkaException as error:
+            raise DeliveryError(topic, [_describe(error.args[0])], 0) from error
 
 
 def _describe(error: object) -> str:

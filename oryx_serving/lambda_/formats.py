@@ -2,6 +2,7 @@
 
 Responses: result endpoints offer text/plain, text/csv and application/json. With no ``Accept`` header, or
 one that accepts anything, text/plain wins, so the body is CSV; ``Accept: application/json`` gives JSON.
+Text answers of 2 KiB or more are gzip- or deflate-compressed for clients that accept it, as Tomcat did.
 
 Requests: bodies may be gzip or deflate encoded (``Content-Encoding``), and multipart/form-data parts typed
 as zip or gzip archives are unpacked, so a client can upload a compressed data file to ``/ingest`` or ``/add``.
@@ -110,6 +111,44 @@ def no_content() -> Response:
     return Response(status=204)
 
 
+COMPRESSIBLE_TYPES = frozenset(
+    {"text/html", "text/xml", "text/plain", "text/css", "text/csv", "application/json", "text/javascript"}
+)
+"""Tomcat's list in Oryx 2 (plus JavaScript for the console); other types are usually compressed already."""
+COMPRESSION_MIN_BYTES = 2048
+"""Tomcat's default ``compressionMinSize``: below it, compressing costs more than it saves."""
+
+
+def _accepted_coding() -> str | None:
+    accepted = request.accept_encodings
+    for coding in ("gzip", "deflate"):
+        if accepted[coding] > 0:
+            return coding
+    return None
+
+
+def compress_response(response: Response) -> Response:
+    """gzip (or deflate) for large enough text answers when the client accepts it; an ``after_request`` hook."""
+    response.vary.add("Accept-Encoding")
+    if (
+        response.direct_passthrough
+        or response.is_streamed
+        or response.status_code != 200
+        or "Content-Encoding" in response.headers
+        or response.mimetype not in COMPRESSIBLE_TYPES
+        or (response.content_length or 0) < COMPRESSION_MIN_BYTES
+    ):
+        return response
+    coding = _accepted_coding()
+    if coding is None:
+        return response
+    wbits = 16 + zlib.MAX_WBITS if coding == "gzip" else zlib.MAX_WBITS
+    compressor = zlib.compressobj(6, zlib.DEFLATED, wbits)
+    response.set_data(compressor.compress(response.get_data()) + compressor.flush())
+    response.headers["Content-Encoding"] = coding
+    return response
+
+
 # ---- requests ---------------------------------------------------------------------------------------------
 
 
@@ -186,12 +225,34 @@ def _part_lines(data: bytes, content_type: str | None, what: str) -> list[str]:
     return _lines(data, what)
 
 
+def _too_large() -> OryxServingError:
+    return OryxServingError(413, f"Request body is larger than {request.max_content_length} bytes")
+
+
+def _check_stream_ended() -> None:
+    """A streamed (chunked) body is cut silently at ``max-request-bytes``; data after the cut means too large.
+
+    Werkzeug stops reading a body without Content-Length at the cap and reports no error, which would turn an
+    oversized upload into a truncated one (lines lost, a partial last line sent) answered with 204.
+    """
+    cap = request.max_content_length
+    if cap is not None and request.content_length is None and request.input_stream.read(1):
+        raise _too_large()
+
+
+def _body_bytes() -> bytes:
+    data = request.get_data(cache=False)
+    _check_stream_ended()
+    return data
+
+
 def _multipart_lines() -> list[str]:
     lines: list[str] = []
     for name, value in request.form.items(multi=True):
         lines.extend(_lines(value.encode("utf-8"), f"form field {name!r}"))
     for name, upload in request.files.items(multi=True):
         lines.extend(_part_lines(upload.read(), upload.content_type, f"part {name!r} ({upload.filename})"))
+    _check_stream_ended()
     return lines
 
 
@@ -199,7 +260,7 @@ def read_body_lines() -> list[str]:
     """The request body as input lines, however it was encoded or packed; blank lines are dropped."""
     if request.mimetype == "multipart/form-data":
         return _multipart_lines()
-    data = request.get_data(cache=False)
+    data = _body_bytes()
     codings = [c.strip().lower() for c in (request.content_encoding or "").split(",")]
     # Content-Encoding lists codings in the order applied, so they are undone in reverse.
     for encoding in reversed([c for c in codings if c and c != "identity"]):

@@ -57,4 +57,5 @@ def send_input(state: OryxServingState, lines: Iterable[str]) -> int:
     except (DeliveryError, BufferError) as e:
         log.error("Writing %d line(s) to the input topic failed: %s", sent, e)
         raise OryxServingError(503, INPUT_UNAVAILABLE) from e
+    state.count_input_lines(sent)
     return sent

@@ -10,9 +10,11 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from flask import Flask, current_app
 
@@ -21,7 +23,7 @@ from oryx_core.classnames import instantiate
 from oryx_core.config import ConfigError, OryxConfig, topic_settings
 from oryx_core.topics.admin import TopicAdmin
 from oryx_core.topics.consumer import UpdateTopicConsumer
-from oryx_core.topics.messages import KeyMessage
+from oryx_core.topics.messages import MODEL, MODEL_REF, UP, KeyMessage
 from oryx_serving.lambda_.input import InputProducer, build_input_producer
 from oryx_serving.lambda_.settings import MODEL_MANAGER_KEY, ServingSettings
 
@@ -30,6 +32,10 @@ log = logging.getLogger(__name__)
 EXTENSION_KEY = "oryx"
 _POLL_SECONDS = 0.2
 """Short polls bound how long shutdown waits for the follower; an idle poll costs the broker little."""
+_LAG_REFRESH_SECONDS = 5.0
+"""How often the follower asks the broker how far behind it is (for ``/metrics``); two metadata requests."""
+_LAG_TIMEOUT_SECONDS = 2.0
+_KEY_LABELS = (MODEL, MODEL_REF, UP, "other")
 
 
 class UpdateConsumer(Protocol):
@@ -38,6 +44,15 @@ class UpdateConsumer(Protocol):
     def poll(self, timeout: float) -> Sequence[KeyMessage]: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class OffsetReporting(Protocol):
+    """Consumers that can tell how far behind they are (both real and in-memory ones can); used for metrics."""
+
+    def end_offsets(self, timeout: float = 10.0) -> dict[int, int]: ...
+
+    def position(self, timeout: float = 10.0) -> dict[int, int]: ...
 
 
 class UpdateFollower:
@@ -49,8 +64,17 @@ class UpdateFollower:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="oryx-serving-update-follower", daemon=True)
         self.consumed = 0
-        """Messages handed to the manager so far, failed ones included (read by tests and logs)."""
+        """Messages handed to the manager so far, failed ones included (read by tests, logs and metrics)."""
         self.failed = 0
+        self.consumed_by_key: Counter[str] = Counter({key: 0 for key in _KEY_LABELS})
+        """By key, unknown keys counted as "other": anyone who can write the topic must not add label values."""
+        self.models_applied = 0
+        """MODEL / MODEL-REF messages applied: the model generation this process has reached."""
+        self.last_applied_at: float | None = None
+        """Wall-clock time of the last message applied, or None before any."""
+        self.lag: int | None = None
+        """Messages on the update topic not yet consumed, refreshed every few seconds; None when unknown."""
+        self._lag_checked = 0.0
 
     def start(self) -> None:
         self._thread.start()
@@ -84,6 +108,7 @@ class UpdateFollower:
                 if self._stop.is_set():
                     return
                 self._apply(message)
+            self._refresh_lag()
 
     def _apply(self, message: KeyMessage) -> None:
         try:
@@ -91,8 +116,28 @@ class UpdateFollower:
         except Exception:
             self.failed += 1
             log.exception("Skipping update-topic message with key %r that could not be applied", message.key)
+        else:
+            if message.key in (MODEL, MODEL_REF):
+                self.models_applied += 1
+            self.last_applied_at = time.time()
         finally:
+            self.consumed_by_key[message.key if message.key in _KEY_LABELS else "other"] += 1
             self.consumed += 1
+
+    def _refresh_lag(self) -> None:
+        """Done in this thread because a Kafka consumer must not be used from two threads at once."""
+        now = time.monotonic()
+        if now - self._lag_checked < _LAG_REFRESH_SECONDS or not isinstance(self._consumer, OffsetReporting):
+            return
+        self._lag_checked = now
+        try:
+            ends = self._consumer.end_offsets(_LAG_TIMEOUT_SECONDS)
+            positions = self._consumer.position(_LAG_TIMEOUT_SECONDS)
+        except Exception as e:
+            log.debug("Could not measure the update-topic lag: %s", e)
+            self.lag = None
+            return
+        self.lag = sum(max(0, end - positions.get(p, 0)) for p, end in ends.items())
 
 
 @dataclass(eq=False)
@@ -107,7 +152,14 @@ class OryxServingState:
     follower: UpdateFollower | None = None
     loaded_enough: bool = False
     """Latched once the model first reaches ``min_model_load_fraction`` (see ``errors.require_model``)."""
+    input_lines_sent: int = 0
+    """Lines the broker has acknowledged from this process's write endpoints (for ``/metrics``)."""
     _closed: bool = field(default=False, repr=False)
+    _counter_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count_input_lines(self, lines: int) -> None:
+        with self._counter_lock:
+            self.input_lines_sent += lines
 
     def close(self) -> None:
         """Stops the follower, flushes and closes the input producer, closes the manager; safe to repeat."""

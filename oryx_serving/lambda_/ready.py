@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Response
 
 from oryx_serving.lambda_.errors import require_model
 from oryx_serving.lambda_.model_manager import serving_state
+from oryx_serving.lambda_.registry import ApiBlueprint
 
-blueprint = Blueprint("oryx", __name__)
+blueprint = ApiBlueprint("oryx", __name__, title="Readiness", generic=True)
 
 
-@blueprint.route("/ready", methods=["GET", "HEAD"])
 def ready() -> Response:
     require_model(serving_state())
     return Response(status=200)
+
+
+blueprint.api_route(
+    "/ready",
+    ready,
+    ("GET", "HEAD"),
+    summary="200 with an empty body once the model is loaded enough to answer queries, else 503",
+    produces=("text/plain",),
+    needs_model=True,
+)

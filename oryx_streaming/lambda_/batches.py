@@ -1,13 +1,33 @@
-"""The ``foreachBatch`` function: one micro-batch of input in, the app's ``UP`` messages out.
+"""The ``foreachBatch`` function: one micro-batch of input in, the app's ``UP`` messages out, exactly once.
 
 Delivery guarantee. Structured Streaming records a batch's offsets before running it and commits it after this
-function returns; a crash in between replays the batch with the same id and the same offsets. This function
-flushes every ``UP`` to the broker *before* it returns, and only then writes the batch id to
-``<checkpoint>/oryx-published-batch``. On replay a batch id at or below that marker is skipped, so a batch that
-was fully published is never published twice, even across restarts. A crash after some sends but before the
-marker replays the batch and sends its updates again: delivery is at-least-once, with duplicates limited to
-that one interrupted batch. ``UP`` consumers (Oryx 2's serving and speed layers) overwrite state with the
-latest value, so such a duplicate is harmless.
+function returns; a crash in between replays the batch with the same id and the same offsets. Each batch's
+``UP`` messages go out in one Kafka transaction, every message carrying the header
+``oryx.speed.batch = <queryName>:<query id>:<batch id>`` (headers are invisible to Oryx 2 consumers, which read
+only key and value). Update-topic consumers read ``read_committed``, so a batch the process was killed in the
+middle of is never seen, and the restarted process, registering the same ``transactional.id``, aborts it. Before
+publishing, a batch already committed is recognised and skipped:
+
+1. by the marker ``<checkpoint>/oryx-published-batch``, written after each commit (the fast path);
+2. when the marker is behind the batch (the crash fell between the commit and the marker write, or the
+   checkpoint is not on the local file system, so there is no marker), by scanning the committed tail of the
+   update topic for this query's batch headers. That happens once per process, for its first batch, and after
+   the producer's ``init`` has settled whatever transaction the dead process left open. Within a process the
+   publisher knows what it committed itself.
+
+So each input line's updates reach the topic once: never lost (a batch is only marked after its commit), never
+twice. The scan reads the records written since the marker's batch was published (with a margin for clock
+steps), or, with no marker, the last ``SCAN_MAX_RECORDS`` offsets of each partition. Only that last case is a
+bound that could miss a published batch: over ``SCAN_MAX_RECORDS`` records written to the update topic by
+others between the crash and the restart of a speed layer checkpointing to a non-local file system. Spark's
+query id is part of the header because a new checkpoint restarts batch ids at 0 and must not mistake an old
+query's batches for its own.
+
+Model-load gating. A manager that reports ``fraction_loaded()`` (``oryx_core.api.speed.ReportsLoadFraction``)
+gets no ``build_updates`` call while the fraction is below ``oryx.speed.min-model-load-fraction``: the batch's
+input is consumed (Spark commits its offsets) and no updates are produced for it, as Oryx 2's ALS speed layer
+returns no updates for input that arrives before enough of the model has loaded. Such input is not replayed
+later; the next batch model includes it.
 
 Shutdown. ``query.stop()`` interrupts a running batch, so the process first calls :meth:`BatchPublisher.pause`,
 which waits for the batch in flight to finish publishing and makes any later batch fail before it publishes
@@ -21,28 +41,49 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from oryx_core.api.speed import SpeedModelManager
+from oryx_core.api.speed import ReportsLoadFraction, SpeedModelManager
+from oryx_core.config import OryxConfig, topic_settings
+from oryx_core.topics.consumer import header_values
 from oryx_core.topics.messages import UP
+from oryx_core.topics.producer import TransactionalProducer
+from oryx_streaming.lambda_.query import transactional_id
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 log = logging.getLogger(__name__)
 
+MIN_FRACTION_KEY = "oryx.speed.min-model-load-fraction"
 MARKER_FILE = "oryx-published-batch"
+BATCH_HEADER = "oryx.speed.batch"
+SCAN_MAX_RECORDS = 100_000
+"""Offsets per partition the restart scan reads when no marker tells it where the last batch was published."""
+SCAN_MARGIN_MS = 300_000
+"""How far before the marker's publication time the scan starts, for clock steps between runs."""
+SUMMARY_COLUMNS = (
+    "count(*) AS rows",
+    "unix_millis(min(timestamp)) AS first_ms",
+    "unix_millis(max(timestamp)) AS last_ms",
+)
+"""One aggregation per batch: its size and the Kafka timestamps of its oldest and newest line (for latency)."""
+_REPORTS_KEPT = 32
+
+TagScan = Callable[[int | None], Iterable[str]]
+"""``since_ms -> values of the batch header`` on the update topic's committed tail (see ``kafka_tag_scan``)."""
 
 
-class UpdateProducer(Protocol):
-    """The part of ``TopicProducer`` (and of its in-memory fake) that publishing needs."""
+class UpdatePublisher(Protocol):
+    """The part of ``TransactionalProducer`` (and of the unit tests' fake) that publishing needs."""
 
-    def send(self, key: str, message: str) -> None: ...
-
-    def flush(self, timeout: float = ...) -> Any: ...
+    def publish(self, records: Iterable[tuple[str | None, str]], *, headers: Sequence[tuple[str, str]] = ()) -> int:
+        """Sends all records in one transaction, commits it and returns their number (0: nothing sent)."""
+        ...
 
 
 class BatchAbortedError(RuntimeError):
@@ -51,21 +92,37 @@ class BatchAbortedError(RuntimeError):
 
 @dataclass
 class BatchStats:
-    """Running counters since the process started, for logs, ``health.json`` and tests."""
+    """Running counters since the process started, for logs, ``health.json`` and tests.
+
+    ``last_duration_sec`` is the time spent in this function; ``last_latency_max_sec`` / ``_min_sec`` run from
+    the Kafka timestamps of the batch's oldest / newest input line to the commit of its updates.
+    """
 
     batches: int = 0
     empty_batches: int = 0
     replayed_batches: int = 0
+    gated_batches: int = 0
     rows_in: int = 0
     updates_out: int = 0
     last_batch_id: int | None = None
     last_rows_in: int = 0
     last_updates_out: int = 0
-    last_latency_sec: float = 0.0
+    last_duration_sec: float = 0.0
+    last_latency_min_sec: float | None = None
+    last_latency_max_sec: float | None = None
     last_batch_at: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Marker:
+    """What the side file says: the last batch fully published, when, and by which query (Spark's query id)."""
+
+    batch_id: int
+    published_at: float | None = None
+    query_id: str | None = None
 
 
 def marker_path(checkpoint: str | os.PathLike[str]) -> Path | None:
@@ -80,92 +137,230 @@ def marker_path(checkpoint: str | os.PathLike[str]) -> Path | None:
     return Path(text) / MARKER_FILE
 
 
-def read_published_batch(path: Path | None) -> int | None:
-    """The last batch id fully published, or None when nothing was (or the marker is unreadable)."""
+def read_marker(path: Path | None) -> Marker | None:
+    """The marker's content, or None when nothing was published (or the marker is unreadable)."""
     if path is None or not path.is_file():
         return None
     try:
-        return int(json.loads(path.read_text("utf-8"))["batch_id"])
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        data = json.loads(path.read_text("utf-8"))
+        published_at = data.get("published_at")
+        return Marker(
+            int(data["batch_id"]),
+            None if published_at is None else float(published_at),
+            data.get("query_id"),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         log.warning("Ignoring unreadable published-batch marker %s: %s", path, error)
         return None
 
 
-def write_published_batch(path: Path, batch_id: int, updates: int) -> None:
-    """Atomically records that ``batch_id`` is on the broker (write a temporary file, then rename)."""
+def read_published_batch(path: Path | None) -> int | None:
+    """The last batch id fully published according to the marker, or None."""
+    marker = read_marker(path)
+    return None if marker is None else marker.batch_id
+
+
+def write_marker(path: Path, marker: Marker, updates: int) -> None:
+    """Atomically records that ``marker.batch_id`` is on the broker (write a temporary file, then rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps({"batch_id": batch_id, "updates": updates, "published_at": time.time()}), "utf-8")
+    data = {**asdict(marker), "updates": updates}
+    tmp.write_text(json.dumps(data), "utf-8")
     os.replace(tmp, path)
 
 
+def tag_prefix(query_name: str, query_id: str) -> str:
+    """The part of the ``oryx.speed.batch`` header shared by every batch of one query: ``<name>:<query id>:``."""
+    return f"{query_name}:{query_id}:"
+
+
+def tagged_batch_id(tag: str, prefix: str) -> int | None:
+    """The batch id in ``tag`` when it belongs to the query ``prefix`` names (``<name>:<id>:``), else None."""
+    if not tag.startswith(prefix):
+        return None
+    try:
+        return int(tag[len(prefix) :])
+    except ValueError:
+        return None
+
+
+def kafka_tag_scan(brokers: str, topic: str, *, max_message_bytes: int) -> TagScan:
+    """The production ``TagScan``: time-bounded after a marker, count-bounded without one."""
+
+    def scan(since_ms: int | None) -> list[str]:
+        return header_values(
+            brokers,
+            topic,
+            BATCH_HEADER,
+            since_ms=since_ms,
+            max_records=SCAN_MAX_RECORDS if since_ms is None else None,
+            max_message_bytes=max_message_bytes,
+        )
+
+    return scan
+
+
 class BatchPublisher:
-    """Callable handed to ``foreachBatch``: builds the app's updates for a batch and publishes them as ``UP``."""
+    """Callable handed to ``foreachBatch``: builds the app's updates for a batch and publishes them as ``UP``.
+
+    Spark's query id is only known once the query has started, and the first batch may already be running by
+    then, so the process calls :meth:`bind_query` right after ``start()`` and a batch waits for it.
+    """
 
     def __init__(
         self,
         manager: SpeedModelManager,
-        producer: UpdateProducer,
+        producer: UpdatePublisher,
         marker: Path | None,
         *,
-        flush_timeout: float = 30.0,
+        query_name: str,
+        scan_tags: TagScan,
+        query_id: str | None = None,
+        min_model_load_fraction: float = 0.0,
         on_batch: Callable[[BatchStats], None] | None = None,
+        bind_timeout: float = 60.0,
     ) -> None:
         self._manager = manager
         self._producer = producer
-        self._marker = marker
-        self._flush_timeout = flush_timeout
+        self._marker_path = marker
+        self._query_name = query_name
+        self._scan_tags = scan_tags
+        self._min_fraction = min_model_load_fraction
         self._on_batch = on_batch
-        self._published = read_published_batch(marker)
+        self._bind_timeout = bind_timeout
+        self._query_id = query_id
+        self._bound = threading.Event()
+        if query_id is not None:
+            self._bound.set()
+        self._marker = read_marker(marker)
+        self._published: int | None = None
+        self._checked_previous_run = False
+        self._gated = False
         self._lock = threading.Lock()
         self._paused = False
+        # Its own lock: Spark's listener thread asks for reports while a batch may hold ``_lock`` for long.
+        self._reports_lock = threading.Lock()
+        self._reports: OrderedDict[int, dict[str, Any]] = OrderedDict()
         self.stats = BatchStats()
-        if marker is None:
-            log.warning("Checkpoint is not on the local file system: replayed batches may publish duplicates")
 
     @property
     def published_batch_id(self) -> int | None:
+        """The last batch known to be on the topic (published by this process or found at its first batch)."""
         return self._published
+
+    def bind_query(self, query_id: str) -> None:
+        """Names the Spark query (its id is stable for the checkpoint's life) whose batches this publishes."""
+        self._query_id = query_id
+        self._bound.set()
+
+    def batch_report(self, batch_id: int) -> dict[str, Any] | None:
+        """Rows in, updates out and latencies of one recent batch, for ``progress.json``."""
+        with self._reports_lock:
+            report = self._reports.get(batch_id)
+            return None if report is None else dict(report)
 
     def __call__(self, df: DataFrame, batch_id: int) -> None:
         with self._lock:
             if self._paused:
                 raise BatchAbortedError(f"batch {batch_id} started after shutdown began; it will be replayed")
-            if self._published is not None and batch_id <= self._published:
+            prefix = self._tag_prefix()
+            if self._already_published(batch_id, prefix):
                 self.stats.replayed_batches += 1
-                log.info("Skipping batch %d: already published (marker at %d)", batch_id, self._published)
+                log.info("Skipping batch %d: already published (up to batch %d)", batch_id, self._published)
                 return
-            self._publish(df, batch_id)
+            self._publish(df, batch_id, prefix)
 
     def pause(self) -> None:
         """Waits for the batch in flight (if any) to finish, then refuses new ones. Called once, at shutdown."""
         with self._lock:
             self._paused = True
 
-    def _publish(self, df: DataFrame, batch_id: int) -> None:
+    def _tag_prefix(self) -> str:
+        if not self._bound.wait(self._bind_timeout):
+            raise RuntimeError(f"query {self._query_name}: no query id bound within {self._bind_timeout:g}s")
+        return tag_prefix(self._query_name, str(self._query_id))
+
+    def _already_published(self, batch_id: int, prefix: str) -> bool:
+        if not self._checked_previous_run:
+            self._checked_previous_run = True
+            self._published = self._previous_run(batch_id, prefix)
+        return self._published is not None and batch_id <= self._published
+
+    def _previous_run(self, batch_id: int, prefix: str) -> int | None:
+        """The last batch a previous run of this query committed: the marker, or the topic when that is behind."""
+        marker = self._marker
+        if marker is not None and marker.query_id not in (None, self._query_id):
+            log.warning("Ignoring marker of another query (%s); this checkpoint's query is %s", marker, prefix)
+            marker = None
+        if marker is not None and batch_id <= marker.batch_id:
+            return marker.batch_id
+        since_ms = None
+        if marker is not None and marker.published_at is not None:
+            since_ms = int(marker.published_at * 1000) - SCAN_MARGIN_MS
+        ids = [tagged_batch_id(tag, prefix) for tag in self._scan_tags(since_ms)]
+        found = max((i for i in ids if i is not None), default=None)
+        known = marker.batch_id if marker is not None else None
+        if found is not None and (known is None or found > known):
+            log.warning(
+                "Batch %d of %s is already committed on the update topic although the marker says %s: the previous "
+                "run stopped between its commit and the marker; not publishing it again",
+                found,
+                self._query_name,
+                known,
+            )
+            self._mark(found, 0)
+            return found
+        return known
+
+    def _publish(self, df: DataFrame, batch_id: int, prefix: str) -> None:
         started = time.monotonic()
-        # Persisted so the row count and the app's own reads share one pass over the Kafka range.
+        # Persisted so the summary and the app's own reads share one pass over the Kafka range.
         df.persist()
         try:
-            rows = df.count()
-            updates = 0 if rows == 0 else self._send(self._manager.build_updates(df))
+            rows, first_ms, last_ms = batch_summary(df)
+            updates = 0
+            if rows and self._model_ready(batch_id):
+                updates = self._producer.publish(
+                    ((UP, message) for message in self._manager.build_updates(df)),
+                    headers=[(BATCH_HEADER, f"{prefix}{batch_id}")],
+                )
         finally:
             df.unpersist()
-        if updates:
-            self._producer.flush(self._flush_timeout)
-        if self._marker is not None:
-            write_published_batch(self._marker, batch_id, updates)
+        self._mark(batch_id, updates)
+        self._record(batch_id, rows, updates, time.monotonic() - started, first_ms, last_ms)
+
+    def _model_ready(self, batch_id: int) -> bool:
+        """False while a manager reporting its load fraction is below ``min-model-load-fraction``."""
+        if self._min_fraction <= 0.0 or not isinstance(self._manager, ReportsLoadFraction):
+            return True
+        fraction = float(self._manager.fraction_loaded())
+        ready = fraction >= self._min_fraction
+        if ready == self._gated:  # log transitions only: a slow model load would otherwise log every batch
+            self._gated = not ready
+            if ready:
+                log.info("Model loaded to %.3f (minimum %.3f): producing updates again", fraction, self._min_fraction)
+            else:
+                log.warning(
+                    "Model loaded to %.3f only, below oryx.speed.min-model-load-fraction %.3f: batches are consumed "
+                    "without updates until it has loaded (batch %d)",
+                    fraction,
+                    self._min_fraction,
+                    batch_id,
+                )
+        if not ready:
+            self.stats.gated_batches += 1
+        return ready
+
+    def _mark(self, batch_id: int, updates: int) -> None:
         self._published = batch_id
-        self._record(batch_id, rows, updates, time.monotonic() - started)
+        if self._marker_path is not None:
+            self._marker = Marker(batch_id, time.time(), self._query_id)
+            write_marker(self._marker_path, self._marker, updates)
 
-    def _send(self, messages: Iterable[str]) -> int:
-        sent = 0
-        for message in messages:
-            self._producer.send(UP, message)
-            sent += 1
-        return sent
-
-    def _record(self, batch_id: int, rows: int, updates: int, latency: float) -> None:
+    def _record(
+        self, batch_id: int, rows: int, updates: int, duration: float, first_ms: int | None, last_ms: int | None
+    ) -> None:
+        now_ms = time.time() * 1000
         stats = self.stats
         stats.batches += 1
         stats.empty_batches += rows == 0
@@ -174,11 +369,81 @@ class BatchPublisher:
         stats.last_batch_id = batch_id
         stats.last_rows_in = rows
         stats.last_updates_out = updates
-        stats.last_latency_sec = round(latency, 3)
-        stats.last_batch_at = time.time()
-        log.info("Batch %d: %d rows in, %d updates out in %.3f s", batch_id, rows, updates, latency)
+        stats.last_duration_sec = round(duration, 3)
+        stats.last_latency_min_sec = None if last_ms is None else round((now_ms - last_ms) / 1000, 3)
+        stats.last_latency_max_sec = None if first_ms is None else round((now_ms - first_ms) / 1000, 3)
+        stats.last_batch_at = round(now_ms / 1000, 3)
+        with self._reports_lock:
+            self._reports[batch_id] = {
+                "batch_id": batch_id,
+                "rows_in": rows,
+                "updates_out": updates,
+                "duration_sec": stats.last_duration_sec,
+                "latency_min_sec": stats.last_latency_min_sec,
+                "latency_max_sec": stats.last_latency_max_sec,
+            }
+            while len(self._reports) > _REPORTS_KEPT:
+                self._reports.popitem(last=False)
+        log.info(
+            "Batch %d: %d rows in, %d updates out in %.3f s (line latency %s-%s s)",
+            batch_id,
+            rows,
+            updates,
+            duration,
+            stats.last_latency_min_sec,
+            stats.last_latency_max_sec,
+        )
         if self._on_batch is not None:
             try:
                 self._on_batch(stats)
             except Exception:  # monitoring must never fail a batch that is already published
                 log.exception("Batch %d: the on_batch hook failed", batch_id)
+
+
+def batch_summary(df: DataFrame) -> tuple[int, int | None, int | None]:
+    """``(rows, oldest, newest)``: the batch's size and its lines' Kafka timestamps in epoch milliseconds."""
+    row = df.selectExpr(*SUMMARY_COLUMNS).first()
+    if row is None:
+        return 0, None, None
+    first_ms, last_ms = row["first_ms"], row["last_ms"]
+    return int(row["rows"]), None if first_ms is None else int(first_ms), None if last_ms is None else int(last_ms)
+
+
+def kafka_publisher(
+    config: OryxConfig,
+    manager: SpeedModelManager,
+    *,
+    name: str,
+    checkpoint: str,
+    on_batch: Callable[[BatchStats], None] | None = None,
+) -> tuple[BatchPublisher, TransactionalProducer]:
+    """The publisher ``python -m oryx_streaming`` runs, and its producer (already ``init``-ed; the caller closes it).
+
+    ``init`` runs before the query starts so that the scan of a first batch sees the previous run's transactions
+    settled, and so that a broker refusing transactions stops the process before Spark starts.
+    """
+    topics = topic_settings(config)
+    if topics.update_broker is None or topics.update_topic is None:
+        raise ValueError("the speed layer needs oryx.update-topic.broker and oryx.update-topic.message.topic")
+    producer = TransactionalProducer(
+        topics.update_broker,
+        topics.update_topic,
+        transactional_id(config, name),
+        max_message_bytes=topics.max_message_bytes,
+        client_id=name,
+    )
+    try:
+        producer.init()
+    except BaseException:
+        producer.close(timeout=1.0)
+        raise
+    publisher = BatchPublisher(
+        manager,
+        producer,
+        marker_path(checkpoint),
+        query_name=name,
+        scan_tags=kafka_tag_scan(topics.update_broker, topics.update_topic, max_message_bytes=topics.max_message_bytes),
+        min_model_load_fraction=config.get_float(MIN_FRACTION_KEY),
+        on_batch=on_batch,
+    )
+    return publisher, producer

@@ -1,9 +1,11 @@
 """Monitoring: per-batch progress in the log and two small JSON files that ``oryx status`` and humans read.
 
 ``<state>/speed/progress.json`` is Spark's latest ``StreamingQueryProgress`` as Spark writes it (rows, durations,
-Kafka offsets and lag per source). ``<state>/speed/health.json`` is the process's own summary (status, batches,
-rows in, updates out, model messages applied), rewritten after every batch and at start and stop. Both files
-are replaced atomically, so a reader never sees half a file.
+Kafka offsets and lag per source), plus an ``oryx`` object with what Spark cannot know about the batch: rows in,
+``UP`` updates out, time spent publishing and the latency from its oldest / newest line's Kafka timestamp to the
+commit of its updates. ``<state>/speed/health.json`` is the process's own summary (status, running totals of
+batches, rows in and updates out, the last batch's figures, model messages applied), rewritten after every batch
+and at start and stop. Both files are replaced atomically, so a reader never sees half a file.
 """
 
 from __future__ import annotations
@@ -59,10 +61,17 @@ def progress_summary(progress: dict[str, Any]) -> dict[str, Any]:
 class ProgressListener(StreamingQueryListener):
     """Logs each progress event of the speed query and keeps the latest one in ``progress.json``."""
 
-    def __init__(self, query_name: str, path: Path | None = None) -> None:
+    def __init__(
+        self,
+        query_name: str,
+        path: Path | None = None,
+        *,
+        batch_report: Callable[[int], dict[str, Any] | None] | None = None,
+    ) -> None:
         super().__init__()
         self._query_name = query_name
         self._path = path or speed_dir() / "progress.json"
+        self._batch_report = batch_report
 
     def _ours(self, name: str | None) -> bool:
         return name == self._query_name
@@ -75,6 +84,9 @@ class ProgressListener(StreamingQueryListener):
         if not self._ours(event.progress.name):
             return
         progress = json.loads(event.progress.json)
+        report = self._batch_report(progress.get("batchId", -1)) if self._batch_report else None
+        if report is not None:
+            progress["oryx"] = report
         summary = progress_summary(progress)
         if summary["rows"]:
             log.info("Query %s progress: %s", self._query_name, summary)

@@ -47,6 +47,16 @@ def checkpoint_location(config: OryxConfig, name: str) -> str:
     return str(Path(state_dir()) / "checkpoints" / oryx_id / name)
 
 
+def transactional_id(config: OryxConfig, name: str) -> str:
+    """The Kafka ``transactional.id`` of the query's update producer: one per deployment (``oryx.id``) and query.
+
+    Stable across restarts on purpose: the restarted process's producer fences the dead one and aborts the
+    transaction it left open.
+    """
+    oryx_id = config.get_optional_string("oryx.id") or "default"
+    return f"OryxSpeedLayer-{oryx_id}-{name}"
+
+
 def trigger_interval(config: OryxConfig) -> str:
     """The processing-time trigger, in whole milliseconds so fractional seconds (``0.5``) are exact."""
     millis = max(1, round(config.get_float(INTERVAL_KEY) * 1000))

@@ -1,13 +1,22 @@
 """The speed layer end to end on the real broker and Spark: input lines in, the example's UP updates out.
 
-The query is built in-process with the same functions ``python -m oryx_streaming`` uses, reading the input topic
-from the earliest offset so the lines produced before it starts form its first micro-batch.
+Most tests build the query in-process with the same functions ``python -m oryx_streaming`` uses, reading the
+input topic from the earliest offset so the lines produced before it starts form its first micro-batch. The
+crash test runs the real ``python -m oryx_streaming`` as a child process, kills it with SIGKILL mid-stream,
+restarts it from its checkpoint and stops it with SIGTERM.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,14 +25,22 @@ from pyspark.sql import SparkSession
 
 from oryx_core.config import OryxConfig, load_config
 from oryx_core.spark import build_spark_session
-from oryx_core.topics.consumer import UpdateTopicConsumer
+from oryx_core.topics.consumer import UpdateTopicConsumer, header_values
 from oryx_core.topics.messages import MODEL, UP, KeyMessage
 from oryx_core.topics.producer import TopicProducer
 from oryx_streaming.apps.example import ExampleSpeedModelManager
-from oryx_streaming.lambda_.batches import MARKER_FILE, BatchPublisher, marker_path
+from oryx_streaming.lambda_.batches import (
+    BATCH_HEADER,
+    MARKER_FILE,
+    Marker,
+    kafka_publisher,
+    read_marker,
+    write_marker,
+)
 from oryx_streaming.lambda_.model_follower import GROUP_PREFIX, ModelFollower
 from oryx_streaming.lambda_.query import query_name, start_query
 
+REPO = Path(__file__).resolve().parents[2]
 BATCH_MODEL = '{"a":5,"z":1}'
 
 
@@ -100,19 +117,13 @@ class SpeedRun:
         self.manager = ExampleSpeedModelManager(config)
         self.follower = ModelFollower(self.manager, update_consumer(config, GROUP_PREFIX), poll_timeout=0.2).start()
         assert self.follower.wait_until_loaded(30), "speed model did not load from the update topic"
-        self.producer = TopicProducer(
-            config.get_string("oryx.update-topic.broker"), config.get_string("oryx.update-topic.message.topic")
-        )
         self.checkpoint = config.get_string("oryx.speed.streaming.checkpoint-dir")
-        self.publisher = BatchPublisher(self.manager, self.producer, marker_path(self.checkpoint))
+        name = query_name(ExampleSpeedModelManager)
+        self.publisher, self.producer = kafka_publisher(config, self.manager, name=name, checkpoint=self.checkpoint)
         self.query = start_query(
-            spark,
-            config,
-            self.publisher,
-            name=query_name(ExampleSpeedModelManager),
-            checkpoint=self.checkpoint,
-            starting_offsets="earliest",
+            spark, config, self.publisher, name=name, checkpoint=self.checkpoint, starting_offsets="earliest"
         )
+        self.publisher.bind_query(str(self.query.id))
 
     def stop(self) -> None:
         self.publisher.pause()
@@ -168,3 +179,201 @@ def test_restart_does_not_republish_a_batch_spark_had_not_committed(
     assert second.publisher.stats.replayed_batches == 1
     # The restarted manager reloads only the MODEL (the example ignores UP), so c and d start from zero.
     assert ups(update_messages(config, expected=5)) == ["a,6", "b,1", "c,1", "d,1"]
+
+
+def test_a_new_model_mid_stream_is_the_base_of_the_next_updates(spark_speed: SparkSession, config: OryxConfig) -> None:
+    send_model(config, BATCH_MODEL)
+    send_input(config, ["a b"])
+    run = SpeedRun(spark_speed, config)
+    try:
+        run.query.processAllAvailable()
+        send_model(config, '{"a":100,"b":50}')
+        deadline = time.monotonic() + 30
+        while run.manager.counts() != {"a": 100, "b": 50} and time.monotonic() < deadline:
+            time.sleep(0.1)
+        send_input(config, ["a c"])
+        run.query.processAllAvailable()
+    finally:
+        run.stop()
+    assert ups(update_messages(config, expected=6)) == ["a,6", "b,1", "a,101", "c,1"]
+
+
+# ---- the real process: kill -9, restart from the checkpoint, SIGTERM ------------------------------------------
+
+
+class LineFeeder(threading.Thread):
+    """Sends ``k<i>a k<i>b`` lines every ``interval`` seconds: two fresh words per line, so the example's UP
+    for each word is ``word,1`` and every word must appear in exactly one UP, whatever the batching."""
+
+    def __init__(self, config: OryxConfig, interval: float = 0.05) -> None:
+        super().__init__(name="line-feeder", daemon=True)
+        self._producer = TopicProducer(
+            config.get_string("oryx.input-topic.broker"), config.get_string("oryx.input-topic.message.topic")
+        )
+        self._interval = interval
+        self._halt = threading.Event()
+        self.lines: list[str] = []
+
+    def run(self) -> None:
+        i = 0
+        while not self._halt.is_set():
+            line = f"k{i}a k{i}b"
+            self._producer.send_sync(None, line)
+            self.lines.append(line)
+            i += 1
+            self._halt.wait(self._interval)
+
+    def stop(self) -> list[str]:
+        self._halt.set()
+        self.join(10)
+        self._producer.close()
+        return [word for line in self.lines for word in line.split()]
+
+
+class SpeedProcess:
+    """``python -m oryx_streaming`` in its own session (so SIGKILL takes its Spark JVM along, like a crash)."""
+
+    def __init__(self, state: Path, overrides: list[str], log: Path) -> None:
+        self.state = state
+        env = {**os.environ, "ORYX_STATE_DIR": str(state)}
+        env.pop("PYSPARK_SUBMIT_ARGS", None)  # the process adds the connector jars itself
+        command = [sys.executable, "-m", "oryx_streaming"]
+        for override in overrides:
+            command += ["-D", override]
+        with log.open("ab") as out:
+            self.process = subprocess.Popen(
+                command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        self.log = log
+
+    def health(self) -> dict[str, object]:
+        try:
+            return dict(json.loads((self.state / "speed" / "health.json").read_text()))
+        except (OSError, ValueError):
+            return {}
+
+    def wait_running(self, timeout: float = 240.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            health = self.health()
+            if health.get("pid") == self.process.pid and health.get("status") == "running":
+                return
+            assert self.process.poll() is None, f"speed layer exited:\n{self.log.read_text()[-4000:]}"
+            time.sleep(0.5)
+        raise AssertionError(f"speed layer not running within {timeout:g}s:\n{self.log.read_text()[-4000:]}")
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(30)
+
+    def terminate(self, timeout: float = 90.0) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout)
+
+
+@pytest.fixture
+def speed_processes(tmp_path: Path, kafka_brokers: str) -> Iterator[list[SpeedProcess]]:
+    """Started processes, killed (with their Spark JVMs) if a test leaves one running."""
+    started: list[SpeedProcess] = []
+    yield started
+    for speed in started:
+        if speed.process.poll() is None:
+            speed.kill()
+
+
+def process_overrides(config: OryxConfig) -> list[str]:
+    keys = ["oryx.id", "oryx.speed.model-manager-class", "oryx.speed.streaming.checkpoint-dir"]
+    keys += [f"oryx.{t}-topic.broker" for t in ("input", "update")]
+    keys += [f"oryx.{t}-topic.message.topic" for t in ("input", "update")]
+    return [f"{key}={config.get_string(key)}" for key in keys] + [
+        "oryx.speed.streaming.generation-interval-sec=1",
+        "oryx.speed.streaming.master=local[1]",
+        "oryx.speed.streaming.driver-memory=512m",
+        'oryx.speed.streaming.config."spark.ui.enabled"=false',
+        'oryx.speed.streaming.config."spark.sql.shuffle.partitions"=1',
+    ]
+
+
+def process_state(tmp_path: Path) -> Path:
+    """A private state folder (health.json, progress.json) sharing the session's Spark connector jars."""
+    state = tmp_path / "state"
+    (state / "spark").mkdir(parents=True)
+    (state / "spark" / "jars").symlink_to(Path(os.environ["ORYX_STATE_DIR"]) / "spark" / "jars")
+    return state
+
+
+def rewind_to_commit_before_marker(checkpoint: Path) -> int:
+    """Turns the checkpoint a crash left into the one a crash a moment earlier would have left.
+
+    ``L``, the last batch Spark planned, may have committed its updates, its marker and Spark's commit log
+    entry. Deleting the commit entry and moving the marker back to ``L - 1`` gives exactly the state of a
+    crash after ``L``'s transaction committed but before the marker was written: the case only the update
+    topic's tail can settle. (If ``L``'s transaction had not committed, this is the plain abort case.)
+    """
+    last = max(int(f.name) for f in (checkpoint / "offsets").iterdir() if f.name.isdigit())
+    for name in (str(last), f".{last}.crc"):
+        (checkpoint / "commits" / name).unlink(missing_ok=True)
+    marker = read_marker(checkpoint / MARKER_FILE)
+    if marker is not None and marker.batch_id >= last:
+        if last == 0:
+            (checkpoint / MARKER_FILE).unlink()
+        else:
+            write_marker(checkpoint / MARKER_FILE, Marker(last - 1, marker.published_at, marker.query_id), 0)
+    return last
+
+
+def up_words(messages: list[KeyMessage]) -> Counter[str]:
+    return Counter(message.split(",")[0] for message in ups(messages))
+
+
+def test_kill_9_mid_stream_and_restart_reflects_every_line_exactly_once(
+    config: OryxConfig, tmp_path: Path, speed_processes: list[SpeedProcess]
+) -> None:
+    state = process_state(tmp_path)
+    overrides = process_overrides(config)
+    first = SpeedProcess(state, overrides, tmp_path / "speed.log")
+    speed_processes.append(first)
+    first.wait_running()
+
+    feeder = LineFeeder(config)
+    feeder.start()
+    seen: Counter[str] = Counter()
+    with update_consumer(config) as watcher:
+        deadline = time.monotonic() + 60
+        while sum(seen.values()) < 20 and time.monotonic() < deadline:
+            seen += up_words(watcher.poll(0.2))
+        # Killed the moment a batch's updates become visible: Spark has most likely not committed it yet.
+        while not watcher.poll(0.05) and time.monotonic() < deadline + 30:
+            pass
+    first.kill()
+    assert sum(seen.values()) >= 20, first.log.read_text()[-4000:]
+
+    checkpoint = Path(config.get_string("oryx.speed.streaming.checkpoint-dir"))
+    last = rewind_to_commit_before_marker(checkpoint)
+    update_brokers, update_topic = (
+        config.get_string("oryx.update-topic.broker"),
+        config.get_string("oryx.update-topic.message.topic"),
+    )
+    last_committed = any(tag.endswith(f":{last}") for tag in header_values(update_brokers, update_topic, BATCH_HEADER))
+
+    second = SpeedProcess(state, overrides, tmp_path / "speed.log")
+    speed_processes.append(second)
+    second.wait_running()
+    time.sleep(3)  # more lines while the restarted process runs
+    sent_words = feeder.stop()
+
+    expected = set(sent_words)
+    deadline = time.monotonic() + 60
+    while not expected <= set(up_words(update_messages(config, 0, timeout=5))) and time.monotonic() < deadline:
+        time.sleep(1)
+
+    assert second.terminate() == 0, second.log.read_text()[-4000:]
+    health = second.health()
+    assert health["status"] == "stopped"
+    published = up_words(update_messages(config, len(expected)))
+    assert set(published) == expected, f"lost: {sorted(expected - set(published))[:10]}"
+    assert [word for word, n in published.items() if n > 1] == []
+    if last_committed:  # batch `last` was on the topic but not in the marker: the restart found it there
+        assert health["replayed_batches"] == 1
+        assert "already committed on the update topic" in second.log.read_text()

@@ -6,9 +6,13 @@ package's name) and ``oryx.serving.model-manager-class`` naming ``ExampleServing
 
 from __future__ import annotations
 
-from flask import Blueprint
-
 from oryx_serving.apps.example import endpoints
+from oryx_serving.lambda_.registry import ApiBlueprint
 
-blueprint = Blueprint("example", __name__)
+blueprint = ApiBlueprint(
+    "example",
+    __name__,
+    title="Word count example",
+    description="Each word's count of distinct other words seen on the same input line.",
+)
 endpoints.register(blueprint)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import cast
 
-from flask import Blueprint, Response
+from flask import Response
 
 from oryx_serving.apps.example.model import ExampleServingModel
 from oryx_serving.lambda_.errors import check, require_model
 from oryx_serving.lambda_.formats import no_content, read_body_lines, respond
 from oryx_serving.lambda_.input import send_input
 from oryx_serving.lambda_.model_manager import serving_state
+from oryx_serving.lambda_.registry import CSV_JSON_TYPES, ApiBlueprint, Body, Param
 
 
 def _model() -> ExampleServingModel:
@@ -38,8 +39,35 @@ def distinct_word(word: str) -> Response:
     return respond(count)
 
 
-def register(blueprint: Blueprint) -> None:
-    blueprint.add_url_rule("/add/<path:line>", view_func=add_line, methods=["POST"])
-    blueprint.add_url_rule("/add", view_func=add_lines, methods=["POST"])
-    blueprint.add_url_rule("/distinct", view_func=distinct, methods=["GET"])
-    blueprint.add_url_rule("/distinct/<path:word>", view_func=distinct_word, methods=["GET"])
+def register(blueprint: ApiBlueprint) -> None:
+    line = Param("line", "one input line: words separated by spaces", example="apple banana cherry")
+    word = Param("word", "a word seen in the input", example="apple")
+    blueprint.api_route(
+        "/add/<path:line>", add_line, "POST", summary="Sends one line to the input topic", params=[line], writes=True
+    )
+    blueprint.api_route(
+        "/add",
+        add_lines,
+        "POST",
+        summary="Sends every line of the body to the input topic",
+        body=Body("input lines, one per line", example="apple banana\nbanana cherry"),
+        writes=True,
+    )
+    blueprint.api_route(
+        "/distinct",
+        distinct,
+        "GET",
+        summary="Every word with its count of distinct other words",
+        produces=CSV_JSON_TYPES,
+        needs_model=True,
+    )
+    blueprint.api_route(
+        "/distinct/<path:word>",
+        distinct_word,
+        "GET",
+        summary="One word's count of distinct other words",
+        params=[word],
+        produces=CSV_JSON_TYPES,
+        needs_model=True,
+        errors={400: "No such word"},
+    )

@@ -13,7 +13,13 @@ import pytest
 from oryx_core.topics.admin import TopicAdmin, TopicMissingError
 from oryx_core.topics.consumer import InputTopicReader, UpdateTopicConsumer, consumer_config
 from oryx_core.topics.messages import MessageTooLargeError
-from oryx_core.topics.producer import DeliveryError, TopicProducer, producer_config
+from oryx_core.topics.producer import (
+    DeliveryError,
+    TopicProducer,
+    TransactionalProducer,
+    producer_config,
+    transactional_producer_config,
+)
 
 UNREACHABLE = "127.0.0.1:9"  # the discard port: nothing listens there
 
@@ -39,14 +45,33 @@ def test_consumer_config_fetches_a_whole_max_size_message() -> None:
     assert config["enable.auto.commit"] is False
 
 
+def test_transactional_config_adds_the_id_and_a_bounded_transaction_timeout() -> None:
+    config = transactional_producer_config(
+        "b:9092", "OryxSpeedLayer-x-q", max_message_bytes=1000, linger_ms=5, client_id="q"
+    )
+    assert config["transactional.id"] == "OryxSpeedLayer-x-q"
+    assert config["transaction.timeout.ms"] == 60_000
+    assert (config["enable.idempotence"], config["acks"]) == (True, "all")
+
+
+def test_transactional_publish_before_init_is_refused() -> None:
+    with (
+        TransactionalProducer(UNREACHABLE, "OryxUpdate", "t-id") as producer,
+        pytest.raises(RuntimeError, match="init"),
+    ):
+        producer.publish([("UP", "a,1")])
+
+
 def test_clients_construct_at_once_without_a_broker() -> None:
     started = time.monotonic()
     producer = TopicProducer(UNREACHABLE, "OryxInput")
+    transactional = TransactionalProducer(UNREACHABLE, "OryxUpdate", "t-id")
     update = UpdateTopicConsumer(UNREACHABLE, "OryxUpdate", max_message_bytes=100_000_000)
     reader = InputTopicReader(UNREACHABLE, "OryxInput", "OryxGroup-BatchLayer-test")
     TopicAdmin(UNREACHABLE)
     assert time.monotonic() - started < 2.0
     producer.close(timeout=0.1)
+    transactional.close(timeout=0.1)
     update.close()
     reader.close()
 

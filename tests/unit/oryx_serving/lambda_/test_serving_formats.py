@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import zipfile
 import zlib
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -163,3 +165,42 @@ def test_multipart_corrupt_zip_is_400(app: Flask) -> None:
     ):
         read_body_lines()
     assert raised.value.status == 400
+
+
+# ---- response compression --------------------------------------------------------------------------------------
+
+
+def big_model(load_example_model: Callable[[dict[str, int]], None]) -> dict[str, int]:
+    counts = {f"word{i}": i for i in range(500)}
+    load_example_model(counts)
+    return counts
+
+
+def test_a_large_answer_is_gzipped_when_accepted(example_app: Flask, load_example_model: Callable[..., None]) -> None:
+    counts = big_model(load_example_model)
+    response = example_app.test_client().get("/distinct", headers={"Accept-Encoding": "gzip"})
+    assert (response.headers["Content-Encoding"], response.headers["Vary"]) == ("gzip", "Accept-Encoding")
+    assert gzip.decompress(response.data).decode() == "".join(f"{w},{c}\n" for w, c in counts.items())
+
+
+def test_deflate_is_used_when_only_deflate_is_accepted(
+    example_app: Flask, load_example_model: Callable[..., None]
+) -> None:
+    big_model(load_example_model)
+    response = example_app.test_client().get(
+        "/distinct", headers={"Accept-Encoding": "deflate", "Accept": "application/json"}
+    )
+    assert response.headers["Content-Encoding"] == "deflate"
+    assert len(json.loads(zlib.decompress(response.data))) == 500
+
+
+def test_no_compression_without_accept_encoding(example_app: Flask, load_example_model: Callable[..., None]) -> None:
+    big_model(load_example_model)
+    response = example_app.test_client().get("/distinct", headers={"Accept-Encoding": ""})
+    assert "Content-Encoding" not in response.headers and response.text.startswith("word0,0\n")
+
+
+def test_small_answers_are_not_compressed(example_app: Flask, load_example_model: Callable[..., None]) -> None:
+    load_example_model({"a": 1})
+    response = example_app.test_client().get("/distinct/a", headers={"Accept-Encoding": "gzip"})
+    assert ("Content-Encoding" in response.headers, response.text) == (False, "1")

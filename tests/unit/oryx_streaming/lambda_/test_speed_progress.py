@@ -53,3 +53,12 @@ def test_health_file_holds_status_and_details(tmp_path: Path) -> None:
     health.write("running")
     data = json.loads((tmp_path / "speed" / "health.json").read_text())
     assert (data["status"], data["batches"]) == ("running", 3)
+
+
+def test_listener_adds_the_publishers_figures_for_the_batch(tmp_path: Path) -> None:
+    path = tmp_path / "progress.json"
+    reports = {4: {"batch_id": 4, "rows_in": 12, "updates_out": 30, "latency_max_sec": 1.5}}
+    listener = ProgressListener("oryx-speed-example", path, batch_report=reports.get)
+    listener.onQueryProgress(progress_event(PROGRESS))  # type: ignore[arg-type]
+    oryx = json.loads(path.read_text())["oryx"]
+    assert (oryx["rows_in"], oryx["updates_out"], oryx["latency_max_sec"]) == (12, 30, 1.5)

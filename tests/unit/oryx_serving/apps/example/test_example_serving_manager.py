@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 
 from oryx_core.config import load_config
+from oryx_core.ml.pmml import UnsafePMMLError
 from oryx_serving.apps.example.manager import ExampleServingModelManager
 from oryx_serving.apps.example.model import ExampleServingModel
 
@@ -56,8 +58,33 @@ def test_a_malformed_up_raises_so_the_follower_logs_and_skips_it(manager: Exampl
 
 
 def test_an_unknown_key_raises(manager: ExampleServingModelManager) -> None:
-    with pytest.raises(ValueError, match="'MODEL-REF'"):
-        manager.consume_key_message("MODEL-REF", "/tmp/model.pmml")
+    with pytest.raises(ValueError, match="'NOPE'"):
+        manager.consume_key_message("NOPE", "whatever")
+
+
+def model_dir_manager(model_dir: Path) -> ExampleServingModelManager:
+    return ExampleServingModelManager(load_config(None, [f"oryx.batch.storage.model-dir=file:{model_dir}"]))
+
+
+def test_model_ref_inside_the_model_dir_loads_that_file(tmp_path: Path) -> None:
+    (tmp_path / "123").mkdir()
+    (tmp_path / "123" / "model.json").write_text('{"a":4}')
+    manager = model_dir_manager(tmp_path)
+    manager.consume_key_message("MODEL-REF", f"file:{tmp_path}/123/model.json")
+    model = manager.get_model()
+    assert model is not None and model.get_words() == {"a": 4}
+
+
+def test_model_ref_outside_the_model_dir_is_refused_and_the_model_kept(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.json"
+    secret.write_text('{"leaked":1}')
+    (tmp_path / "models").mkdir()
+    manager = model_dir_manager(tmp_path / "models")
+    manager.consume_key_message("MODEL", '{"a":2}')
+    with pytest.raises(UnsafePMMLError, match="outside the model directory"):
+        manager.consume_key_message("MODEL-REF", f"{tmp_path}/models/../secret.json")
+    model = manager.get_model()
+    assert model is not None and model.get_words() == {"a": 2}
 
 
 def test_model_is_safe_to_read_while_updates_arrive() -> None:
