@@ -1,7 +1,9 @@
-"""``python -m oryx_assets [--conf FILE] [-D key=value ...]``: run one batch generation now.
+"""``python -m oryx_assets [--conf FILE] [-D key=value ...] [--generation MS]``: run one batch generation now.
 
 This is what ``oryx batch`` starts. Scheduled generations run through the Dagster daemon instead
 (``dagster-daemon run -w workspace.yaml``, started by ``oryx up``); both execute the same job.
+``--generation`` re-runs an earlier generation (its start time in epoch milliseconds, the partition key
+shown in the UI), e.g. one whose process was killed: its stored window is reused, never read twice.
 """
 
 from __future__ import annotations
@@ -32,6 +34,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=[],
         help="override one config key, e.g. -D oryx.id=demo (repeatable)",
     )
+    parser.add_argument(
+        "--generation",
+        metavar="MS",
+        type=int,
+        help="run this generation (epoch milliseconds) instead of a new one starting now",
+    )
     return parser.parse_args(argv)
 
 
@@ -48,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     dagster_home()
     with DagsterInstance.get() as instance:
-        summary = run_generation(oryx, instance)
+        summary = run_generation(oryx, instance, args.generation)
     print("\n".join(summary.lines()))
     return 0 if summary.success else 1
 

@@ -1,21 +1,42 @@
 """The batch layer's one Dagster code location (``workspace.yaml`` loads this module).
 
-The configuration comes from ``$ORYX_CONF`` (set by ``oryx up``); the generation interval and the Spark
-settings are read from it when the code location loads. ``defs`` is built lazily, on load, so importing this
-module has no side effects and ``build_definitions`` can be reused by the CLI and tests with their own config.
+One asset graph serves every app, keyed by generation (one dynamic partition per generation)::
+
+    input_window + historical_data                ->  train_test_split  ->  tuned_model
+    input_window + historical_data + tuned_model  ->  published_model
+
+``input_window`` and ``historical_data`` are the generic tier's input; ``train_test_split`` and ``tuned_model``
+are the ML tier (split, hyperparameter search, best model), and pass through for a plain ``BatchLayerUpdate``
+app, whose ``run_update`` then runs in ``published_model``. Checks: ``bad_line_ratio`` on the window (a warning),
+``model_meets_threshold`` and ``model_not_empty`` on the tuned model (blocking: a failing model is not published).
+
+The configuration comes from ``$ORYX_CONF`` (set by ``oryx up``); the generation interval, the lag trigger and
+the Spark settings are read from it when the code location loads. ``defs`` is built lazily, on load, so
+importing this module has no side effects and ``build_definitions`` can be reused by the CLI and tests with
+their own config.
 """
 
 from __future__ import annotations
 
 from dagster import Definitions, definitions, in_process_executor
 
-from oryx_assets.lambda_.automation import generation_job, generation_schedule
+from oryx_assets.lambda_.automation import (
+    LAG_TRIGGER_KEY,
+    generation_failure_sensor,
+    generation_job,
+    generation_schedule,
+    input_lag_sensor,
+)
+from oryx_assets.lambda_.checks import bad_line_ratio
 from oryx_assets.lambda_.history import historical_data
 from oryx_assets.lambda_.input_window import input_window
 from oryx_assets.lambda_.publication import published_model
+from oryx_assets.ml.best_model import model_meets_threshold, model_not_empty, tuned_model
+from oryx_assets.ml.split import train_test_split
 from oryx_assets.resources import OryxConfigResource, build_resources
 
-GENERATION_ASSETS = [input_window, historical_data, published_model]
+GENERATION_ASSETS = [input_window, historical_data, train_test_split, tuned_model, published_model]
+GENERATION_CHECKS = [bad_line_ratio, model_meets_threshold, model_not_empty]
 
 
 def build_definitions(oryx: OryxConfigResource) -> Definitions:
@@ -23,8 +44,13 @@ def build_definitions(oryx: OryxConfigResource) -> Definitions:
     interval = config.get_int("oryx.batch.streaming.generation-interval-sec")
     return Definitions(
         assets=GENERATION_ASSETS,
+        asset_checks=GENERATION_CHECKS,
         jobs=[generation_job],
-        sensors=[generation_schedule(interval)],
+        sensors=[
+            generation_schedule(interval),
+            input_lag_sensor(interval, config.get_int(LAG_TRIGGER_KEY)),
+            generation_failure_sensor,
+        ],
         resources=build_resources(oryx),
         # Ad hoc materializations from the UI also share one process, hence one SparkSession.
         executor=in_process_executor,

@@ -19,6 +19,8 @@ from oryx_assets.lambda_.automation import GENERATION_JOB, start_generation
 from oryx_assets.resources import OryxConfigResource
 from oryx_core.config import state_dir
 
+BLOCKING_CHECKS = frozenset({"model_meets_threshold", "model_not_empty"})
+
 
 @dataclass
 class GenerationSummary:
@@ -28,18 +30,34 @@ class GenerationSummary:
     success: bool
     assets: dict[str, dict[str, Any]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    failed_checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Checks that did not pass, with their metadata (a failed blocking check stops publication)."""
+
+    @property
+    def status(self) -> str:
+        if self.success:
+            return "succeeded"
+        return "REJECTED: nothing published" if set(self.failed_checks) & BLOCKING_CHECKS else "FAILED"
+
+    def _search_lines(self) -> list[str]:
+        tuned = self.assets.get("tuned_model", {})
+        if not tuned.get("ml_app") or "candidates" not in tuned:
+            return []
+        score = tuned.get("score", "not evaluated")
+        return [f"  best candidate: score {score}, hyperparameters {tuned.get('hyperparams', {})}"]
 
     def lines(self) -> list[str]:
         window = self.assets.get("input_window", {})
         history = self.assets.get("historical_data", {})
         model = self.assets.get("published_model", {})
-        status = "succeeded" if self.success else "FAILED"
         return [
-            f"generation {self.partition_key} {status}",
+            f"generation {self.partition_key} {self.status}",
             f"  new input lines: {window.get('rows', '?')} ({window.get('window_path', '-')})",
             f"  past input lines: {history.get('rows', '?')} in {history.get('windows', '?')} window(s)",
+            *self._search_lines(),
             f"  model built: {model.get('model_built', False)}, published: {model.get('published', False)}",
             *(f"  {k}: {v}" for k, v in model.items() if k not in {"model_built", "published", "reason"}),
+            *(f"  check {name} failed: {meta}" for name, meta in self.failed_checks.items()),
             *(f"  error: {error}" for error in self.errors),
         ]
 
@@ -63,6 +81,9 @@ def run_generation(
     for event in result.get_asset_materialization_events():
         metadata = event.materialization.metadata
         summary.assets[event.asset_key.to_user_string()] = {name: value.value for name, value in metadata.items()}
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed:
+            summary.failed_checks[evaluation.check_name] = {k: v.value for k, v in evaluation.metadata.items()}
     for failure in result.get_step_failure_events():
         summary.errors.append(f"{failure.step_key}: {_root_cause(failure.step_failure_data.error)}")
     return summary

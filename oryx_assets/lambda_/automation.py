@@ -1,41 +1,76 @@
-"""How generations start: one job over the generation assets, and a timer that starts it every interval.
+"""How generations start and how their failures are reported: one job, two sensors that start it, one that alerts.
 
 Oryx 2 builds one generation every ``oryx.batch.streaming.generation-interval-sec`` seconds. Dagster
 schedules are cron expressions, which cannot say "every 90 seconds" (or any interval that does not divide
 an hour or a day evenly), so the timer is a sensor instead: ``minimum_interval_seconds`` is the generation
-interval, and the sensor's cursor remembers when the last generation started, so a daemon that ticks early
-or restarts never starts generations more often than the interval. Each tick that starts a generation adds
-its dynamic partition and requests the run with ``run_key`` = partition key, so Dagster never launches the
-same generation twice.
+interval, and the time of the last generation (the sensor's cursor, or the newest generation run, whichever
+is later) decides when the next is due, so a daemon that ticks early or restarts never starts generations more
+often than the interval.
+
+``input_lag_sensor`` starts a generation early when the batch layer's consumer group is more than
+``oryx.batch.lag-trigger-records`` records behind the input topic (off at the default -1), so a burst of input
+need not wait hours for the next interval. An early generation also restarts the interval.
+
+Both sensors add the generation's dynamic partition and request the run with ``run_key`` = partition key, so
+Dagster never launches the same generation twice, and both wait while a generation is running: two
+generations reading the input topic at once could store the same records twice. A run whose process was
+killed stays "started" in Dagster until someone marks it; after ``max(6 h, 2 intervals)`` it is taken as
+abandoned so generations resume (turn on Dagster's run monitoring to have such runs marked failed sooner).
+
+``generation_failure_sensor`` reports every failed generation (the failing steps and their root causes) to
+the sensor log and the ``oryx_assets.alerts`` logger, where an operator's log shipping can alert on it.
 """
 
+import logging
 import time
+from collections.abc import Mapping
 
 from dagster import (
     AssetSelection,
     DagsterInstance,
+    DagsterRunStatus,
     DefaultSensorStatus,
+    RunFailureSensorContext,
     RunRequest,
+    RunsFilter,
     SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
     define_asset_job,
     in_process_executor,
+    run_failure_sensor,
     sensor,
 )
 
 from oryx_assets.partitions import generation_key, generations
+from oryx_assets.resources import KafkaResource
 
 GENERATION_JOB = "generation_job"
 GENERATION_SENSOR = "generation_schedule_sensor"
+LAG_SENSOR = "input_lag_sensor"
+FAILURE_SENSOR = "generation_failure_sensor"
+LAG_TRIGGER_KEY = "oryx.batch.lag-trigger-records"
+LAG_POLL_SECONDS = 30
+MIN_ABANDONED_SECONDS = 6 * 3600
+PARTITION_TAG = "dagster/partition"
+TRIGGER_TAG = "oryx/trigger"
+_WAITING_STATUSES = [
+    DagsterRunStatus.QUEUED,
+    DagsterRunStatus.NOT_STARTED,
+    DagsterRunStatus.STARTING,
+    DagsterRunStatus.STARTED,
+    DagsterRunStatus.CANCELING,
+]
+
+alerts = logging.getLogger("oryx_assets.alerts")
 
 # One process per run: the assets share one SparkSession (a multiprocess executor would start a JVM per step).
 generation_job = define_asset_job(
     GENERATION_JOB,
     selection=AssetSelection.all(),
     executor_def=in_process_executor,
-    description="One batch-layer generation: store the new input window, read history, build and publish.",
+    description="One batch-layer generation: store the new input window, read history, split, tune, publish.",
 )
 
 
@@ -57,6 +92,30 @@ def next_generation(last_started_ms: int | None, now_ms: int, interval_sec: int)
     return now_ms
 
 
+def latest_generation_start(instance: DagsterInstance) -> int | None:
+    """The partition key (start time) of the newest generation run, however it was started."""
+    records = instance.get_run_records(RunsFilter(job_name=GENERATION_JOB), limit=1)
+    key = records[0].dagster_run.tags.get(PARTITION_TAG) if records else None
+    return int(key) if key is not None and key.isdigit() else None
+
+
+def running_generation(instance: DagsterInstance, now_s: float, interval_sec: int) -> str | None:
+    """The partition key of a generation still queued or running (and not abandoned), if any."""
+    abandoned_before = now_s - max(MIN_ABANDONED_SECONDS, 2 * interval_sec)
+    for record in instance.get_run_records(RunsFilter(job_name=GENERATION_JOB, statuses=_WAITING_STATUSES)):
+        if record.create_timestamp.timestamp() >= abandoned_before:
+            return record.dagster_run.tags.get(PARTITION_TAG, record.dagster_run.run_id)
+    return None
+
+
+def _generation_request(key: str, trigger: str) -> SensorResult:
+    return SensorResult(
+        run_requests=[RunRequest(partition_key=key, run_key=key, tags={TRIGGER_TAG: trigger})],
+        dynamic_partitions_requests=[generations.build_add_request([key])],
+        cursor=key,
+    )
+
+
 def generation_schedule(interval_sec: int) -> SensorDefinition:
     """The sensor that starts ``generation_job`` every ``interval_sec`` seconds (see the module docstring)."""
 
@@ -69,18 +128,75 @@ def generation_schedule(interval_sec: int) -> SensorDefinition:
     )
     def generation_schedule_sensor(context: SensorEvaluationContext) -> SensorResult | SkipReason:
         now_ms = int(time.time() * 1000)
-        last = int(context.cursor) if context.cursor else None
-        due = next_generation(last, now_ms, interval_sec)
-        if last is None:
+        if not context.cursor:
             context.update_cursor(str(now_ms))
             return SkipReason(f"first evaluation: the first generation starts {interval_sec} s from now")
+        last = max(int(context.cursor), latest_generation_start(context.instance) or 0)
+        due = next_generation(last, now_ms, interval_sec)
         if due is None:
             return SkipReason(f"the last generation started less than {interval_sec} s ago")
-        key = generation_key(due)
-        return SensorResult(
-            run_requests=[RunRequest(partition_key=key, run_key=key)],
-            dynamic_partitions_requests=[generations.build_add_request([key])],
-            cursor=str(due),
-        )
+        running = running_generation(context.instance, now_ms / 1000, interval_sec)
+        if running is not None:
+            return SkipReason(f"generation {running} is still running; the next one starts when it ends")
+        return _generation_request(generation_key(due), "interval")
 
     return generation_schedule_sensor
+
+
+def input_lag(committed: Mapping[int, int], end: Mapping[int, int]) -> int:
+    """Records on the input topic that no generation has stored yet."""
+    return sum(max(0, offset - committed.get(partition, 0)) for partition, offset in end.items())
+
+
+def input_lag_sensor(interval_sec: int, trigger_records: int) -> SensorDefinition:
+    """The sensor that starts a generation early once the input lag reaches ``trigger_records`` (<= 0: off)."""
+    enabled = trigger_records > 0
+
+    @sensor(
+        name=LAG_SENSOR,
+        job=generation_job,
+        minimum_interval_seconds=min(LAG_POLL_SECONDS, interval_sec),
+        default_status=DefaultSensorStatus.RUNNING if enabled else DefaultSensorStatus.STOPPED,
+        description=f"Starts a generation early when {trigger_records} or more input records wait "
+        f"({LAG_TRIGGER_KEY}; off when <= 0).",
+    )
+    def lag_sensor(context: SensorEvaluationContext, kafka: KafkaResource) -> SensorResult | SkipReason:
+        if not enabled:
+            return SkipReason(f"{LAG_TRIGGER_KEY} is {trigger_records}: starting generations early is off")
+        now_ms = int(time.time() * 1000)
+        running = running_generation(context.instance, now_ms / 1000, interval_sec)
+        if running is not None:
+            return SkipReason(f"generation {running} is still running")
+        with kafka.input_reader() as reader:
+            lag = input_lag(reader.committed_offsets(), reader.end_offsets())
+        if lag < trigger_records:
+            return SkipReason(f"input lag {lag} is below {trigger_records} records")
+        context.log.info(f"input lag {lag} >= {trigger_records}: starting a generation now")
+        return _generation_request(generation_key(now_ms), "input-lag")
+
+    return lag_sensor
+
+
+def failure_alert(context: RunFailureSensorContext) -> str:
+    """One line per failed generation: its partition, run, and each failed step's innermost error."""
+    run = context.dagster_run
+    causes = []
+    for event in context.get_step_failure_events():
+        error = event.step_failure_data.error if event.step_failure_data else None
+        while error is not None and error.cause is not None:
+            error = error.cause
+        causes.append(f"{event.step_key}: {error.message.strip() if error else 'failed'}")
+    generation = run.tags.get(PARTITION_TAG, "?")
+    return f"generation {generation} failed (run {run.run_id}): " + ("; ".join(causes) or context.failure_event.message)
+
+
+@run_failure_sensor(
+    name=FAILURE_SENSOR,
+    monitored_jobs=[generation_job],
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Reports each failed generation with its failed steps and root causes.",
+)
+def generation_failure_sensor(context: RunFailureSensorContext) -> None:
+    alert = failure_alert(context)
+    context.log.error(alert)
+    alerts.error(alert)

@@ -7,9 +7,15 @@ being on the JVM's classpath), written through Spark in bounded chunks to ``<dat
 the range is recorded beside them, and only then are the offsets committed. A re-run of the generation
 finds the complete folder and reuses it; a later generation that finds the previous window stored but not
 committed (the run stopped in between) commits it first, so its records are not read into a second window.
+
+Lines are stored as they arrived; apps parse them. While copying, each line is also checked against Oryx 2's
+line format (CSV or JSON array), and the count of lines the ML apps will skip, with a few samples, is kept
+beside the window (``_line_stats.json``) for the UI and the ``bad_line_ratio`` check.
 """
 
+import json
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from itertools import islice
 
 from dagster import AssetExecutionContext, MetadataValue, Output, asset
@@ -21,6 +27,7 @@ from oryx_assets.lambda_.retention import window_name, window_timestamp
 from oryx_assets.lambda_.storage import HadoopStorage, child_uri
 from oryx_assets.partitions import generation_timestamp, generations
 from oryx_assets.resources import KafkaResource, OryxConfigResource
+from oryx_core.input.lines import BadLineCounter
 from oryx_core.topics.consumer import InputTopicReader
 from oryx_core.topics.messages import KeyMessage
 
@@ -34,20 +41,58 @@ def read_window(spark: SparkSession, path: str) -> DataFrame:
     return spark.read.parquet(path).select("key", "value")
 
 
-def _write_window(spark: SparkSession, lines: Iterator[KeyMessage], path: str) -> int:
-    """Copies ``lines`` into Parquet at ``path`` chunk by chunk, replacing what a failed run left; returns the count.
+LINE_STATS_FILE = "_line_stats.json"
+
+
+@dataclass
+class LineStats:
+    """How many lines a window holds and how many of them are not valid CSV / JSON-array lines."""
+
+    lines: int = 0
+    bad_lines: int = 0
+    samples: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def bad_line_ratio(self) -> float:
+        return self.bad_lines / self.lines if self.lines else 0.0
+
+    def to_json(self) -> str:
+        return json.dumps({"lines": self.lines, "bad_lines": self.bad_lines, "samples": self.samples})
+
+    @classmethod
+    def from_json(cls, text: str) -> "LineStats":
+        raw = json.loads(text)
+        return cls(int(raw["lines"]), int(raw["bad_lines"]), [(str(a), str(b)) for a, b in raw["samples"]])
+
+    def samples_markdown(self) -> str:
+        rows = [f"| `{line[:80]}` | {reason} |" for line, reason in self.samples]
+        return "\n".join(["| line | why it is bad |", "|---|---|", *rows]) if rows else "(none)"
+
+
+def _write_window(spark: SparkSession, lines: Iterator[KeyMessage], path: str) -> LineStats:
+    """Copies ``lines`` into Parquet at ``path`` chunk by chunk, replacing what a failed run left; counts them.
 
     The first chunk (possibly empty, so that the folder always has a schema) overwrites, the rest append, so
     the driver never holds more than ``CHUNK_LINES`` lines.
     """
+    counter = BadLineCounter()
     count, mode = 0, "overwrite"
     while True:
         chunk = [(m.key, m.message) for m in islice(lines, CHUNK_LINES)]
+        for _, line in chunk:
+            counter.parse(line)
         if chunk or mode == "overwrite":
             spark.createDataFrame(chunk, LINES_SCHEMA).write.mode(mode).parquet(path)
         count, mode = count + len(chunk), "append"
         if len(chunk) < CHUNK_LINES:
-            return count
+            return LineStats(count, counter.count, list(counter.samples))
+
+
+def read_line_stats(storage: HadoopStorage, name: str) -> LineStats | None:
+    """The stats stored with a window; None for windows stored before stats were kept."""
+    if not storage.exists(f"{name}/{LINE_STATS_FILE}"):
+        return None
+    return LineStats.from_json(storage.read_text(f"{name}/{LINE_STATS_FILE}"))
 
 
 def window_is_complete(storage: HadoopStorage, name: str) -> bool:
@@ -89,9 +134,15 @@ def _current_range(reader: InputTopicReader, topic: str) -> OffsetRange:
     return OffsetRange(topic, {p: committed.get(p, 0) for p in end}, end)
 
 
-def _metadata(window: OffsetRange, path: str | None, rows: int, reused: bool, committed: bool) -> dict:
+def _metadata(
+    window: OffsetRange, path: str | None, rows: int, stats: LineStats | None, reused: bool, committed: bool
+) -> dict:
+    stats = stats or LineStats(rows)
     return {
         "rows": rows,
+        "bad_lines": stats.bad_lines,
+        "bad_line_ratio": MetadataValue.float(stats.bad_line_ratio),
+        "bad_line_samples": MetadataValue.md(stats.samples_markdown()),
         "window_path": MetadataValue.path(path) if path else "(no new input: nothing stored)",
         "offsets": MetadataValue.md(window.markdown()),
         "topic": window.topic,
@@ -124,17 +175,22 @@ def input_window(
                 reader.commit(to_commit)
             context.log.info(f"reusing the stored window {path} ({stored.topic})")
             rows = read_window(session, path).count()
-            return Output(path, metadata=_metadata(stored, path, rows, True, to_commit is not None))
+            stats = read_line_stats(storage, name)
+            return Output(path, metadata=_metadata(stored, path, rows, stats, True, to_commit is not None))
         topic = kafka.topics.input_topic
         if _commit_previous_window(reader, _previous_window(storage, timestamp, topic)):
             context.log.warning("committed the offsets of the previous window, whose run stopped before doing so")
         window = _current_range(reader, topic)
         if window.is_empty():
             context.log.info("No data in current generation's window")
-            return Output(None, metadata=_metadata(window, None, 0, False, False))
-        rows = _write_window(session, reader.read_range(window.start, window.end), path)
+            return Output(None, metadata=_metadata(window, None, 0, None, False, False))
+        stats = _write_window(session, reader.read_range(window.start, window.end), path)
+        if stats.bad_lines:
+            context.log.warning(f"{stats.bad_lines} of {stats.lines} new lines are not valid CSV / JSON arrays")
+        storage.write_text(f"{name}/{LINE_STATS_FILE}", stats.to_json())
+        # The offsets file marks the window complete, so it is written last (see window_is_complete).
         storage.write_text(f"{name}/{OFFSETS_FILE}", window.to_json())
         reader.commit(window.end)
     finally:
         reader.close()
-    return Output(path, metadata=_metadata(window, path, rows, False, True))
+    return Output(path, metadata=_metadata(window, path, stats.lines, stats, False, True))

@@ -1,38 +1,60 @@
-"""``published_model``: the app's model for this generation, built from new plus past input and published.
+"""``published_model``: this generation's model on the update topic, then old model folders removed.
 
-The app is found by name (``oryx.batch.update-class``), never imported, so this generic tier works for every
-app. As in Oryx 2 the current window is handed over as new data and is not part of past data, and a
-generation without new input builds nothing. Old model folders are removed afterwards either way.
+Two kinds of app reach this asset, through the same graph:
+
+* an ML-tier app (``MLApp``): the ML assets already chose, stored and checked the model, and hand over a
+  :class:`ChosenModel`. Its ``model.pmml`` is sent as ``MODEL``, or as ``MODEL-REF`` (the file's qualified path)
+  when larger than ``oryx.update-topic.message.max-size``; then the app's additional ``UP`` data, if any.
+* a plain ``BatchLayerUpdate``: the ML assets passed through without doing anything, and the app's
+  ``run_update`` builds and publishes here, as in Oryx 2's lambda tier.
+
+As in Oryx 2 the current window is handed over as new data and is not part of past data, and a generation
+without new input builds nothing. Old model folders are removed afterwards either way.
+
+``ChosenModel`` is defined here, in the generic tier, because publication is what consumes it: the ML tier
+produces it without this tier having to know about the ML tier.
 """
 
 from contextlib import nullcontext
+from dataclasses import dataclass
 from typing import Any
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 from dagster_pyspark import LazyPySparkResource
+from pyspark.sql import DataFrame, SparkSession
 
 from oryx_assets.lambda_.history import read_past_data
 from oryx_assets.lambda_.input_window import read_window
 from oryx_assets.lambda_.retention import expired_models
 from oryx_assets.lambda_.storage import HadoopStorage, child_uri
+from oryx_assets.lambda_.update_class import load_app
 from oryx_assets.partitions import generation_timestamp, generations
 from oryx_assets.resources import KafkaResource, OryxConfigResource
-from oryx_core.api.batch import BatchLayerUpdate
-from oryx_core.classnames import instantiate
-from oryx_core.config import ConfigError, OryxConfig
+from oryx_core.api.batch import MLApp
+from oryx_core.config import OryxConfig
+from oryx_core.ml.pmml import read_pmml
+from oryx_core.topics.messages import frame_model, utf8_size
+from oryx_core.topics.producer import TopicProducer
 
-UPDATE_CLASS_KEY = "oryx.batch.update-class"
 NO_DATA = "No data in current generation's RDD"
+MODEL_FILE = "model.pmml"
 
 
-def load_update(config: OryxConfig) -> BatchLayerUpdate:
-    name = config.get_optional_string(UPDATE_CLASS_KEY)
-    if name is None:
-        raise ConfigError(UPDATE_CLASS_KEY, "is not set; name the app's batch update class (Java or Python name)")
-    update = instantiate(name, UPDATE_CLASS_KEY, config)
-    if not isinstance(update, BatchLayerUpdate):
-        raise ConfigError(UPDATE_CLASS_KEY, f"{name!r} has no run_update(...) method")
-    return update
+@dataclass(frozen=True)
+class ChosenModel:
+    """What the ML tier hands to publication for one generation.
+
+    ``path`` is the model folder (``<model-dir>/<ts>/``, holding ``model.pmml`` and any side files), or None
+    when there is nothing to publish: no candidate built a model, or the best one was below the threshold.
+    ``score`` is the winner's evaluation (NaN when there was no test data), kept also for rejected models so
+    the ``model_meets_threshold`` check can say by how much it missed.
+    """
+
+    path: str | None
+    score: float | None = None
+    threshold: float | None = None
+    candidates: int = 0
+    built: int = 0
 
 
 def _metadata_value(value: object) -> Any:
@@ -54,16 +76,48 @@ def _delete_expired_models(context: AssetExecutionContext, config: OryxConfig, s
     return expired
 
 
+def publish_chosen_model(
+    spark: SparkSession,
+    app: MLApp,
+    chosen: ChosenModel,
+    producer: TopicProducer | None,
+    new_data: DataFrame,
+    past_data: DataFrame | None,
+) -> dict[str, Any]:
+    """Sends the chosen model (MODEL or MODEL-REF), then the app's additional UP data; returns metadata."""
+    assert chosen.path is not None
+    storage = HadoopStorage(spark, chosen.path)
+    pmml_text = storage.read_text(MODEL_FILE)
+    limit = producer.max_message_bytes if producer is not None else None
+    metadata: dict[str, Any] = {
+        "model_path": MetadataValue.path(storage.qualified(MODEL_FILE)),
+        "pmml_bytes": utf8_size(pmml_text),
+        "published": producer is not None,
+    }
+    if producer is None or limit is None:
+        return metadata
+    message = frame_model(pmml_text, storage.qualified(MODEL_FILE), limit)
+    producer.send_sync(message.key, message.message)
+    sent_before = producer.sent_count
+    additional = getattr(app, "publish_additional_model_data", None)
+    if additional is not None:
+        additional(spark, read_pmml(pmml_text), new_data, past_data, chosen.path, producer)
+        producer.flush()
+    metadata.update({"message_key": message.key, "additional_updates": producer.sent_count - sent_before})
+    return metadata
+
+
 @asset(partitions_def=generations, kinds={"spark", "kafka"}, group_name="lambda_")
 def published_model(
     context: AssetExecutionContext,
     input_window: str | None,
     historical_data: list[str],
+    tuned_model: ChosenModel | None,
     oryx: OryxConfigResource,
     kafka: KafkaResource,
     spark: LazyPySparkResource,
 ) -> MaterializeResult:
-    """The app's update run over this generation's input; its model goes to the update topic."""
+    """This generation's model on the update topic: the ML tier's chosen model, or a plain app's run_update."""
     config = oryx.load()
     timestamp = generation_timestamp(context.partition_key)
     session = spark.spark_session
@@ -74,14 +128,22 @@ def published_model(
         context.log.info(NO_DATA)
         metadata.update({"model_built": False, "reason": NO_DATA})
     else:
-        update = load_update(config)
+        app = load_app(config)
         data_dir = config.get_string("oryx.batch.storage.data-dir")
         past_data = read_past_data(session, data_dir, historical_data, timestamp)
         # Spark's checkpoints (used by iterative algorithms such as ALS) go with the models, as in Oryx 2.
         session.sparkContext.setCheckpointDir(child_uri(model_dir, ".checkpoint"))
         with kafka.update_producer() or nullcontext() as producer:
-            result = update.run_update(session, timestamp, new_data, past_data, model_dir, producer)
-        metadata.update({"model_built": True, "published": producer is not None})
-        metadata.update({key: _metadata_value(value) for key, value in (result or {}).items()})
+            if isinstance(app, MLApp):
+                if tuned_model is None or tuned_model.path is None:
+                    context.log.info("the ML tier chose no model this generation: nothing to publish")
+                    metadata.update({"model_built": False, "reason": "no model was chosen (see tuned_model)"})
+                else:
+                    result = publish_chosen_model(session, app, tuned_model, producer, new_data, past_data)
+                    metadata.update({"model_built": True, **result})
+            else:
+                result = app.run_update(session, timestamp, new_data, past_data, model_dir, producer)
+                metadata.update({"model_built": True, "published": producer is not None})
+                metadata.update({key: _metadata_value(value) for key, value in (result or {}).items()})
     metadata["deleted_models"] = MetadataValue.json(_delete_expired_models(context, config, session, timestamp))
     return MaterializeResult(metadata=metadata)

@@ -42,6 +42,26 @@ class HadoopStorage:
     def delete(self, relative: str) -> None:
         self._fs.delete(self._path(relative), True)
 
+    def rename(self, relative: str, new_relative: str) -> None:
+        """Moves a child (a whole folder) to a new name under the same root; the target must not exist.
+
+        A rename is atomic on HDFS and local disks, so readers see either the old name or the complete new one.
+        """
+        target = self._path(new_relative)
+        parent = target.getParent()
+        if parent is not None and not self._fs.exists(parent):
+            self._fs.mkdirs(parent)
+        if not self._fs.rename(self._path(relative), target):
+            raise OSError(f"could not rename {child_uri(self.uri, relative)} to {child_uri(self.uri, new_relative)}")
+
+    def size(self, relative: str) -> int:
+        """A file's length in bytes."""
+        return int(self._fs.getFileStatus(self._path(relative)).getLen())
+
+    def qualified(self, relative: str) -> str:
+        """The fully qualified URI of a child (``file:/tmp/m/1/model.pmml``), as consumers of MODEL-REF need."""
+        return str(self._fs.makeQualified(self._path(relative)).toString())
+
     def read_text(self, relative: str) -> str:
         stream = self._fs.open(self._path(relative))
         try:

@@ -1,16 +1,32 @@
-"""Batch-layer app interface: Oryx 2's ``BatchLayerUpdate``.
+"""Batch-layer app interfaces: Oryx 2's ``BatchLayerUpdate`` and the ML tier's ``MLApp`` (Oryx 2's ``MLUpdate``).
 
-Apps receive Spark DataFrames but this module never imports pyspark at run time, so ``oryx_core`` stays free
-of the Spark dependency for the serving layer.
+An app implements one of the two and is named by ``oryx.batch.update-class``:
+
+* ``BatchLayerUpdate`` is the generic contract: one call per generation with the new and past input, and the app
+  builds and publishes whatever it likes.
+* ``MLApp`` is the ML tier's contract: the app only builds a model from training data and hyperparameters, and
+  scores it on test data. The batch layer does the rest, as Oryx 2's ``MLUpdate`` did: the train/test split
+  (``oryx.ml.eval.test-fraction``), the hyperparameter search (``oryx.ml.eval.candidates``, ``hyperparam-search``,
+  ``parallelism``), choosing the best candidate, the ``threshold``, writing ``<model-dir>/<ts>/model.pmml`` and
+  publishing it as ``MODEL`` / ``MODEL-REF``. An ``MLApp`` needs no Dagster knowledge.
+
+Apps receive Spark DataFrames but this module never imports pyspark at run time, so ``oryx_core`` stays free of
+the Spark dependency for the serving layer. Input DataFrames have the columns ``key`` (string, may be null) and
+``value`` (the input line, still unparsed: apps parse with ``oryx_core.input.lines.parse_line``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
+
     from pyspark.sql import DataFrame, SparkSession
 
+    from oryx_core.config import OryxConfig
+    from oryx_core.ml.hyperparams import HyperParamValues
     from oryx_core.topics.producer import TopicProducer
 
 
@@ -34,3 +50,82 @@ class BatchLayerUpdate(Protocol):
     ) -> dict[str, object]:
         """Returns metadata worth showing an operator (counts, sizes, paths); may be empty."""
         ...
+
+
+@runtime_checkable
+class MLApp(Protocol):
+    """An app of the ML tier: builds one candidate model per hyperparameter combination and scores it.
+
+    Three methods are required. Two more are optional, and the batch layer falls back to the defaults below
+    when an app does not define them (subclassing :class:`MLUpdate` gives them as methods to override):
+
+    * ``split_new_data(new_df, test_fraction, seed) -> (train_df, test_df)``: how new data is held out for
+      testing; random by default (:func:`random_split`), time-based for ALS. Only called with
+      ``0 < test_fraction < 1`` and non-empty new data; past data always goes to training.
+    * ``publish_additional_model_data(spark, pmml, new_df, past_df, model_dir, producer)``: extra ``UP``
+      messages sent after the model (ALS sends its vectors); nothing by default.
+    """
+
+    def hyperparameter_values(self, config: OryxConfig) -> Mapping[str, HyperParamValues]:
+        """Name -> the values to search, usually ``from_oryx_config(config, "oryx.<app>.hyperparams.<name>")``.
+
+        Empty when the app has no hyperparameters; every candidate then gets ``{}``.
+        """
+        ...
+
+    def build_model(
+        self, spark: SparkSession, train_df: DataFrame, hyperparams: dict[str, Any], candidate_dir: str
+    ) -> Element | None:
+        """The PMML of a model trained on ``train_df`` with one combination of hyperparameters, or None if none.
+
+        ``candidate_dir`` is this candidate's own folder (a Hadoop URI such as ``file:/...``); the app may
+        write side files there (ALS writes ``X/`` and ``Y/``). The batch layer writes the returned PMML to
+        ``<candidate_dir>/model.pmml``; the folder of the winning candidate becomes ``<model-dir>/<ts>/``.
+        Called from several threads at once when ``oryx.ml.eval.parallelism`` > 1, on one shared SparkSession.
+        """
+        ...
+
+    def evaluate(
+        self,
+        spark: SparkSession,
+        model_pmml: Element,
+        candidate_dir: str,
+        test_df: DataFrame,
+        train_df: DataFrame,
+    ) -> float:
+        """The candidate's score on ``test_df``: higher is better (negate errors such as RMSE), NaN if unknown.
+
+        Not called when there is no test data (``test-fraction`` 0); the score is then NaN.
+        """
+        ...
+
+
+def random_split(new_df: DataFrame, test_fraction: float, seed: int) -> tuple[DataFrame, DataFrame]:
+    """Oryx 2's default split: each new line goes to test with probability ``test_fraction``."""
+    train, test = new_df.randomSplit([1.0 - test_fraction, test_fraction], seed=seed)
+    return train, test
+
+
+class MLUpdate:
+    """A convenient base for ``MLApp`` implementations: the two optional methods with their defaults.
+
+    Subclasses implement ``hyperparameter_values``, ``build_model`` and ``evaluate`` (see :class:`MLApp`).
+    """
+
+    def __init__(self, config: OryxConfig | None = None) -> None:
+        self.config = config
+
+    def split_new_data(self, new_df: DataFrame, test_fraction: float, seed: int) -> tuple[DataFrame, DataFrame]:
+        return random_split(new_df, test_fraction, seed)
+
+    def publish_additional_model_data(
+        self,
+        spark: SparkSession,
+        pmml: Element,
+        new_df: DataFrame,
+        past_df: DataFrame | None,
+        model_dir: str,
+        producer: TopicProducer,
+    ) -> None:
+        """Nothing extra by default; ALS overrides this to send its ``UP`` vectors after the ``MODEL``."""
+        return None

@@ -43,7 +43,8 @@ def run_layer(layer: str, args: argparse.Namespace) -> int:
     from oryx_core.cli import config_from, layer_argv
 
     config_from(args)  # fail here, with the key named, rather than inside the layer
-    return subprocess.call(layer_command(layer, layer_argv(args)), env=layer_env())
+    extra = ["--generation", str(args.generation)] if getattr(args, "generation", None) is not None else []
+    return subprocess.call(layer_command(layer, [*layer_argv(args), *extra]), env=layer_env())
 
 
 def run_setup(args: argparse.Namespace) -> int:
@@ -60,6 +61,10 @@ def register(sub: argparse._SubParsersAction, common: Callable[[argparse.Argumen
     for layer, help_text in LAYER_HELP.items():
         parser = sub.add_parser(layer, help=help_text, description=help_text)
         common(parser)
+        if layer == "batch":
+            parser.add_argument(
+                "--generation", type=int, metavar="MS", help="re-run this earlier generation (its epoch-ms key)"
+            )
         parser.set_defaults(handler=lambda args, layer=layer: run_layer(layer, args))
     setup = sub.add_parser(
         "setup",

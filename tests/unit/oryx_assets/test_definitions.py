@@ -1,21 +1,28 @@
-"""The code location loads, and its asset graph only changes on purpose (snapshot of keys and deps)."""
+"""The code location loads, and its asset graph only changes on purpose (snapshot of keys, deps and checks)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from dagster import Definitions
+from dagster import DefaultSensorStatus, Definitions
 
 from oryx_assets.definitions import build_definitions
-from oryx_assets.lambda_.automation import GENERATION_JOB, GENERATION_SENSOR
+from oryx_assets.lambda_.automation import FAILURE_SENSOR, GENERATION_JOB, GENERATION_SENSOR, LAG_SENSOR
 from oryx_assets.resources import OryxConfigResource
 from oryx_core.spark import CONNECTOR_ARTIFACTS
 
 ASSET_GRAPH = {
     "input_window": [],
     "historical_data": [],
-    "published_model": ["historical_data", "input_window"],
+    "train_test_split": ["historical_data", "input_window"],
+    "tuned_model": ["train_test_split"],
+    "published_model": ["historical_data", "input_window", "tuned_model"],
+}
+CHECKS = {
+    ("input_window", "bad_line_ratio", False),
+    ("tuned_model", "model_meets_threshold", True),
+    ("tuned_model", "model_not_empty", True),
 }
 
 
@@ -43,6 +50,19 @@ def test_asset_graph_matches_snapshot(defs: Definitions) -> None:
     assert deps == ASSET_GRAPH
 
 
+def test_checks_match_snapshot_with_blocking_flags(defs: Definitions) -> None:
+    graph = defs.resolve_asset_graph()
+    checks = {
+        (key.asset_key.to_user_string(), key.name, graph.get_check_spec(key).blocking) for key in graph.asset_check_keys
+    }
+    assert checks == CHECKS
+
+
+def test_generation_job_runs_every_check(defs: Definitions) -> None:
+    job = defs.resolve_job_def(GENERATION_JOB)
+    assert {key.name for key in job.asset_layer.asset_graph.asset_check_keys} == {name for _, name, _ in CHECKS}
+
+
 def test_every_asset_is_partitioned_by_generation(defs: Definitions) -> None:
     graph = defs.resolve_asset_graph()
     names = {graph.get(key).partitions_def.name for key in graph.get_all_asset_keys()}
@@ -56,6 +76,14 @@ def test_generation_job_covers_every_asset(defs: Definitions) -> None:
 
 def test_sensor_interval_is_the_generation_interval(defs: Definitions) -> None:
     assert defs.resolve_sensor_def(GENERATION_SENSOR).minimum_interval_seconds == 90
+
+
+def test_lag_sensor_is_stopped_unless_a_trigger_is_configured(defs: Definitions) -> None:
+    assert defs.resolve_sensor_def(LAG_SENSOR).default_status == DefaultSensorStatus.STOPPED
+
+
+def test_failure_sensor_watches_the_generation_job(defs: Definitions) -> None:
+    assert defs.resolve_sensor_def(FAILURE_SENSOR).default_status == DefaultSensorStatus.RUNNING
 
 
 def test_resources_cover_what_the_assets_ask_for(defs: Definitions) -> None:

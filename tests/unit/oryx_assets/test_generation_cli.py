@@ -45,3 +45,21 @@ def test_summary_reports_rows_model_and_errors() -> None:
         "  words: 4",
         "  error: published_model: boom",
     ]
+
+
+def test_summary_of_a_rejected_model_names_the_check_and_the_search() -> None:
+    summary = GenerationSummary(
+        "1700000000000",
+        False,
+        {
+            "input_window": {"rows": 150, "window_path": "file:/d/generation=1700000000000"},
+            "historical_data": {"rows": 0, "windows": 0},
+            "tuned_model": {"ml_app": True, "candidates": "| # |", "score": 0.93, "hyperparams": {"max_depth": 4}},
+        },
+        ["tuned_model_model_meets_threshold: 1 blocking asset check failed"],
+        {"model_meets_threshold": {"score": "0.93", "threshold": "0.99"}},
+    )
+
+    assert summary.lines()[0] == "generation 1700000000000 REJECTED: nothing published"
+    assert "  best candidate: score 0.93, hyperparameters {'max_depth': 4}" in summary.lines()
+    assert "  check model_meets_threshold failed: {'score': '0.93', 'threshold': '0.99'}" in summary.lines()

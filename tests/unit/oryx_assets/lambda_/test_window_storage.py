@@ -30,9 +30,9 @@ def test_lines_are_written_in_chunks_and_all_kept(
     monkeypatch.setattr(input_window, "CHUNK_LINES", 2)
     path = f"file:{tmp_path}/generation=1"
 
-    count = input_window._write_window(spark, iter(LINES), path)
+    stats = input_window._write_window(spark, iter(LINES), path)
 
-    assert count == len(LINES)
+    assert stats.lines == len(LINES)
     assert stored_lines(spark, path) == by_value([(m.key, m.message) for m in LINES])
 
 
@@ -48,7 +48,7 @@ def test_rewriting_replaces_what_a_failed_run_left(spark: SparkSession, tmp_path
 def test_an_empty_window_still_has_a_readable_schema(spark: SparkSession, tmp_path: Path) -> None:
     path = f"file:{tmp_path}/generation=1"
 
-    assert input_window._write_window(spark, iter([]), path) == 0
+    assert input_window._write_window(spark, iter([]), path).lines == 0
     assert read_window(spark, path).count() == 0
 
 
@@ -62,3 +62,23 @@ def test_window_is_complete_only_once_its_range_is_recorded(spark: SparkSession,
     assert window_is_complete(storage, "generation=1")
     assert storage.read_text(f"generation=1/{OFFSETS_FILE}") == "{}"
     assert storage.child_dirs() == ["generation=1"]
+
+
+def test_lines_that_are_not_csv_or_json_arrays_are_counted_with_samples(spark: SparkSession, tmp_path: Path) -> None:
+    lines = [KeyMessage(None, "1,2"), KeyMessage(None, "[1, {}]"), KeyMessage(None, "x,\\"), KeyMessage(None, "3")]
+
+    stats = input_window._write_window(spark, iter(lines), f"file:{tmp_path}/generation=1")
+
+    assert (stats.lines, stats.bad_lines) == (4, 2)
+    assert [line for line, _ in stats.samples] == ["[1, {}]", "x,\\"]
+    assert stats.bad_line_ratio == 0.5
+
+
+def test_line_stats_are_stored_beside_the_window_and_read_back(spark: SparkSession, tmp_path: Path) -> None:
+    storage = HadoopStorage(spark, f"file:{tmp_path}")
+    stats = input_window.LineStats(10, 1, [("[oops", "invalid JSON array")])
+    assert input_window.read_line_stats(storage, "generation=1") is None
+
+    storage.write_text(f"generation=1/{input_window.LINE_STATS_FILE}", stats.to_json())
+
+    assert input_window.read_line_stats(storage, "generation=1") == stats

@@ -1,0 +1,155 @@
+"""Wall time of one batch generation against the same Spark work done bare, in the same process and run.
+
+    .venv/bin/python benchmarks/batch_generation_overhead.py [--lines 100000] [--rounds 3] [--brokers HOST:PORT]
+
+Each round puts ``--lines`` lines of random words on a fresh input topic, then measures, on one SparkSession:
+
+* ``generation``: one whole generation of the word-count example through the Dagster job, exactly as
+  ``oryx batch`` runs it (``run_generation``): read the window from Kafka by offset range, check every line's
+  format, write it as Parquet, commit offsets, read the history, pass through the ML assets and their checks,
+  run the app's Spark SQL, publish the MODEL, apply retention, record everything in a Dagster instance;
+* ``bare spark``: the same Spark work with nothing around it: the same lines (already in memory) written as
+  Parquet, read back, and counted with the same Spark SQL;
+* ``bare kafka read``: reading the same offset range from Kafka into memory, with no Spark and no Dagster.
+
+The ratio generation / bare spark is the overhead the batch layer adds to the app's Spark work; the ratio over
+bare spark + bare kafka read leaves out the input read, which any batch layer must do. The median of the
+rounds is reported, after one warm-up round; rounds alternate which of generation and bare spark goes first.
+A broker must be running (``infra/kafka/broker.sh start``; the Spark connector jars are expected under
+``$ORYX_STATE_DIR/spark/jars``, as for ``oryx batch``). On a small shared machine the absolute figures move
+with the neighbours' load; the ratios, taken from the same rounds, move much less.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from dagster import DagsterInstance
+
+from oryx_assets.apps.example import distinct_other_word_counts
+from oryx_assets.generation import run_generation
+from oryx_assets.lambda_.input_window import LINES_SCHEMA
+from oryx_assets.resources import OryxConfigResource
+from oryx_core.topics.admin import TopicAdmin
+from oryx_core.topics.consumer import InputTopicReader
+from oryx_core.topics.producer import TopicProducer
+
+EXAMPLE = "com.cloudera.oryx.example.batch.ExampleBatchLayerUpdate"
+
+
+def make_lines(count: int, seed: int = 1) -> list[str]:
+    rng = random.Random(seed)
+    vocabulary = [f"w{i}" for i in range(5000)]
+    return [" ".join(rng.choices(vocabulary, k=8)) for _ in range(count)]
+
+
+def oryx_config(brokers: str, input_topic: str, update_topic: str, folder: Path) -> OryxConfigResource:
+    return OryxConfigResource(
+        overrides=[
+            f"oryx.id=bench-{uuid.uuid4().hex[:8]}",
+            f"oryx.input-topic.broker={brokers}",
+            f"oryx.input-topic.message.topic={input_topic}",
+            f"oryx.update-topic.broker={brokers}",
+            f"oryx.update-topic.message.topic={update_topic}",
+            f"oryx.batch.update-class={EXAMPLE}",
+            f"oryx.batch.storage.data-dir=file:{folder}/data/",
+            f"oryx.batch.storage.model-dir=file:{folder}/model/",
+            "oryx.batch.streaming.master=local[2]",
+            'oryx.batch.streaming.config."spark.sql.shuffle.partitions"=4',
+            'oryx.batch.streaming.config."spark.ui.enabled"=false',
+        ]
+    )
+
+
+def fresh_input(brokers: str, lines: list[str]) -> tuple[str, str]:
+    suffix = uuid.uuid4().hex[:10]
+    input_topic, update_topic = f"BenchInput-{suffix}", f"BenchUpdate-{suffix}"
+    TopicAdmin(brokers).create_oryx_topics(input_topic, update_topic)
+    with TopicProducer(brokers, input_topic, linger_ms=50) as producer:
+        for line in lines:
+            producer.send(None, line)
+        producer.flush(120)
+    return input_topic, update_topic
+
+
+def time_generation(oryx: OryxConfigResource, timestamp_ms: int) -> float:
+    started = time.perf_counter()
+    with DagsterInstance.ephemeral() as instance:
+        summary = run_generation(oryx, instance, timestamp_ms)
+    elapsed = time.perf_counter() - started
+    if not summary.success:
+        raise SystemExit("\n".join(summary.lines()))
+    return elapsed
+
+
+def time_bare_spark(lines: list[str], folder: Path) -> float:
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.getActiveSession()
+    assert spark is not None, "the generation starts the session first"
+    path = f"file:{folder}/bare-{uuid.uuid4().hex[:8]}"
+    started = time.perf_counter()
+    spark.createDataFrame([(None, line) for line in lines], LINES_SCHEMA).write.parquet(path)
+    counts = distinct_other_word_counts(spark, spark.read.parquet(path))
+    elapsed = time.perf_counter() - started
+    assert counts
+    return elapsed
+
+
+def time_kafka_read(brokers: str, topic: str, expected: int) -> float:
+    started = time.perf_counter()
+    with InputTopicReader(brokers, topic, f"bench-{uuid.uuid4().hex[:8]}") as reader:
+        end = reader.end_offsets()
+        read = sum(1 for _ in reader.read_range({p: 0 for p in end}, end))
+    elapsed = time.perf_counter() - started
+    assert read == expected, (read, expected)
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lines", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--brokers", default="127.0.0.1:9092")
+    args = parser.parse_args()
+    lines = make_lines(args.lines)
+    results: dict[str, list[float]] = {"generation": [], "bare spark": [], "bare kafka read": []}
+    with tempfile.TemporaryDirectory(prefix="oryx-bench-") as scratch:
+        for round_number in range(args.rounds + 1):
+            folder = Path(scratch) / f"round-{round_number}"
+            input_topic, update_topic = fresh_input(args.brokers, lines)
+            oryx = oryx_config(args.brokers, input_topic, update_topic, folder)
+            timings: dict[str, float] = {}
+            # The warm-up starts the session through the generation; later rounds alternate which goes first,
+            # so JVM warm-up and a noisy neighbour weigh on both sides alike.
+            if round_number % 2 == 0:
+                timings["generation"] = time_generation(oryx, 1_700_000_000_000 + round_number)
+            timings["bare spark"] = time_bare_spark(lines, folder)
+            if round_number % 2 == 1:
+                timings["generation"] = time_generation(oryx, 1_700_000_000_000 + round_number)
+            timings["bare kafka read"] = time_kafka_read(args.brokers, input_topic, len(lines))
+            TopicAdmin(args.brokers).delete_topics([input_topic, update_topic])
+            label = "warm-up" if round_number == 0 else f"round {round_number}"
+            print(f"{label}: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in timings.items()))
+            if round_number:
+                for name, seconds in timings.items():
+                    results[name].append(seconds)
+    median = {name: statistics.median(values) for name, values in results.items()}
+    print(f"\n{args.lines} lines, median of {args.rounds} rounds:")
+    for name, seconds in median.items():
+        print(f"  {name:16s} {seconds:7.2f} s")
+    print(f"  generation / bare spark               = {median['generation'] / median['bare spark']:.2f}")
+    bare_total = median["bare spark"] + median["bare kafka read"]
+    print(f"  generation / (bare spark + kafka read) = {median['generation'] / bare_total:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,211 @@
+"""The ML tier end to end on the real broker and Spark, with the scikit-learn decision tree on Iris.
+
+Input lines go to the input topic; each generation splits them, searches hyperparameters, keeps the best
+candidate in ``<model-dir>/<ts>/``, and publishes its PMML as MODEL, unless a blocking check stops it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from batch_support import (
+    asset_metadata,
+    batch_overrides,
+    check_verdicts,
+    markdown_rows,
+    materialize_generation,
+    produce,
+    update_messages,
+)
+from dagster import DagsterInstance
+from sklearn.datasets import load_iris
+
+from oryx_assets.resources import OryxConfigResource
+from oryx_core.ml.pmml import find_child, get_extension, read_model_ref, read_pmml
+from oryx_core.topics.messages import MODEL, MODEL_REF, UP
+
+FIRST, SECOND = 1_700_000_000_000, 1_700_000_060_000
+IRIS_COLUMNS = '["sepal_length", "sepal_width", "petal_length", "petal_width", "species"]'
+
+
+def iris_lines() -> list[str]:
+    iris = load_iris()
+    lines = [
+        ",".join([*(f"{x:g}" for x in row), str(iris.target_names[label])])
+        for row, label in zip(iris.data, iris.target, strict=True)
+    ]
+    random.Random(7).shuffle(lines)
+    return lines
+
+
+@pytest.fixture(scope="module", autouse=True)
+def stop_spark() -> Iterator[None]:
+    yield
+    from pyspark.sql import SparkSession
+
+    session = SparkSession.getActiveSession()
+    if session is not None:
+        session.stop()
+
+
+def iris_app(kafka_brokers: str, topics: tuple[str, str], tmp_path: Path, *extra: str) -> OryxConfigResource:
+    return OryxConfigResource(
+        overrides=[
+            *batch_overrides(kafka_brokers, topics, tmp_path, "oryx_assets.apps.sklearn_example.DecisionTreeUpdate"),
+            f"oryx.input-schema.feature-names={IRIS_COLUMNS}",
+            'oryx.input-schema.categorical-features=["species"]',
+            "oryx.input-schema.target-feature=species",
+            "oryx.rdf.hyperparams.max-depth=[2, 4]",
+            'oryx.rdf.hyperparams.impurity=["gini", "entropy"]',
+            "oryx.ml.eval.test-fraction=0.3",
+            "oryx.ml.eval.candidates=2",
+            "oryx.ml.eval.hyperparam-search=grid",
+            "oryx.ml.eval.parallelism=2",
+            *extra,
+        ]
+    )
+
+
+@pytest.fixture
+def oryx(kafka_brokers: str, fresh_topics: tuple[str, str], tmp_path: Path) -> OryxConfigResource:
+    return iris_app(kafka_brokers, fresh_topics, tmp_path)
+
+
+def test_two_generations_publish_the_tuned_pmml_and_train_on_past_data(
+    oryx: OryxConfigResource, tmp_path: Path
+) -> None:
+    lines, instance = iris_lines(), DagsterInstance.ephemeral()
+    produce(oryx, lines[:100])
+    first = asset_metadata(materialize_generation(oryx, instance, FIRST))
+
+    [model] = [m for m in update_messages(oryx, 1) if m.key == MODEL]
+    assert find_child(read_pmml(model.message), "TreeModel") is not None
+    assert (tmp_path / "model" / str(FIRST) / "model.pmml").read_text("utf-8") == model.message
+    assert first["train_test_split"]["new_rows"] == 100
+    assert first["train_test_split"]["new_train_rows"] + first["train_test_split"]["test_rows"] == 100
+    assert first["tuned_model"]["score"] >= 0.8
+    assert first["published_model"]["message_key"] == MODEL
+
+    produce(oryx, lines[100:])
+    second = asset_metadata(materialize_generation(oryx, instance, SECOND))
+
+    models = [m for m in update_messages(oryx, 2) if m.key == MODEL]
+    assert len(models) == 2
+    split = second["train_test_split"]
+    assert (split["new_rows"], split["past_windows"]) == (50, 1)
+    assert split["new_train_rows"] + split["test_rows"] == 50
+    assert sorted(p.name for p in (tmp_path / "model").iterdir() if not p.name.startswith(".")) == [
+        str(FIRST),
+        str(SECOND),
+    ]
+    assert not any((tmp_path / "model" / ".temporary").iterdir())
+    assert not (tmp_path / "data" / ".splits" / str(SECOND)).exists()
+
+
+def test_hyperparameter_search_keeps_the_best_candidate(
+    kafka_brokers: str, fresh_topics: tuple[str, str], tmp_path: Path
+) -> None:
+    searching = iris_app(
+        kafka_brokers, fresh_topics, tmp_path, "oryx.ml.eval.candidates=4", "oryx.rdf.hyperparams.max-depth=[1, 4]"
+    )
+    produce(searching, iris_lines())
+
+    meta = asset_metadata(materialize_generation(searching, DagsterInstance.ephemeral(), FIRST))["tuned_model"]
+
+    rows = markdown_rows(meta["candidates"])
+    assert len(rows) == 4
+    # Grid search over 4 candidates tries both ends of each range: depths 1 and 4, both impurities.
+    assert {(row["max_depth"], row["impurity"]) for row in rows} == {
+        ("1", "gini"),
+        ("1", "entropy"),
+        ("4", "gini"),
+        ("4", "entropy"),
+    }
+    [chosen] = [row for row in rows if row["chosen"] == "yes"]
+    assert float(chosen["score"]) == max(float(row["score"]) for row in rows)
+    assert meta["score"] == pytest.approx(float(chosen["score"]), abs=1e-6)
+    assert chosen["max_depth"] != "1"  # a stump cannot separate three species
+    assert meta["hyperparams"]["max_depth"] == int(chosen["max_depth"])
+    assert [p.name for p in (tmp_path / "model").iterdir() if not p.name.startswith(".")] == [str(FIRST)]
+
+
+def test_threshold_rejection_publishes_nothing(
+    kafka_brokers: str, fresh_topics: tuple[str, str], tmp_path: Path
+) -> None:
+    demanding = iris_app(kafka_brokers, fresh_topics, tmp_path, "oryx.ml.eval.threshold=1.01")
+    produce(demanding, iris_lines())
+
+    result = materialize_generation(demanding, DagsterInstance.ephemeral(), FIRST, expect_success=False)
+
+    verdicts = check_verdicts(result)
+    assert verdicts["model_meets_threshold"] is False
+    assert verdicts["bad_line_ratio"] is True
+    meta = asset_metadata(result)
+    assert "published_model" not in meta
+    assert meta["tuned_model"]["kept"] is False
+    assert meta["input_window"]["offsets_committed"] is True
+    assert update_messages(demanding, 0, timeout=3.0) == []
+    assert not (tmp_path / "model" / str(FIRST)).exists()
+
+
+def test_no_test_data_builds_one_unscored_candidate_and_publishes_it(
+    kafka_brokers: str, fresh_topics: tuple[str, str], tmp_path: Path
+) -> None:
+    no_test = iris_app(kafka_brokers, fresh_topics, tmp_path, "oryx.ml.eval.test-fraction=0")
+    produce(no_test, iris_lines()[:60])
+
+    meta = asset_metadata(materialize_generation(no_test, DagsterInstance.ephemeral(), FIRST))
+
+    assert meta["train_test_split"]["rule"].startswith("test-fraction 0")
+    assert len(markdown_rows(meta["tuned_model"]["candidates"])) == 1
+    assert "score" not in meta["tuned_model"]
+    assert [m.key for m in update_messages(no_test, 1)] == [MODEL]
+
+
+def test_a_model_larger_than_max_size_is_published_as_a_reference(
+    kafka_brokers: str, fresh_topics: tuple[str, str], tmp_path: Path
+) -> None:
+    small = iris_app(
+        kafka_brokers, fresh_topics, tmp_path, "oryx.ml.eval.test-fraction=0", "oryx.update-topic.message.max-size=500"
+    )
+    produce(small, iris_lines())
+
+    materialize_generation(small, DagsterInstance.ephemeral(), FIRST)
+
+    [reference] = update_messages(small, 1)
+    assert reference.key == MODEL_REF
+    assert reference.message == f"file:{tmp_path}/model/{FIRST}/model.pmml"
+    pmml = read_model_ref(reference.message, f"file:{tmp_path}/model/")
+    assert find_child(read_pmml(pmml), "TreeModel") is not None
+
+
+def test_grid_search_picks_the_best_candidate_and_the_app_adds_its_updates(
+    kafka_brokers: str, fresh_topics: tuple[str, str], tmp_path: Path
+) -> None:
+    overrides = batch_overrides(kafka_brokers, fresh_topics, tmp_path, "batch_support.CountingMLApp")
+    counting = OryxConfigResource(
+        overrides=[*overrides, "oryx.ml.eval.candidates=5", "oryx.ml.eval.hyperparam-search=grid"]
+    )
+    instance = DagsterInstance.ephemeral()
+    produce(counting, [f"line {i}" for i in range(40)])
+    materialize_generation(counting, instance, FIRST)
+    produce(counting, [f"line {i}" for i in range(40, 60)])
+
+    meta = asset_metadata(materialize_generation(counting, instance, SECOND))
+
+    rows = markdown_rows(meta["tuned_model"]["candidates"])
+    assert sorted(int(row["x"]) for row in rows) == [1, 2, 3, 4, 5]
+    assert [row["x"] for row in rows if row["chosen"] == "yes"] == ["3"]
+    assert meta["tuned_model"]["score"] == 0
+    messages = update_messages(counting, 4)
+    [*_, model, update] = messages
+    assert (model.key, update.key) == (MODEL, UP)
+    pmml = read_pmml(model.message)
+    assert get_extension(pmml, "x") == "3"
+    test_rows = meta["train_test_split"]["test_rows"]
+    assert get_extension(pmml, "rows") == str(40 + 20 - test_rows)
+    assert update.message == "new=20 past=40"
+    assert meta["published_model"]["additional_updates"] == 1
