@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
@@ -47,6 +47,24 @@ _GROUP_RETRY_CODES = {
     KafkaError.COORDINATOR_NOT_AVAILABLE,
     KafkaError._TIMED_OUT,
 }
+
+
+def _with_group_retry(call: Callable[[], list[TopicPartition]]) -> list[TopicPartition]:
+    """Runs a group offset call, retrying the "try again" errors of a settling broker, else raising them."""
+    deadline = time.monotonic() + _GROUP_RETRY_SECONDS
+    while True:
+        try:
+            results = call()
+        except KafkaException as error:
+            if not _should_retry(error.args[0], deadline):
+                raise
+        else:
+            failed = next((tp.error for tp in results if tp.error is not None), None)
+            if failed is None:
+                return results
+            if not _should_retry(failed, deadline):
+                raise KafkaException(failed)
+        time.sleep(0.5)
 
 
 def _should_retry(error: KafkaError | None, deadline: float) -> bool:
@@ -293,38 +311,10 @@ class InputTopicReader(_TopicClient):
         if not offsets:
             return
         requested = [TopicPartition(self.topic, p, o) for p, o in offsets.items()]
-        deadline = time.monotonic() + _GROUP_RETRY_SECONDS
-        while True:
-            try:
-                results = self._consumer.commit(offsets=requested, asynchronous=False) or []
-            except KafkaException as error:
-                if _should_retry(error.args[0], deadline):
-                    time.sleep(0.5)
-                    continue
-                raise
-            failed = next((tp.error for tp in results if tp.error is not None), None)
-            if failed is None:
-                return
-            if not _should_retry(failed, deadline):
-                raise KafkaException(failed)
-            time.sleep(0.5)
+        _with_group_retry(lambda: self._consumer.commit(offsets=requested, asynchronous=False) or [])
 
     def _committed_with_retry(self, requested: list[TopicPartition], timeout: float) -> list[TopicPartition]:
-        deadline = time.monotonic() + _GROUP_RETRY_SECONDS
-        while True:
-            try:
-                results = self._consumer.committed(requested, timeout=timeout)
-            except KafkaException as error:
-                if _should_retry(error.args[0], deadline):
-                    time.sleep(0.5)
-                    continue
-                raise
-            failed = next((tp.error for tp in results if tp.error is not None), None)
-            if failed is None:
-                return results
-            if not _should_retry(failed, deadline):
-                raise KafkaException(failed)
-            time.sleep(0.5)
+        return _with_group_retry(lambda: self._consumer.committed(requested, timeout=timeout))
 
 
 def header_values(

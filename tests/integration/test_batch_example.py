@@ -5,12 +5,12 @@ Each generation is materialized through Dagster's API with the same resources th
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from batch_support import produce, update_messages
 from dagster import DagsterInstance, materialize
 
 from oryx_assets.definitions import GENERATION_ASSETS
@@ -19,9 +19,8 @@ from oryx_assets.lambda_.offsets import OffsetRange
 from oryx_assets.resources import OryxConfigResource, batch_group_id, build_resources
 from oryx_core.apps.example.words import count_distinct_other_words, model_from_json
 from oryx_core.config import OryxConfig
-from oryx_core.topics.consumer import InputTopicReader, UpdateTopicConsumer
-from oryx_core.topics.messages import MODEL, KeyMessage
-from oryx_core.topics.producer import TopicProducer
+from oryx_core.topics.consumer import InputTopicReader
+from oryx_core.topics.messages import MODEL
 
 FIRST_LINES = ["a b c", "b d", "e"]
 SECOND_LINES = ["a e", "f g a"]
@@ -55,33 +54,6 @@ def oryx(kafka_brokers: str, fresh_topics: tuple[str, str], tmp_path: Path) -> O
             'oryx.batch.streaming.config."spark.ui.enabled"=false',
         ]
     )
-
-
-def produce(oryx: OryxConfigResource, lines: list[str]) -> None:
-    config = oryx.load()
-    brokers = config.get_string("oryx.input-topic.broker")
-    with TopicProducer(brokers, config.get_string("oryx.input-topic.message.topic")) as producer:
-        for line in lines:
-            producer.send(None, line)
-        producer.flush()
-
-
-def update_messages(oryx: OryxConfigResource, expected: int, timeout: float = 30.0) -> list[KeyMessage]:
-    """Every message on the update topic, waiting until at least ``expected`` have arrived."""
-    config = oryx.load()
-    consumer = UpdateTopicConsumer(
-        config.get_string("oryx.update-topic.broker"),
-        config.get_string("oryx.update-topic.message.topic"),
-        max_message_bytes=config.get_int("oryx.update-topic.message.max-size"),
-    )
-    messages: list[KeyMessage] = []
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline and not (len(messages) >= expected and consumer.caught_up()):
-            messages += consumer.poll(1.0)
-    finally:
-        consumer.close()
-    return messages
 
 
 def run_generation(oryx: OryxConfigResource, instance: DagsterInstance, timestamp_ms: int) -> dict[str, dict]:
