@@ -24,8 +24,7 @@ import math
 import tempfile
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -37,8 +36,9 @@ from sklearn2pmml import sklearn2pmml
 from sklearn2pmml.pipeline import PMMLPipeline
 
 from oryx_core.api.batch import MLUpdate
-from oryx_core.config import ConfigError, OryxConfig
+from oryx_core.config import OryxConfig
 from oryx_core.input.lines import BadLineCounter
+from oryx_core.input.schema import InputSchema
 from oryx_core.ml.pmml import read_pmml
 
 if TYPE_CHECKING:
@@ -47,48 +47,6 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
     from oryx_core.ml.hyperparams import HyperParamValues
-
-SCHEMA = "oryx.input-schema"
-
-
-@dataclass(frozen=True)
-class InputColumns:
-    """The columns of an input line, from ``oryx.input-schema.*`` (spec section 1.12)."""
-
-    names: tuple[str, ...]
-    predictors: tuple[str, ...]
-    numeric: frozenset[str]
-    target: str
-
-    @classmethod
-    def from_config(cls, config: OryxConfig) -> InputColumns:
-        names = [str(n) for n in config.get_list(f"{SCHEMA}.feature-names")]
-        if not names:
-            names = [str(i) for i in range(config.get_int(f"{SCHEMA}.num-features"))]
-        if not names:
-            raise ConfigError(f"{SCHEMA}.feature-names", "is empty; name the input's columns (or set num-features)")
-        inactive = {str(n) for key in ("id-features", "ignored-features") for n in config.get_list(f"{SCHEMA}.{key}")}
-        active = [n for n in names if n not in inactive]
-        numeric_list = config.get_optional_list(f"{SCHEMA}.numeric-features")
-        categorical_list = config.get_optional_list(f"{SCHEMA}.categorical-features")
-        if numeric_list is not None:
-            numeric = {str(n) for n in numeric_list}
-        elif categorical_list is not None:
-            numeric = set(active) - {str(n) for n in categorical_list}
-        else:
-            raise ConfigError(f"{SCHEMA}.numeric-features", "or categorical-features must be set")
-        target = config.get_optional_string(f"{SCHEMA}.target-feature")
-        if target is None or target not in active:
-            raise ConfigError(f"{SCHEMA}.target-feature", f"must name an active column of {active}, got {target!r}")
-        predictors = tuple(n for n in active if n != target)
-        return cls(tuple(names), predictors, frozenset(numeric & set(active)), target)
-
-    def row(self, fields: Sequence[str]) -> dict[str, Any]:
-        """One parsed line as column -> value; ValueError for a wrong field count or a non-numeric number."""
-        if len(fields) != len(self.names):
-            raise ValueError(f"has {len(fields)} fields, expected {len(self.names)}")
-        values = dict(zip(self.names, fields, strict=True))
-        return {n: float(values[n]) if n in self.numeric else values[n] for n in (*self.predictors, self.target)}
 
 
 class SklearnMLApp(MLUpdate, ABC):
@@ -101,7 +59,7 @@ class SklearnMLApp(MLUpdate, ABC):
         if config is None:
             raise ValueError(f"{type(self).__name__} needs the Oryx configuration (its oryx.input-schema)")
         super().__init__(config)
-        self.columns = InputColumns.from_config(config)
+        self.columns = InputSchema.from_config(config)
         self._fitted: dict[str, Pipeline] = {}
         self._lock = threading.Lock()
 

@@ -9,8 +9,8 @@ from pyspark.sql import DataFrame, SparkSession
 from sklearn.datasets import load_iris
 
 from oryx_assets.apps.sklearn_example import DecisionTreeUpdate
-from oryx_assets.ml.sklearn_app import InputColumns
 from oryx_core.config import ConfigError, OryxConfig, load_config
+from oryx_core.input.schema import InputSchema as InputColumns
 from oryx_core.ml.pmml import find_child
 
 IRIS = [
