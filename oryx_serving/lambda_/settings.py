@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from oryx_core.config import ConfigError, OryxConfig
+from oryx_core.topics.model_messages import MODEL_DIR_KEY
 
 MODEL_MANAGER_KEY = "oryx.serving.model-manager-class"
 RESOURCES_KEY = "oryx.serving.application-resources"
@@ -20,7 +21,6 @@ CERT_FILE_KEY = "oryx.serving.api.cert-file"
 KEY_FILE_KEY = "oryx.serving.api.key-file"
 KEYSTORE_FILE_KEY = "oryx.serving.api.keystore-file"
 MAX_REQUEST_BYTES_KEY = "oryx.serving.api.max-request-bytes"
-MODEL_DIR_KEY = "oryx.batch.storage.model-dir"
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ from oryx_core.config import load_config
 from oryx_core.ml.pmml import add_extension, pmml_skeleton, write_pmml
 from oryx_core.topics.consumer import InputTopicReader
 from oryx_core.topics.messages import MODEL, MODEL_REF, KeyMessage, input_key
+from oryx_core.topics.model_messages import is_model_key, model_pmml
 from oryx_core.topics.producer import TopicProducer
 from oryx_serving import create_app
 from oryx_serving.apps.example.model import ExampleServingModel
-from oryx_serving.lambda_.model_messages import is_model_key, model_pmml
 
 USER, PASSWORD = "oryx-admin", "correct horse"
 AUTH = [f"oryx.serving.api.user-name={USER}", f'oryx.serving.api.password="{PASSWORD}"']

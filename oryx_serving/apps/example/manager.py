@@ -13,8 +13,8 @@ import logging
 from oryx_core.apps.example.words import model_from_json, parse_update
 from oryx_core.config import OryxConfig
 from oryx_core.topics.messages import UP
+from oryx_core.topics.model_messages import is_model_key, model_dir_of, model_text
 from oryx_serving.apps.example.model import ExampleServingModel
-from oryx_serving.lambda_.model_messages import is_model_key, model_dir_of, model_text
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from oryx_core.ml.pmml import PMMLError, UnsafePMMLError
-from oryx_serving.lambda_.model_messages import model_pmml, model_text
+from oryx_core.topics.model_messages import model_pmml, model_text
 
 PMML = '<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4"><Header/></PMML>'
 XXE = (

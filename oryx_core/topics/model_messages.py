@@ -1,9 +1,9 @@
 """Turns the update topic's ``MODEL`` / ``MODEL-REF`` messages into model text or parsed PMML, safely.
 
-Every app manager goes through here, so none can forget the two rules for untrusted model messages (they come
-from whoever can write to the update topic): PMML is parsed only by ``oryx_core.ml.pmml.read_pmml`` (no DTDs,
-entities or external references: no XXE, no billion laughs), and a ``MODEL-REF`` is read only when its path
-resolves inside ``oryx.batch.storage.model-dir``.
+Every app manager, speed or serving, goes through here, so none can forget the two rules for untrusted model
+messages (they come from whoever can write to the update topic): PMML is parsed only by
+``oryx_core.ml.pmml.read_pmml`` (no DTDs, entities or external references: no XXE, no billion laughs), and a
+``MODEL-REF`` is read only when its path resolves inside ``oryx.batch.storage.model-dir``.
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ import xml.etree.ElementTree as ET
 from oryx_core.config import OryxConfig
 from oryx_core.ml.pmml import PMMLError, read_model_ref, read_pmml
 from oryx_core.topics.messages import MODEL, MODEL_REF
-from oryx_serving.lambda_.settings import MODEL_DIR_KEY
 
-__all__ = ["is_model_key", "model_dir_of", "model_pmml", "model_text"]
+__all__ = ["MODEL_DIR_KEY", "is_model_key", "model_dir_of", "model_pmml", "model_text"]
+
+MODEL_DIR_KEY = "oryx.batch.storage.model-dir"
+"""The only directory a ``MODEL-REF`` may point into."""
 
 
 def model_dir_of(config: OryxConfig) -> str | None:
