@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element
 
+import speed_support
 from dagster import DagsterInstance, ExecuteInProcessResult, materialize
 from pyspark.sql import DataFrame, SparkSession
 
@@ -18,7 +18,6 @@ from oryx_core.api.batch import MLUpdate
 from oryx_core.config import OryxConfig
 from oryx_core.ml.hyperparams import DiscreteRange, HyperParamValues
 from oryx_core.ml.pmml import add_extension, get_extension, pmml_skeleton
-from oryx_core.topics.consumer import UpdateTopicConsumer
 from oryx_core.topics.messages import UP, KeyMessage
 from oryx_core.topics.producer import TopicProducer
 
@@ -41,30 +40,12 @@ def batch_overrides(brokers: str, topics: tuple[str, str], tmp_path: Path, updat
 
 
 def produce(oryx: OryxConfigResource, lines: list[str]) -> None:
-    config = oryx.load()
-    brokers = config.get_string("oryx.input-topic.broker")
-    with TopicProducer(brokers, config.get_string("oryx.input-topic.message.topic")) as producer:
-        for line in lines:
-            producer.send(None, line)
-        producer.flush()
+    speed_support.send_input(oryx.load(), lines)
 
 
 def update_messages(oryx: OryxConfigResource, expected: int, timeout: float = 30.0) -> list[KeyMessage]:
     """Every message on the update topic, waiting until at least ``expected`` have arrived."""
-    config = oryx.load()
-    consumer = UpdateTopicConsumer(
-        config.get_string("oryx.update-topic.broker"),
-        config.get_string("oryx.update-topic.message.topic"),
-        max_message_bytes=config.get_int("oryx.update-topic.message.max-size"),
-    )
-    messages: list[KeyMessage] = []
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline and not (len(messages) >= expected and consumer.caught_up()):
-            messages += consumer.poll(1.0)
-    finally:
-        consumer.close()
-    return messages
+    return speed_support.update_messages(oryx.load(), expected, timeout)
 
 
 def materialize_generation(
