@@ -9,16 +9,13 @@ answers from both. `oryx status` must call every component healthy and `oryx dow
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-
-import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 BROKER_PORT, SERVING_PORT, DAGSTER_PORT = 19292, 18080, 13000
@@ -68,21 +65,6 @@ def http(method: str, path: str, body: str | None = None) -> tuple[int, str]:
         return error.code, error.read().decode()
     except OSError:
         return 0, ""
-
-
-@pytest.fixture
-def stack_env(tmp_path: Path, kafka_brokers: str) -> Iterator[dict[str, str]]:
-    """A private state folder sharing the session's resolved jars (kafka_brokers ensures they exist)."""
-    shared = Path(os.environ["ORYX_STATE_DIR"])
-    state = tmp_path / "state"
-    (state / "kafka").mkdir(parents=True)
-    (state / "spark").mkdir(parents=True)
-    (state / "kafka" / "lib").symlink_to(shared / "kafka" / "lib")
-    (state / "spark" / "jars").symlink_to(shared / "spark" / "jars")
-    env = {**os.environ, "ORYX_STATE_DIR": str(state)}
-    env.pop("PYSPARK_SUBMIT_ARGS", None)
-    yield env
-    subprocess.run([*ORYX, "down", "--dagster-port", str(DAGSTER_PORT)], env=env, cwd=tmp_path, check=False)
 
 
 def test_lines_flow_through_batch_speed_and_serving(stack_env: dict[str, str], tmp_path: Path) -> None:
