@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from oryx_core.config import OryxConfig, state_dir, topic_settings
+from oryx_core.config import ConfigError, OryxConfig, state_dir, topic_settings
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 INTERVAL_KEY = "oryx.speed.streaming.generation-interval-sec"
 CHECKPOINT_KEY = "oryx.speed.streaming.checkpoint-dir"
+MAX_OFFSETS_KEY = "oryx.speed.streaming.max-offsets-per-trigger"
 _MANAGER_SUFFIX = "SpeedModelManager"
 
 
@@ -63,13 +64,23 @@ def trigger_interval(config: OryxConfig) -> str:
     return f"{millis} milliseconds"
 
 
+def max_offsets_per_trigger(config: OryxConfig) -> int | None:
+    """``oryx.speed.streaming.max-offsets-per-trigger``: None (no cap) or a positive record count."""
+    if config.get_optional_string(MAX_OFFSETS_KEY) is None:
+        return None
+    value = config.get_int(MAX_OFFSETS_KEY)
+    if value <= 0:
+        raise ConfigError(MAX_OFFSETS_KEY, f"must be a positive number of records, got {value}")
+    return value
+
+
 def input_stream(
     spark: SparkSession, config: OryxConfig, *, starting_offsets: str = "latest", group_prefix: str | None = None
 ) -> DataFrame:
     """The input topic as a stream of ``key``, ``value`` (strings) and the Kafka ``timestamp``."""
     topics = topic_settings(config)
     oryx_id = config.get_optional_string("oryx.id") or "default"
-    return (
+    reader = (
         spark.readStream.format("kafka")
         .option("kafka.bootstrap.servers", topics.input_broker)
         .option("subscribe", topics.input_topic)
@@ -77,9 +88,11 @@ def input_stream(
         # Input retention can delete data a stopped speed layer never read; Oryx 2 carried on, and so do we.
         .option("failOnDataLoss", "false")
         .option("groupIdPrefix", group_prefix or f"OryxGroup-SpeedLayer-{oryx_id}")
-        .load()
-        .selectExpr("CAST(key AS STRING) AS key", "CAST(value AS STRING) AS value", "timestamp")
     )
+    max_offsets = max_offsets_per_trigger(config)
+    if max_offsets is not None:
+        reader = reader.option("maxOffsetsPerTrigger", str(max_offsets))
+    return reader.load().selectExpr("CAST(key AS STRING) AS key", "CAST(value AS STRING) AS value", "timestamp")
 
 
 def start_query(

@@ -296,3 +296,19 @@ def test_kill_9_mid_stream_and_restart_reflects_every_line_exactly_once(
     if last_committed:  # batch `last` was on the topic but not in the marker: the restart found it there
         assert health["replayed_batches"] == 1
         assert "already committed on the update topic" in second.log.read_text()
+
+
+def test_a_backlog_is_read_in_batches_of_at_most_max_offsets_per_trigger(
+    spark_speed: SparkSession, config: OryxConfig
+) -> None:
+    capped = load_config(None, [*process_overrides(config), "oryx.speed.streaming.max-offsets-per-trigger=3"])
+    send_model(capped, BATCH_MODEL)
+    send_input(capped, [f"w{i}" for i in range(10)])
+    run = SpeedRun(spark_speed, capped)
+    try:
+        run.query.processAllAvailable()
+    finally:
+        run.stop()
+    assert run.publisher.stats.rows_in == 10
+    # Without the cap the backlog is one batch; Spark shares the cap among partitions (rounding per partition).
+    assert run.publisher.stats.batches >= 3

@@ -6,8 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from oryx_core.config import load_config
-from oryx_streaming.lambda_.query import app_name, checkpoint_location, query_name, trigger_interval
+from oryx_core.config import ConfigError, load_config
+from oryx_streaming.lambda_.query import (
+    app_name,
+    checkpoint_location,
+    max_offsets_per_trigger,
+    query_name,
+    trigger_interval,
+)
 
 
 class ALSSpeedModelManager:
@@ -55,3 +61,10 @@ def test_trigger_interval_keeps_fractional_seconds() -> None:
 
 def test_trigger_interval_default_is_oryx_ten_seconds() -> None:
     assert trigger_interval(load_config()) == "10000 milliseconds"
+
+
+def test_max_offsets_per_trigger_is_off_by_default_and_must_be_positive() -> None:
+    assert max_offsets_per_trigger(load_config()) is None
+    assert max_offsets_per_trigger(load_config(None, ["oryx.speed.streaming.max-offsets-per-trigger=500"])) == 500
+    with pytest.raises(ConfigError, match="max-offsets-per-trigger"):
+        max_offsets_per_trigger(load_config(None, ["oryx.speed.streaming.max-offsets-per-trigger=0"]))
