@@ -1,0 +1,345 @@
+"""k-means figures: ``/assign`` throughput against a bare Flask route, and batch generation time against bare MLlib.
+
+    .venv/bin/python benchmarks/kmeans_assign.py [--seconds 5] [--rounds 3] [--connections 32] [--bulk-lines 1000]
+        [--brokers HOST:PORT] [--generations 3] [--copies 1] [--skip-serving] [--skip-batch]
+
+Serving (no broker needed; the model arrives through the in-memory update topic): two gunicorn servers with the
+options ``python -m oryx_serving`` uses, loaded by ``wrk`` in interleaved rounds (median reported):
+
+* ``bare Flask /hello``: the baseline, gunicorn + Flask alone;
+* ``oryx /ready``: the generic serving tier on the k-means app;
+* ``GET /assign/{datum}``: one Iris line per request, cycling through all 150;
+* ``POST /assign``: ``--bulk-lines`` Iris lines per request, reported as lines/s.
+
+Batch (needs a broker with Spark's Kafka connector jars in ``$ORYX_STATE_DIR/spark/jars``): the demo data
+(Iris, 150 lines, times ``--copies``) on a fresh input topic, then, on one SparkSession at local[2]:
+
+* ``generation``: a whole generation through the Dagster job (``run_generation``) with the demo config's k-means
+  settings (k=3, 30 iterations, k-means||, test-fraction 0.1, SILHOUETTE): Kafka read, Parquet window, split,
+  MLlib KMeans, evaluation, PMML, MODEL publication;
+* ``bare MLlib``: the same lines, already in memory, parsed and fitted by ``pyspark.ml.clustering.KMeans`` with
+  the same parameters (fit and cluster sizes only).
+
+The model is the same demo model in both. On a small shared machine compare the ratios, which come from the
+same run, rather than absolute figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from serving_throughput import baseline_app, free_port, stop_server  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+GENERATION_SECONDS_ROUND = 1_700_000_000_000
+
+KMEANS_SERVING = [
+    "oryx.serving.no-init-topics=true",
+    "oryx.serving.model-manager-class=com.cloudera.oryx.app.serving.kmeans.model.KMeansServingModelManager",
+    "oryx.serving.application-resources=com.cloudera.oryx.app.serving.kmeans",
+]
+
+
+def demo_overrides() -> list[str]:
+    """The demo config's schema and k-means keys, without its broker and storage settings."""
+    return [
+        'oryx.input-schema.feature-names=["sepal_length", "sepal_width", "petal_length", "petal_width", "species"]',
+        "oryx.input-schema.categorical-features=[]",
+        'oryx.input-schema.ignored-features=["species"]',
+        "oryx.kmeans.hyperparams.k=3",
+        "oryx.kmeans.iterations=30",
+        'oryx.kmeans.initialization-strategy="k-means||"',
+        "oryx.kmeans.evaluation-strategy=SILHOUETTE",
+        "oryx.ml.eval.test-fraction=0.1",
+    ]
+
+
+# ---- serving ---------------------------------------------------------------------------------------------------
+
+
+def kmeans_app() -> Any:
+    """The real ``create_app`` with the k-means app and a 3-cluster Iris model (centers = species means)."""
+    import numpy as np
+
+    from oryx_core.apps.kmeans.clusters import KMeansModel
+    from oryx_core.apps.kmeans.demo_data import iris_lines
+    from oryx_core.apps.kmeans.pmml import build_kmeans_pmml
+    from oryx_core.apps.kmeans.points import kmeans_schema
+    from oryx_core.config import load_config
+    from oryx_core.ml.pmml import write_pmml
+    from oryx_core.topics.memory import InMemoryBroker, InMemoryProducer, InMemoryUpdateConsumer
+    from oryx_serving import create_app
+
+    config = load_config(None, [*KMEANS_SERVING, *demo_overrides()])
+    rows = np.array([[float(v) for v in line.split(",")] for line in iris_lines()])
+    centers = [rows[rows[:, 4] == s, :4].mean(axis=0).tolist() for s in range(3)]
+    model = KMeansModel.of(centers, [50, 50, 50])
+    broker = InMemoryBroker()
+    InMemoryProducer(broker, "OryxUpdate").send_sync(
+        "MODEL", write_pmml(build_kmeans_pmml(kmeans_schema(config), model))
+    )
+    app = create_app(
+        config,
+        update_consumer=InMemoryUpdateConsumer(broker, "OryxUpdate"),
+        input_producer=InMemoryProducer(broker, "OryxInput"),
+    )
+    state = app.extensions["oryx"]
+    deadline = time.monotonic() + 30
+    while state.model_manager.get_model() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return app
+
+
+def serve(kind: str, port: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from oryx_core.config import load_config
+    from oryx_serving.__main__ import gunicorn_options
+    from oryx_serving.lambda_.settings import ServingSettings
+
+    options = gunicorn_options(ServingSettings.from_config(load_config()))
+    options["bind"] = f"127.0.0.1:{port}"
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return baseline_app() if kind == "baseline" else kmeans_app()
+
+    Server().run()
+
+
+def start_server(kind: str) -> tuple[subprocess.Popen[bytes], int]:
+    import http.client
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--serve", kind, "--port", str(port)],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "ORYX_STATE_DIR": tempfile.mkdtemp(prefix="oryx-bench-")},
+    )
+    probe = "/hello" if kind == "baseline" else "/ready"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", probe)
+            if connection.getresponse().status == 200:
+                return process, port
+        except OSError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"{kind} server did not become ready on port {port}")
+
+
+def wrk_script(kind: str, lines: list[str], bulk: int) -> str:
+    """Lua for wrk: plain GETs, GETs cycling through the Iris lines, or POSTs of ``bulk`` lines."""
+    if kind == "get":
+        return ""
+    if kind == "get-lines":
+        table = ",".join(json.dumps("/assign/" + line) for line in lines)
+        return f"""
+paths = {{{table}}}
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter % #paths) + 1])
+end
+"""
+    body = "\n".join((lines * (bulk // len(lines) + 1))[:bulk])
+    return f"""
+wrk.method = "POST"
+wrk.body = {json.dumps(body)}
+wrk.headers["Content-Type"] = "text/csv"
+"""
+
+
+def run_wrk(url: str, script: str, seconds: int, connections: int) -> tuple[float, int]:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s"]
+    path = None
+    if script:
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+            handle.write(script)
+        path = handle.name
+        command += ["-s", path]
+    try:
+        output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    finally:
+        if path:
+            os.unlink(path)
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    return rate, int(non_2xx.group(1)) if non_2xx else 0
+
+
+def bench_serving(args: argparse.Namespace) -> None:
+    from oryx_core.apps.kmeans.demo_data import iris_lines
+
+    lines = iris_lines()
+    baseline, baseline_port = start_server("baseline")
+    oryx, oryx_port = start_server("kmeans")
+    base, app = f"http://127.0.0.1:{baseline_port}", f"http://127.0.0.1:{oryx_port}"
+    targets = {
+        "bare Flask /hello": (f"{base}/hello", wrk_script("get", lines, 0), 1),
+        "oryx /ready": (f"{app}/ready", wrk_script("get", lines, 0), 1),
+        "GET /assign/{datum}": (f"{app}/assign", wrk_script("get-lines", lines, 0), 1),
+        f"POST /assign x{args.bulk_lines}": (
+            f"{app}/assign",
+            wrk_script("post", lines, args.bulk_lines),
+            args.bulk_lines,
+        ),
+    }
+    results: dict[str, list[tuple[float, int]]] = {name: [] for name in targets}
+    try:
+        for url, script, _ in targets.values():
+            run_wrk(url, script, 2, args.connections)  # warm-up
+        for _ in range(args.rounds):
+            for name, (url, script, _) in targets.items():
+                results[name].append(run_wrk(url, script, args.seconds, args.connections))
+    finally:
+        stop_server(baseline)
+        stop_server(oryx)
+    base_rate = statistics.median(rate for rate, _ in results["bare Flask /hello"])
+    print(f"\nserving: wrk -c{args.connections}, {args.seconds} s x {args.rounds} rounds, cpus={os.cpu_count()}")
+    print(f"{'endpoint':<24}{'median req/s':>14}{'lines/s':>12}{'non-2xx':>9}{'req/s vs bare Flask':>21}")
+    for name, runs in results.items():
+        median = statistics.median(rate for rate, _ in runs)
+        per_request = targets[name][2]
+        errors = sum(e for _, e in runs)
+        print(f"{name:<24}{median:>14.0f}{median * per_request:>12.0f}{errors:>9}{median / base_rate:>21.3f}")
+
+
+# ---- batch -----------------------------------------------------------------------------------------------------
+
+
+def time_generation(brokers: str, lines: list[str], folder: Path, timestamp_ms: int) -> float:
+    from dagster import DagsterInstance
+
+    from oryx_assets.generation import run_generation
+    from oryx_assets.resources import OryxConfigResource
+    from oryx_core.topics.admin import TopicAdmin
+    from oryx_core.topics.producer import TopicProducer
+
+    suffix = uuid.uuid4().hex[:10]
+    input_topic, update_topic = f"BenchInput-{suffix}", f"BenchUpdate-{suffix}"
+    TopicAdmin(brokers).create_oryx_topics(input_topic, update_topic)
+    with TopicProducer(brokers, input_topic, linger_ms=50) as producer:
+        for line in lines:
+            producer.send(None, line)
+        producer.flush(120)
+    oryx = OryxConfigResource(
+        overrides=[
+            f"oryx.id=bench-{suffix}",
+            f"oryx.input-topic.broker={brokers}",
+            f"oryx.input-topic.message.topic={input_topic}",
+            f"oryx.update-topic.broker={brokers}",
+            f"oryx.update-topic.message.topic={update_topic}",
+            "oryx.batch.update-class=com.cloudera.oryx.app.batch.mllib.kmeans.KMeansUpdate",
+            f"oryx.batch.storage.data-dir=file:{folder}/data/",
+            f"oryx.batch.storage.model-dir=file:{folder}/model/",
+            "oryx.batch.streaming.master=local[2]",
+            'oryx.batch.streaming.config."spark.sql.shuffle.partitions"=4',
+            'oryx.batch.streaming.config."spark.ui.enabled"=false',
+            *demo_overrides(),
+        ]
+    )
+    started = time.perf_counter()
+    with DagsterInstance.ephemeral() as instance:
+        summary = run_generation(oryx, instance, timestamp_ms)
+    elapsed = time.perf_counter() - started
+    TopicAdmin(brokers).delete_topics([input_topic, update_topic])
+    if not summary.success:
+        raise SystemExit("\n".join(summary.lines()))
+    return elapsed
+
+
+def time_bare_mllib(lines: list[str]) -> float:
+    from pyspark.ml.clustering import KMeans
+    from pyspark.ml.linalg import Vectors
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.getActiveSession()
+    assert spark is not None, "the generation starts the session first"
+    started = time.perf_counter()
+    rows = [(Vectors.dense([float(v) for v in line.split(",")[:4]]),) for line in lines]
+    model = KMeans(k=3, maxIter=30, initMode="k-means||", seed=0).fit(spark.createDataFrame(rows, ["features"]))
+    sizes = model.summary.clusterSizes
+    elapsed = time.perf_counter() - started
+    assert sum(sizes) == len(lines)
+    return elapsed
+
+
+def bench_batch(args: argparse.Namespace) -> None:
+    from oryx_core.apps.kmeans.demo_data import iris_lines
+
+    lines = iris_lines() * args.copies
+    results: dict[str, list[float]] = {"generation": [], "bare MLlib": []}
+    with tempfile.TemporaryDirectory(prefix="oryx-bench-") as scratch:
+        for round_number in range(args.generations + 1):
+            folder = Path(scratch) / f"round-{round_number}"
+            timings = {}
+            if round_number % 2 == 0:
+                timings["generation"] = time_generation(
+                    args.brokers, lines, folder, GENERATION_SECONDS_ROUND + round_number
+                )
+            timings["bare MLlib"] = time_bare_mllib(lines)
+            if round_number % 2 == 1:
+                timings["generation"] = time_generation(
+                    args.brokers, lines, folder, GENERATION_SECONDS_ROUND + round_number
+                )
+            label = "warm-up" if round_number == 0 else f"round {round_number}"
+            print(f"{label}: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in timings.items()), flush=True)
+            if round_number:
+                for name, seconds in timings.items():
+                    results[name].append(seconds)
+    median = {name: statistics.median(values) for name, values in results.items()}
+    print(f"\nbatch: {len(lines)} demo lines, median of {args.generations} rounds at local[2]:")
+    for name, seconds in median.items():
+        print(f"  {name:12s} {seconds:7.2f} s")
+    print(f"  generation / bare MLlib = {median['generation'] / median['bare MLlib']:.2f}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=5, help="per endpoint and round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--bulk-lines", type=int, default=1000)
+    parser.add_argument("--brokers", default="127.0.0.1:9092")
+    parser.add_argument("--generations", type=int, default=3)
+    parser.add_argument("--copies", type=int, default=1, help="repeat the 150 demo lines this many times")
+    parser.add_argument("--skip-serving", action="store_true")
+    parser.add_argument("--skip-batch", action="store_true")
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.port)
+        return 0
+    print(f"load average before: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    if not args.skip_serving:
+        bench_serving(args)
+    if not args.skip_batch:
+        bench_batch(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
