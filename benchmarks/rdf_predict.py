@@ -1,0 +1,394 @@
+"""Random decision forest figures: ``/predict`` throughput and bulk predictions against same-run baselines, and
+generation time on the demo data against bare MLlib with the same parameters.
+
+    .venv/bin/python benchmarks/rdf_predict.py [--dataset iris|diabetes] [--seconds 5] [--rounds 3]
+        [--connections 32] [--bulk-lines 1000] [--brokers HOST:PORT] [--generations 2]
+
+Batch first (needs a broker with Spark's Kafka connector jars in ``$ORYX_STATE_DIR/spark/jars``): the demo data set
+on a fresh input topic, then, on one SparkSession at local[2], alternating:
+
+* ``generation``: a whole generation through the Dagster job with the demo config
+  (``conf/rdf-<kind>-example.conf``: 20 trees, depth 8, 100 split candidates, two candidates searched):
+  Kafka read, Parquet window, split, MLlib random forest per candidate, evaluation, PMML, MODEL publication;
+* ``bare MLlib``: the same lines, already in memory, parsed, and one ``RandomForestClassifier`` /
+  ``RandomForestRegressor`` fitted with the same parameters (a generation fits two candidates on 80 % of them).
+
+Serving (the forest is the last generation's PMML, loaded through the in-memory update topic): two gunicorn
+servers with the options ``python -m oryx_serving`` uses, loaded by ``wrk`` in interleaved rounds (median):
+
+* ``bare Flask /hello``: the baseline, gunicorn + Flask alone;
+* ``GET /predict/{datum}``: one demo line per request, cycling through the data set;
+* ``POST /predict``: ``--bulk-lines`` lines per request, reported as predictions/s.
+
+In process, the same lines are predicted by our forest one line at a time (as ``GET /predict`` does), by our
+compiled forest all at once (as ``POST /predict`` does), and by a scikit-learn ``RandomForest*`` of the same
+size predicting the whole array at once.
+On a small shared machine compare the ratios, which come from the same run, rather than absolute figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from serving_throughput import baseline_app, free_port, stop_server  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+GENERATION_MS = 1_700_000_000_000
+RDF_SERVING = [
+    "oryx.serving.no-init-topics=true",
+    "oryx.serving.model-manager-class=com.cloudera.oryx.app.serving.rdf.model.RDFServingModelManager",
+    "oryx.serving.application-resources=com.cloudera.oryx.app.serving.rdf",
+]
+
+
+def conf_file(dataset: str) -> str:
+    return str(REPO / "conf" / f"rdf-{'classification' if dataset == 'iris' else 'regression'}-example.conf")
+
+
+def demo_lines(dataset: str) -> list[str]:
+    from oryx_core.apps.rdf.demo_data import diabetes_lines, iris_lines
+
+    return iris_lines(seed=1) if dataset == "iris" else diabetes_lines(seed=1)
+
+
+# ---- serving ---------------------------------------------------------------------------------------------------
+
+
+def rdf_app(dataset: str, pmml_path: str) -> Any:
+    from oryx_core.config import load_config
+    from oryx_core.topics.memory import InMemoryBroker, InMemoryProducer, InMemoryUpdateConsumer
+    from oryx_serving import create_app
+
+    config = load_config(conf_file(dataset), RDF_SERVING)
+    broker = InMemoryBroker()
+    InMemoryProducer(broker, "OryxUpdate").send_sync("MODEL", Path(pmml_path).read_text("utf-8"))
+    app = create_app(
+        config,
+        update_consumer=InMemoryUpdateConsumer(broker, "OryxUpdate"),
+        input_producer=InMemoryProducer(broker, "OryxInput"),
+    )
+    state = app.extensions["oryx"]
+    deadline = time.monotonic() + 30
+    while state.model_manager.get_model() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return app
+
+
+def serve(kind: str, port: int, dataset: str, pmml_path: str) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from oryx_core.config import load_config
+    from oryx_serving.__main__ import gunicorn_options
+    from oryx_serving.lambda_.settings import ServingSettings
+
+    options = gunicorn_options(ServingSettings.from_config(load_config()))
+    options["bind"] = f"127.0.0.1:{port}"
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return baseline_app() if kind == "baseline" else rdf_app(dataset, pmml_path)
+
+    Server().run()
+
+
+def start_server(kind: str, dataset: str, pmml_path: str) -> tuple[subprocess.Popen[bytes], int]:
+    import http.client
+
+    port = free_port()
+    command = [
+        sys.executable,
+        __file__,
+        "--serve",
+        kind,
+        "--port",
+        str(port),
+        "--dataset",
+        dataset,
+        "--pmml",
+        pmml_path,
+    ]
+    process = subprocess.Popen(
+        command,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "ORYX_STATE_DIR": tempfile.mkdtemp(prefix="oryx-bench-")},
+    )
+    probe = "/hello" if kind == "baseline" else "/ready"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", probe)
+            if connection.getresponse().status == 200:
+                return process, port
+        except OSError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"{kind} server did not become ready on port {port}")
+
+
+def wrk_script(kind: str, lines: list[str], bulk: int) -> str:
+    import json
+
+    if kind == "get":
+        return ""
+    if kind == "get-lines":
+        table = ",".join(json.dumps("/predict/" + line) for line in lines)
+        return f"""
+paths = {{{table}}}
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter % #paths) + 1])
+end
+"""
+    body = "\n".join((lines * (bulk // len(lines) + 1))[:bulk])
+    return f"""
+wrk.method = "POST"
+wrk.body = {json.dumps(body)}
+wrk.headers["Content-Type"] = "text/csv"
+"""
+
+
+def run_wrk(url: str, script: str, seconds: int, connections: int) -> tuple[float, int]:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s"]
+    path = None
+    if script:
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+            handle.write(script)
+        path = handle.name
+        command += ["-s", path]
+    try:
+        output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    finally:
+        if path:
+            os.unlink(path)
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    return rate, int(non_2xx.group(1)) if non_2xx else 0
+
+
+def bench_serving(args: argparse.Namespace, pmml_path: str) -> None:
+    lines = demo_lines(args.dataset)
+    baseline, baseline_port = start_server("baseline", args.dataset, pmml_path)
+    oryx, oryx_port = start_server("rdf", args.dataset, pmml_path)
+    base, app = f"http://127.0.0.1:{baseline_port}", f"http://127.0.0.1:{oryx_port}"
+    targets = {
+        "bare Flask /hello": (f"{base}/hello", wrk_script("get", lines, 0), 1),
+        "GET /predict/{datum}": (f"{app}/predict", wrk_script("get-lines", lines, 0), 1),
+        f"POST /predict x{args.bulk_lines}": (
+            f"{app}/predict",
+            wrk_script("post", lines, args.bulk_lines),
+            args.bulk_lines,
+        ),
+    }
+    results: dict[str, list[tuple[float, int]]] = {name: [] for name in targets}
+    try:
+        for url, script, _ in targets.values():
+            run_wrk(url, script, 2, args.connections)  # warm-up
+        for _ in range(args.rounds):
+            for name, (url, script, _) in targets.items():
+                results[name].append(run_wrk(url, script, args.seconds, args.connections))
+    finally:
+        stop_server(baseline)
+        stop_server(oryx)
+    base_rate = statistics.median(rate for rate, _ in results["bare Flask /hello"])
+    print(f"\nserving: wrk -c{args.connections}, {args.seconds} s x {args.rounds} rounds, cpus={os.cpu_count()}")
+    print(f"{'endpoint':<24}{'median req/s':>14}{'predictions/s':>15}{'non-2xx':>9}{'req/s vs bare Flask':>21}")
+    for name, runs in results.items():
+        median = statistics.median(rate for rate, _ in runs)
+        errors = sum(e for _, e in runs)
+        per_request = targets[name][2]
+        print(f"{name:<24}{median:>14.0f}{median * per_request:>15.0f}{errors:>9}{median / base_rate:>21.3f}")
+
+
+def bench_in_process(args: argparse.Namespace, pmml_path: str) -> None:
+    """Our per-line prediction against scikit-learn's vectorised forest of the same size, on the same lines."""
+    import numpy as np
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+
+    from oryx_core.apps.rdf.compiled import CompiledForest
+    from oryx_core.apps.rdf.pmml import forest_from_pmml
+    from oryx_core.config import load_config
+    from oryx_core.input.lines import parse_line
+    from oryx_core.input.schema import InputSchema
+    from oryx_core.ml.pmml import read_pmml
+
+    config = load_config(conf_file(args.dataset))
+    forest, encodings = forest_from_pmml(read_pmml(Path(pmml_path).read_text("utf-8")), InputSchema.from_config(config))
+    lines = (demo_lines(args.dataset) * (args.bulk_lines // len(demo_lines(args.dataset)) + 1))[: args.bulk_lines]
+    fields = [parse_line(line) for line in lines]
+    x = np.array([encodings.features(f) for f in fields])
+    y = np.array([encodings.target(f) for f in fields])
+    kind = RandomForestClassifier if forest.is_classification else RandomForestRegressor
+    sklearn_forest = kind(n_estimators=len(forest.trees), max_depth=8, random_state=0, n_jobs=1).fit(x, y)
+
+    def rate(predict: Any, repeat: int = 5) -> float:
+        timings = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            predict()
+            timings.append(time.perf_counter() - started)
+        return len(lines) / statistics.median(timings)
+
+    ours = rate(lambda: [forest.predict(encodings.features(parse_line(line))) for line in lines])
+    ours_routing = rate(lambda: [forest.predict(row) for row in x])
+    compiled = CompiledForest(forest)
+    ours_compiled = rate(lambda: compiled.predict(x))
+    theirs = rate(lambda: sklearn_forest.predict(x))
+    print(f"\nin process, {len(lines)} lines, {len(forest.trees)} trees:")
+    print(f"  oryx forest, parse + predict per line  {ours:>10.0f} predictions/s")
+    print(f"  oryx forest, predict per line           {ours_routing:>10.0f} predictions/s")
+    print(f"  oryx compiled forest, predict(array)    {ours_compiled:>10.0f} predictions/s")
+    print(f"  scikit-learn predict(array)             {theirs:>10.0f} predictions/s")
+    print(f"  oryx compiled / scikit-learn = {ours_compiled / theirs:.3f}")
+
+
+# ---- batch -----------------------------------------------------------------------------------------------------
+
+
+def time_generation(args: argparse.Namespace, lines: list[str], folder: Path, timestamp_ms: int) -> float:
+    from dagster import DagsterInstance
+
+    from oryx_assets.generation import run_generation
+    from oryx_assets.resources import OryxConfigResource
+    from oryx_core.topics.admin import TopicAdmin
+    from oryx_core.topics.producer import TopicProducer
+
+    brokers, suffix = args.brokers, uuid.uuid4().hex[:10]
+    input_topic, update_topic = f"BenchInput-{suffix}", f"BenchUpdate-{suffix}"
+    TopicAdmin(brokers).create_oryx_topics(input_topic, update_topic)
+    with TopicProducer(brokers, input_topic, linger_ms=50) as producer:
+        for line in lines:
+            producer.send(None, line)
+        producer.flush(120)
+    oryx = OryxConfigResource(
+        conf_file=conf_file(args.dataset),
+        overrides=[
+            f"oryx.id=bench-{suffix}",
+            f"oryx.input-topic.broker={brokers}",
+            f"oryx.input-topic.message.topic={input_topic}",
+            f"oryx.update-topic.broker={brokers}",
+            f"oryx.update-topic.message.topic={update_topic}",
+            f"oryx.batch.storage.data-dir=file:{folder}/data/",
+            f"oryx.batch.storage.model-dir=file:{folder}/model/",
+            'oryx.batch.streaming.config."spark.sql.shuffle.partitions"=4',
+            'oryx.batch.streaming.config."spark.ui.enabled"=false',
+        ],
+    )
+    started = time.perf_counter()
+    with DagsterInstance.ephemeral() as instance:
+        summary = run_generation(oryx, instance, timestamp_ms)
+    elapsed = time.perf_counter() - started
+    TopicAdmin(brokers).delete_topics([input_topic, update_topic])
+    if not summary.success:
+        raise SystemExit("\n".join(summary.lines()))
+    return elapsed
+
+
+def time_bare_mllib(args: argparse.Namespace, lines: list[str]) -> float:
+    """Parse in memory and fit one forest with the demo config's parameters (the first candidate's)."""
+    from pyspark.ml.classification import RandomForestClassifier
+    from pyspark.ml.linalg import Vectors
+    from pyspark.ml.regression import RandomForestRegressor
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.getActiveSession()
+    assert spark is not None, "the generation starts the session first"
+    started = time.perf_counter()
+    if args.dataset == "iris":
+        classes = {"setosa": 0.0, "versicolor": 1.0, "virginica": 2.0}
+        rows = [(classes[f[4]], Vectors.dense([float(v) for v in f[:4]])) for f in (line.split(",") for line in lines)]
+        estimator: Any = RandomForestClassifier(
+            numTrees=20, maxDepth=8, maxBins=100, impurity="entropy", minInstancesPerNode=1, seed=1234
+        )
+    else:
+        rows = [
+            (float(f[-1]), Vectors.dense([float(v) - (1.0 if i == 1 else 0.0) for i, v in enumerate(f[:-1])]))
+            for f in (line.split(",") for line in lines)
+        ]
+        estimator = RandomForestRegressor(numTrees=20, maxDepth=4, maxBins=100, minInstancesPerNode=5, seed=1234)
+    model = estimator.fit(spark.createDataFrame(rows, ["label", "features"]))
+    assert model.getNumTrees == 20
+    return time.perf_counter() - started
+
+
+def bench_batch(args: argparse.Namespace, scratch: Path) -> str:
+    """Runs the rounds; returns the last generation's PMML path."""
+    lines = demo_lines(args.dataset)
+    results: dict[str, list[float]] = {"generation": [], "bare MLlib": []}
+    pmml = ""
+    for round_number in range(args.generations + 1):
+        folder = scratch / f"round-{round_number}"
+        timestamp = GENERATION_MS + round_number
+        timings = {}
+        if round_number % 2 == 0:
+            timings["generation"] = time_generation(args, lines, folder, timestamp)
+        timings["bare MLlib"] = time_bare_mllib(args, lines)
+        if round_number % 2 == 1:
+            timings["generation"] = time_generation(args, lines, folder, timestamp)
+        pmml = str(folder / "model" / str(timestamp) / "model.pmml")
+        label = "warm-up" if round_number == 0 else f"round {round_number}"
+        print(f"{label}: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in timings.items()), flush=True)
+        if round_number:
+            for name, seconds in timings.items():
+                results[name].append(seconds)
+    median = {name: statistics.median(values) for name, values in results.items()}
+    print(f"\nbatch: {args.dataset}, {len(lines)} demo lines, median of {args.generations} rounds at local[2]:")
+    for name, seconds in median.items():
+        print(f"  {name:12s} {seconds:7.2f} s")
+    print(f"  generation / bare MLlib = {median['generation'] / median['bare MLlib']:.2f}")
+    return pmml
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--dataset", choices=["iris", "diabetes"], default="iris")
+    parser.add_argument("--seconds", type=int, default=5, help="per endpoint and round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--bulk-lines", type=int, default=1000)
+    parser.add_argument("--brokers", default="127.0.0.1:9092")
+    parser.add_argument("--generations", type=int, default=2)
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--pmml", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.port, args.dataset, args.pmml)
+        return 0
+    os.environ.setdefault("ORYX_STATE_DIR", str(REPO / ".oryx"))  # the demo configs name their folders under it
+    print(f"load average before: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    with tempfile.TemporaryDirectory(prefix="oryx-bench-rdf-") as scratch:
+        pmml = bench_batch(args, Path(scratch))
+        from pyspark.sql import SparkSession
+
+        session = SparkSession.getActiveSession()
+        if session is not None:
+            session.stop()
+        kept = Path(scratch) / "model.pmml"
+        kept.write_text(Path(pmml).read_text("utf-8"), "utf-8")
+        bench_in_process(args, str(kept))
+        bench_serving(args, str(kept))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,10 @@
+"""Random decision forest model math and formats shared by the batch, speed and serving layers (no Spark, no Flask).
+
+* ``trees``: the forest as nodes with Oryx 2's ids (``r``, ``r+``, ``r-``...), routing (missing values follow the
+  default child) and prediction (averaged class probabilities, or averaged leaf values).
+* ``encoding``: categorical value <-> integer encodings read from the PMML ``DataDictionary``; input lines to
+  feature vectors, with a clear ``ValueError`` for unseen categories and wrong column counts.
+* ``pmml``: the forest's PMML (a ``TreeModel``, or a ``MiningModel`` of them) written and read back.
+* ``updates``: the ``UP`` message formats and the leaf update math of the speed and serving layers.
+* ``demo_data``: the demo data sets (Iris and diabetes, read from the installed scikit-learn) as input lines.
+"""
