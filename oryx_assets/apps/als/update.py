@@ -1,0 +1,206 @@
+"""``ALSUpdate``: Oryx 2's ALS batch app on the ML tier (spec 4.1).
+
+Per candidate: parse the training lines, turn them into one strength per (user, item) with decay,
+aggregation and ``logStrength`` (``interactions``), number the IDs and run Spark MLlib's ALS (``factors``),
+write ``X/`` and ``Y/`` into the candidate folder and return the skeleton PMML naming them. Candidates are
+scored on a time-based split (``split``) by mean per-user AUC or -RMSE (``evaluation``). After the chosen
+model is published, every vector follows as an ``UP`` message (``publication``).
+
+Configuration: ``oryx.als.{iterations, implicit, logStrength, no-known-items, decay.factor,
+decay.zero-threshold}``, and the searched hyperparameters ``oryx.als.hyperparams.{features, lambda, alpha}``
+plus ``epsilon`` when ``logStrength`` is true.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from oryx_assets.apps.als.evaluation import mean_user_auc, rmse
+from oryx_assets.apps.als.factors import (
+    ALSParams,
+    id_indices,
+    indexed_ratings,
+    read_features,
+    train_als,
+    write_features,
+)
+from oryx_assets.apps.als.interactions import StrengthRules, good_interactions, parse_interactions, strengths
+from oryx_assets.apps.als.publication import send_vectors
+from oryx_assets.apps.als.split import time_split
+from oryx_assets.lambda_.storage import child_uri
+from oryx_core.api.batch import MLUpdate
+from oryx_core.apps.als.model_pmml import ALSModelDescription, build_als_pmml, read_als_pmml
+from oryx_core.config import ConfigError, OryxConfig, load_config
+from oryx_core.ml.hyperparams import HyperParamValues, from_oryx_config
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
+
+    from pyspark.sql import DataFrame, SparkSession
+
+    from oryx_core.topics.producer import TopicProducer
+
+log = logging.getLogger(__name__)
+
+HYPERPARAMS = "oryx.als.hyperparams"
+SEED = 0
+"""Fixed, so a re-run of a generation trains the same factors and candidates differ only by hyperparameters."""
+DEFAULT_EPSILON = 1e-5
+
+
+class ALSUpdate(MLUpdate):
+    """Oryx 2's ``com.cloudera.oryx.app.batch.mllib.als.ALSUpdate``."""
+
+    def __init__(self, config: OryxConfig | None = None) -> None:
+        config = config if config is not None else load_config()
+        super().__init__(config)
+        self.iterations = config.get_int("oryx.als.iterations")
+        self.implicit = config.get_bool("oryx.als.implicit")
+        self.log_strength = config.get_bool("oryx.als.logStrength")
+        self.no_known_items = config.get_bool("oryx.als.no-known-items")
+        self.decay_factor = config.get_float("oryx.als.decay.factor")
+        self.zero_threshold = config.get_float("oryx.als.decay.zero-threshold")
+        if self.iterations < 1:
+            raise ConfigError("oryx.als.iterations", f"must be at least 1, got {self.iterations}")
+        if not 0.0 < self.decay_factor <= 1.0:
+            raise ConfigError("oryx.als.decay.factor", f"must be in (0, 1], got {self.decay_factor}")
+        if not self.zero_threshold >= 0.0:
+            raise ConfigError("oryx.als.decay.zero-threshold", f"must be >= 0, got {self.zero_threshold}")
+
+    def hyperparameter_values(self, config: OryxConfig) -> Mapping[str, HyperParamValues]:
+        names = ["features", "lambda", "alpha"] + (["epsilon"] if self.log_strength else [])
+        return {name: from_oryx_config(config, f"{HYPERPARAMS}.{name}") for name in names}
+
+    def _rules(self, hyperparams: Mapping[str, Any]) -> StrengthRules:
+        return StrengthRules(
+            implicit=self.implicit,
+            decay_factor=self.decay_factor,
+            zero_threshold=self.zero_threshold,
+            log_strength=self.log_strength,
+            epsilon=float(hyperparams.get("epsilon", DEFAULT_EPSILON)),
+        )
+
+    def _params(self, hyperparams: Mapping[str, Any]) -> ALSParams:
+        params = ALSParams(
+            features=int(hyperparams["features"]),
+            lambda_=float(hyperparams["lambda"]),
+            alpha=float(hyperparams["alpha"]),
+            implicit=self.implicit,
+            iterations=self.iterations,
+            seed=SEED,
+        )
+        if params.features < 1:
+            raise ConfigError(f"{HYPERPARAMS}.features", f"must be at least 1, got {params.features}")
+        return params
+
+    def build_model(
+        self, spark: SparkSession, train_df: DataFrame, hyperparams: dict[str, Any], candidate_dir: str
+    ) -> Element | None:
+        """Trains ALS, writes ``X/`` and ``Y/`` under ``candidate_dir``; None when no pair has a strength."""
+        params, rules = self._params(hyperparams), self._rules(hyperparams)
+        cached: list[DataFrame] = []
+
+        def cache(frame: DataFrame) -> DataFrame:
+            cached.append(frame.cache())
+            return frame
+
+        try:
+            parsed = cache(parse_interactions(train_df))
+            interactions = good_interactions(parsed, "training data")
+            now_ms = int(time.time() * 1000)
+            pair_strengths = cache(strengths(spark, interactions, rules, now_ms))
+            users = cache(id_indices(spark, pair_strengths.selectExpr("user AS id")))
+            items = cache(id_indices(spark, pair_strengths.selectExpr("item AS id")))
+            if users.isEmpty():
+                log.warning("ALS: no (user, item) pair has a strength in the training data: no model")
+                return None
+            ratings = cache(indexed_ratings(spark, pair_strengths, users, items))
+            _ensure_checkpoint_dir(spark, candidate_dir)
+            model = train_als(spark, ratings, params)
+            write_features(spark, model.userFactors, users, child_uri(candidate_dir, "X"))
+            write_features(spark, model.itemFactors, items, child_uri(candidate_dir, "Y"))
+            description = ALSModelDescription(
+                features=params.features,
+                implicit=params.implicit,
+                lambda_=params.lambda_,
+                alpha=params.alpha if params.implicit else None,
+                log_strength=rules.log_strength,
+                epsilon=rules.epsilon if rules.log_strength else None,
+                x_ids=_ids_in_order(users),
+                y_ids=_ids_in_order(items),
+            )
+        finally:
+            for frame in cached:
+                frame.unpersist()
+        return build_als_pmml(description)
+
+    def evaluate(
+        self, spark: SparkSession, model_pmml: Element, candidate_dir: str, test_df: DataFrame, train_df: DataFrame
+    ) -> float:
+        """Mean per-user AUC when implicit, -RMSE when explicit, on the test lines' aggregated strengths.
+
+        Test strengths are aggregated and transformed like training ones but not decayed, as in Oryx 2.
+        """
+        model = read_als_pmml(model_pmml)
+        rules = StrengthRules(
+            implicit=model.implicit,
+            log_strength=model.log_strength,
+            epsilon=model.epsilon if model.epsilon is not None else DEFAULT_EPSILON,
+        )
+        parsed = parse_interactions(test_df).cache()
+        x = read_features(spark, candidate_dir, model.x_dir).cache()
+        y = read_features(spark, candidate_dir, model.y_dir).cache()
+        try:
+            test = strengths(spark, good_interactions(parsed, "test data"), rules)
+            score = mean_user_auc(spark, test, x, y, SEED) if model.implicit else -rmse(spark, test, x, y)
+        finally:
+            for frame in (parsed, x, y):
+                frame.unpersist()
+        log.info("ALS candidate %s: %s %s", candidate_dir, "AUC" if model.implicit else "-RMSE", score)
+        return score
+
+    def split_new_data(self, new_df: DataFrame, test_fraction: float, seed: int) -> tuple[DataFrame, DataFrame]:
+        """Time-based: the latest ``test_fraction`` of the new data's time range tests (see ``split``)."""
+        return time_split(new_df, test_fraction)
+
+    def publish_additional_model_data(
+        self,
+        spark: SparkSession,
+        pmml: Element,
+        new_df: DataFrame,
+        past_df: DataFrame | None,
+        model_dir: str,
+        producer: TopicProducer,
+    ) -> None:
+        """Every item vector, then every user vector with its known items (unless ``no-known-items``)."""
+        model = read_als_pmml(pmml)
+        lines = new_df.select("value")
+        if past_df is not None:
+            lines = lines.unionByName(past_df.select("value"))
+        parsed = None if self.no_known_items else parse_interactions(lines).cache()
+        try:
+            interactions = None if parsed is None else good_interactions(parsed, "known items")
+            items, users = send_vectors(spark, model_dir, model, interactions, producer)
+        finally:
+            if parsed is not None:
+                parsed.unpersist()
+        log.info("ALS: sent %d item and %d user vectors as UP messages", items, users)
+
+
+def _ids_in_order(ids: DataFrame) -> tuple[str, ...]:
+    """The IDs by index, streamed to the driver: the PMML lists them all (XIDs / YIDs), as Oryx 2's did."""
+    return tuple(row["id"] for row in ids.orderBy("idx").select("id").toLocalIterator())
+
+
+def _ensure_checkpoint_dir(spark: SparkSession, candidate_dir: str) -> None:
+    """ALS checkpoints every ``CHECKPOINT_INTERVAL`` iterations only when Spark has a checkpoint dir.
+
+    The batch layer sets ``<model-dir>/.checkpoint`` for the whole session (Oryx 2's place). The dir is one
+    setting per SparkContext, shared by candidates built in parallel, so a per-candidate dir would race;
+    only when nothing set one (a bare session) is it put under this candidate's folder.
+    """
+    if spark.sparkContext.getCheckpointDir() is None:
+        spark.sparkContext.setCheckpointDir(child_uri(candidate_dir, ".checkpoint"))

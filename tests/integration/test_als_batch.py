@@ -1,0 +1,169 @@
+"""The ALS batch app through the real Dagster generation job, Kafka broker and Spark.
+
+On the MovieLens small set: a generation trains on the earlier 90% of the time range, scores well above
+chance on the rest, and publishes MODEL then one UP per item (Y) and then per user (X). On a hand-made
+dataset: deletes and known items in the UP messages are exactly what the input says.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from batch_support import asset_metadata, batch_overrides, materialize_generation, produce, update_messages
+from dagster import DagsterInstance
+
+from oryx_assets.apps.als.split import split_boundary
+from oryx_assets.resources import OryxConfigResource
+from oryx_core.apps.als.messages import parse_update
+from oryx_core.apps.als.model_pmml import read_als_pmml
+from oryx_core.apps.als.movielens import movielens_lines, ratings_file
+from oryx_core.ml.pmml import read_pmml
+from oryx_core.topics.messages import MODEL, UP
+
+FIRST, SECOND = 1_700_000_000_000, 1_700_000_060_000
+FEATURES = 10
+AUC_FLOOR = 0.55
+"""Measured 0.563-0.574 (lambda 0.01-1, alpha 1-40) with Oryx 2's time split: the held-out last 10% of
+MovieLens' 22-year range is mostly new releases, which the earlier ratings barely know. The same code on a
+random 10% split scores 0.876 (see the report); 0.5 is chance."""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def stop_spark() -> Iterator[None]:
+    yield
+    from pyspark.sql import SparkSession
+
+    session = SparkSession.getActiveSession()
+    if session is not None:
+        session.stop()
+
+
+def als_app(kafka_brokers: str, topics: tuple[str, str], tmp_path: Path, *extra: str) -> OryxConfigResource:
+    return OryxConfigResource(
+        overrides=[
+            *batch_overrides(kafka_brokers, topics, tmp_path, "oryx_assets.apps.als.ALSUpdate"),
+            f"oryx.als.hyperparams.features={FEATURES}",
+            "oryx.als.hyperparams.lambda=0.1",
+            "oryx.ml.eval.candidates=1",
+            *extra,
+        ]
+    )
+
+
+def split_by_boundary(lines: list[str], test_fraction: float) -> list[str]:
+    """The lines the time split trains on (independently of the app's code, but by the same rule)."""
+    stamps = [int(line.rsplit(",", 1)[1]) for line in lines]
+    boundary = split_boundary(min(stamps), max(stamps), test_fraction)
+    return [line for line, stamp in zip(lines, stamps, strict=True) if stamp < boundary]
+
+
+def test_a_movielens_generation_scores_well_and_publishes_every_vector(
+    kafka_brokers: str, fresh_topics: tuple[str, str], tmp_path: Path
+) -> None:
+    ratings = ratings_file()
+    if not ratings.is_file():
+        pytest.skip(f"MovieLens ratings not found at {ratings} (set ORYX_MOVIELENS_DIR)")
+    lines = list(movielens_lines(ratings))
+    oryx = als_app(kafka_brokers, fresh_topics, tmp_path, "oryx.ml.eval.test-fraction=0.1")
+    produce(oryx, lines)
+
+    meta = asset_metadata(materialize_generation(oryx, DagsterInstance.ephemeral(), FIRST))
+
+    train = split_by_boundary(lines, 0.1)
+    users = {line.split(",")[0] for line in train}
+    items = {line.split(",")[1] for line in train}
+    print(f"MovieLens mean AUC: {meta['tuned_model']['score']:.4f}")
+    assert meta["tuned_model"]["score"] > AUC_FLOOR
+    assert meta["train_test_split"]["test_rows"] == len(lines) - len(train)
+    messages = update_messages(oryx, 1 + len(users) + len(items), timeout=120.0)
+    assert messages[0].key == MODEL
+    model = read_als_pmml(read_pmml(messages[0].message))
+    assert (set(model.x_ids), set(model.y_ids)) == (users, items)
+    updates = [parse_update(m.message) for m in messages[1:]]
+    assert all(m.key == UP for m in messages[1:])
+    kinds = [kind for kind, *_ in updates]
+    assert kinds == ["Y"] * len(items) + ["X"] * len(users)
+    assert {id_ for kind, id_, *_ in updates if kind == "Y"} == items
+    assert {id_ for kind, id_, *_ in updates if kind == "X"} == users
+    assert {len(vector) for _, _, vector, _ in updates} == {FEATURES}
+    assert meta["published_model"]["additional_updates"] == len(users) + len(items)
+
+
+FIRST_LINES = [
+    "alice,apple,1,1000",
+    "alice,bread,2,1100",
+    "alice,cheese,1,1200",
+    "bob,apple,3,1000",
+    "bob,dates,1,1300",
+    "carol,bread,1,1000",
+    '["dave","eggs","1","1000"]',
+    "not a valid line",
+]
+SECOND_LINES = [
+    "alice,bread,,2000",  # a delete: bread leaves alice's known items
+    "bob,dates,,2000",
+    "bob,dates,2,2100",  # deleted then added again: known
+    "carol,bread,,2000",  # carol's only item deleted: carol has no vector any more
+    "dave,apple,1,2000",
+]
+
+
+def x_and_y(messages: list) -> tuple[dict[str, list[str] | None], list[str], list[str]]:
+    updates = [parse_update(m.message) for m in messages if m.key == UP]
+    known = {id_: others for kind, id_, _, others in updates if kind == "X"}
+    return known, [kind for kind, *_ in updates], sorted(id_ for kind, id_, *_ in updates if kind == "Y")
+
+
+def test_deletes_and_known_items_in_the_updates_follow_the_input_exactly(
+    kafka_brokers: str, fresh_topics: tuple[str, str], tmp_path: Path
+) -> None:
+    oryx = als_app(
+        kafka_brokers, fresh_topics, tmp_path, "oryx.ml.eval.test-fraction=0", "oryx.als.hyperparams.features=2"
+    )
+    instance = DagsterInstance.ephemeral()
+    produce(oryx, FIRST_LINES)
+    materialize_generation(oryx, instance, FIRST)
+    first = update_messages(oryx, 1 + 5 + 4)
+    produce(oryx, SECOND_LINES)
+    materialize_generation(oryx, instance, SECOND)
+    second = update_messages(oryx, len(first) + 1 + 4 + 3)[len(first) :]
+
+    known, kinds, items = x_and_y(first)
+    assert [m.key for m in first[:1]] == [MODEL]
+    assert kinds == ["Y"] * 5 + ["X"] * 4
+    assert items == ["apple", "bread", "cheese", "dates", "eggs"]
+    assert known == {
+        "alice": ["apple", "bread", "cheese"],
+        "bob": ["apple", "dates"],
+        "carol": ["bread"],
+        "dave": ["eggs"],
+    }
+
+    known, kinds, items = x_and_y(second)
+    assert second[0].key == MODEL
+    assert items == ["apple", "cheese", "dates", "eggs"]  # nobody has bread any more
+    assert kinds == ["Y"] * 4 + ["X"] * 3
+    assert known == {"alice": ["apple", "cheese"], "bob": ["apple", "dates"], "dave": ["apple", "eggs"]}
+    model = read_als_pmml(read_pmml(second[0].message))
+    assert (model.x_ids, model.y_ids) == (("alice", "bob", "dave"), ("apple", "cheese", "dates", "eggs"))
+
+
+def test_no_known_items_leaves_the_fourth_element_out(
+    kafka_brokers: str, fresh_topics: tuple[str, str], tmp_path: Path
+) -> None:
+    oryx = als_app(
+        kafka_brokers,
+        fresh_topics,
+        tmp_path,
+        "oryx.ml.eval.test-fraction=0",
+        "oryx.als.hyperparams.features=2",
+        "oryx.als.no-known-items=true",
+    )
+    produce(oryx, list(itertools.islice(FIRST_LINES, 6)))
+    materialize_generation(oryx, DagsterInstance.ephemeral(), FIRST)
+    known, kinds, _ = x_and_y(update_messages(oryx, 1 + 4 + 3))
+    assert known == {"alice": None, "bob": None, "carol": None}
+    assert kinds == ["Y"] * 4 + ["X"] * 3

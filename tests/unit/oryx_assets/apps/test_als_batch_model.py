@@ -1,0 +1,162 @@
+"""The ALS batch app's split, evaluation, model files and UP stream, on tiny hand-checkable data."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import random
+from pathlib import Path
+
+import pytest
+from pyspark.sql import DataFrame, SparkSession
+
+from oryx_assets.apps.als import ALSUpdate
+from oryx_assets.apps.als.evaluation import mean_user_auc, rmse
+from oryx_assets.apps.als.split import time_split
+from oryx_core.apps.als.messages import parse_update
+from oryx_core.apps.als.model_pmml import read_als_pmml
+from oryx_core.config import ConfigError, load_config
+from oryx_core.ml.pmml import get_extension
+from oryx_core.topics.messages import UP
+
+
+def lines_df(spark: SparkSession, lines: list[str]) -> DataFrame:
+    return spark.createDataFrame([(None, line) for line in lines], "key string, value string")
+
+
+def vectors(spark: SparkSession, rows: dict[str, list[float]]) -> DataFrame:
+    floats = [(id_, [float(value) for value in features]) for id_, features in rows.items()]
+    return spark.createDataFrame(floats, "id string, features array<float>")
+
+
+def pairs(spark: SparkSession, rows: list[tuple[str, str, float]]) -> DataFrame:
+    return spark.createDataFrame(rows, "user string, item string, strength double")
+
+
+def test_time_split_holds_out_the_latest_fraction_of_the_time_range(spark: SparkSession) -> None:
+    lines = [f"u,i{t},1,{t}" for t in range(0, 101, 10)] + ["not,a,line"]
+    train, test = time_split(lines_df(spark, lines), 0.2)
+    # boundary = 100 - 0.2 * (100 - 0) = 80: 80, 90 and 100 test; the bad line trains (and is counted there).
+    assert sorted(r["value"] for r in test.collect()) == ["u,i100,1,100", "u,i80,1,80", "u,i90,1,90"]
+    assert len(train.collect()) == 9
+    assert set(train.columns) == set(test.columns) == {"key", "value"}
+
+
+def test_mean_user_auc_counts_strictly_higher_positives(spark: SparkSession) -> None:
+    x = vectors(spark, {"u1": [1, 0], "u2": [0, 1]})
+    y = vectors(spark, {"a": [1, 0], "c": [0, 1], "d": [0, 0.2]})
+    # u1: positives a (1), d (0); its only possible negative is c (0), drawn twice: a>c twice, d=c twice -> 2/4.
+    # u2: positive c (1) beats either negative a (0) or d (0.2) -> 1. Mean 0.75. "z" has no vector: ignored.
+    test = pairs(spark, [("u1", "a", 1.0), ("u1", "d", 2.0), ("u2", "c", 1.0), ("u2", "z", 1.0), ("u3", "a", 1.0)])
+    assert mean_user_auc(spark, test, x, y) == pytest.approx(0.75)
+
+
+def test_rmse_of_dot_product_estimates(spark: SparkSession) -> None:
+    x = vectors(spark, {"u1": [1, 0]})
+    y = vectors(spark, {"a": [2, 0], "b": [0, 5]})
+    # estimates 2 and 0 for strengths 3 and 1: errors 1 and 1
+    assert rmse(spark, pairs(spark, [("u1", "a", 3.0), ("u1", "b", 1.0)]), x, y) == pytest.approx(1.0)
+
+
+def two_taste_lines(seed: int = 3) -> list[str]:
+    """Users 0-9 like items 0-9, users 10-19 like items 10-19; the last interactions come latest."""
+    rng = random.Random(seed)
+    lines = []
+    for user in range(20):
+        group = user // 10
+        for n, item in enumerate(rng.sample(range(group * 10, group * 10 + 10), 8)):
+            lines.append(f"u{user},i{item},1,{1000 + n * 100 + user}")
+    return lines
+
+
+@pytest.fixture
+def als(tmp_path: Path) -> ALSUpdate:
+    return ALSUpdate(load_config(None, ["oryx.als.hyperparams.features=4", "oryx.als.hyperparams.lambda=0.01"]))
+
+
+def test_build_model_writes_x_and_y_and_a_skeleton_pmml_that_scores_well(
+    spark: SparkSession, als: ALSUpdate, tmp_path: Path
+) -> None:
+    train, test = time_split(lines_df(spark, two_taste_lines()), 0.25)
+    candidate = f"file:{tmp_path}/candidate"
+
+    pmml = als.build_model(spark, train, {"features": 4, "lambda": 0.01, "alpha": 1.0}, candidate)
+
+    assert pmml is not None
+    model = read_als_pmml(pmml)
+    assert (model.features, model.implicit, model.x_dir, model.y_dir) == (4, True, "X/", "Y/")
+    assert model.x_ids == tuple(sorted(f"u{u}" for u in range(20)))
+    assert len(model.y_ids) == 20
+    assert get_extension(pmml, "alpha") == "1.0"
+    x_lines = []
+    for part in (tmp_path / "candidate" / "X").glob("part-*.gz"):
+        with gzip.open(part, "rt") as lines:
+            x_lines += [json.loads(line) for line in lines]
+    assert sorted(row[0] for row in x_lines) == sorted(model.x_ids)
+    assert all(len(row[1]) == 4 for row in x_lines)
+    # Negatives come from the test items, half of them of the user's own taste group: 0.75 is the ideal here.
+    assert als.evaluate(spark, pmml, candidate, test, train) > 0.6
+
+
+class ListProducer:
+    def __init__(self) -> None:
+        self.messages: list[tuple[str | None, str]] = []
+
+    def send(self, key: str | None, message: str) -> None:
+        self.messages.append((key, message))
+
+
+def test_published_updates_are_items_then_users_with_known_items_after_deletes(
+    spark: SparkSession, als: ALSUpdate, tmp_path: Path
+) -> None:
+    lines = ["a,x,1,1", "a,y,1,2", "a,y,,3", "b,x,2,1", "b,z,1,2", "b,z,,3", "b,z,1,4", "c,y,1,1"]
+    model_dir = f"file:{tmp_path}/model"
+    pmml = als.build_model(spark, lines_df(spark, lines[:5]), {"features": 2, "lambda": 0.1, "alpha": 1.0}, model_dir)
+    assert pmml is not None
+    producer = ListProducer()
+
+    als.publish_additional_model_data(
+        spark,
+        pmml,
+        lines_df(spark, lines[5:]),
+        lines_df(spark, lines[:5]),
+        model_dir,
+        producer,  # type: ignore[arg-type]
+    )
+
+    updates = [parse_update(message) for key, message in producer.messages if key == UP]
+    assert len(updates) == len(producer.messages)
+    kinds = [kind for kind, *_ in updates]
+    assert kinds == ["Y"] * kinds.count("Y") + ["X"] * kinds.count("X")
+    assert {id_ for kind, id_, *_ in updates if kind == "Y"} == {"x", "z"}  # y was deleted before training
+    known = {id_: others for kind, id_, _, others in updates if kind == "X"}
+    assert known == {"a": ["x"], "b": ["x", "z"]}
+    assert all(len(vector) == 2 and not math.isnan(vector[0]) for _, _, vector, _ in updates)
+
+
+def test_no_known_items_sends_user_vectors_alone(spark: SparkSession, tmp_path: Path) -> None:
+    als = ALSUpdate(load_config(None, ["oryx.als.no-known-items=true"]))
+    model_dir = f"file:{tmp_path}/model"
+    pmml = als.build_model(
+        spark, lines_df(spark, ["a,x,1,1", "b,y,1,1"]), {"features": 2, "lambda": 0.1, "alpha": 1.0}, model_dir
+    )
+    assert pmml is not None
+    producer = ListProducer()
+    als.publish_additional_model_data(spark, pmml, lines_df(spark, ["a,x,1,1"]), None, model_dir, producer)  # type: ignore[arg-type]
+    assert [others for kind, _, _, others in map(parse_update, (m for _, m in producer.messages)) if kind == "X"] == [
+        None,
+        None,
+    ]
+
+
+def test_hyperparameters_come_from_oryx_config_and_epsilon_only_with_log_strength() -> None:
+    plain = ALSUpdate(load_config(None, ["oryx.als.hyperparams.features=[5, 20]"]))
+    assert sorted(plain.hyperparameter_values(plain.config)) == ["alpha", "features", "lambda"]  # type: ignore[arg-type]
+    logged = ALSUpdate(load_config(None, ["oryx.als.logStrength=true"]))
+    assert "epsilon" in logged.hyperparameter_values(logged.config)  # type: ignore[arg-type]
+
+
+def test_a_decay_factor_outside_zero_to_one_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match=r"oryx.als.decay.factor"):
+        ALSUpdate(load_config(None, ["oryx.als.decay.factor=1.5"]))
