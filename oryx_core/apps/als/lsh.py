@@ -6,15 +6,16 @@ only the rows whose code differs from the query's code in at most b bits. h and 
 fraction of the 2^h codes scanned is close to ``sample-rate``; with ``sample-rate`` 1 there is no hashing and
 every row is scanned, giving exact answers.
 
-Codes are ``uint16`` (h <= 16), and the Hamming distance is a table lookup, so finding a query's candidate
-rows is one vectorised pass over the codes rather than a loop over partitions. Oryx 2 also uses the partitions
-to spread a query over the CPU cores; here the scoring is a numpy matrix product, so ``num_cores`` only
+Codes are ``uint16`` (h <= 16), and the Hamming distance is a table lookup. ``FeatureVectors`` keeps its rows
+grouped by code, so a query's candidates are contiguous slices of the matrix (``candidate_code_mask`` says
+which codes); Oryx 2 also uses the partitions to spread a query over the CPU cores, here ``num_cores`` only
 serves Oryx 2's rule that a query should touch at least that many partitions.
 
-Speed: gathering candidate rows costs about as much as scoring every row (both are bound by memory bandwidth),
-so the saving only appears at low rates. Measured with 300k items × 50 features on a 2-core machine, top-10
-took about 0.9× the exact time at sample-rate 0.3, 0.4× at 0.1 and 0.13× at 0.03. Recall is traded for it:
-see the recall test (about 0.77 recall@10 at 0.3 on random Gaussian vectors, the hardest case).
+Speed: scoring scattered candidate rows (a gather) costs about as much as scoring every row, because both are
+bound by memory bandwidth; that is why the rows are grouped. Measured on random 50-feature vectors at
+sample-rate 0.3 (about 30% of rows scanned): recall@10 about 0.82-0.85 against the exact answer, and top-10
+in about 0.25-0.5 of the exact time on 1M items (``benchmarks/als_recommend.py`` prints the figures of a run;
+on a busy shared machine the ratio drifts). Random Gaussian vectors are the hardest case for angle hashing.
 """
 
 from __future__ import annotations
@@ -135,6 +136,11 @@ class LocalitySensitiveHash:
             return np.ones(len(codes), dtype=bool)
         differing = np.bitwise_xor(codes, np.uint16(self.hash_vector(query)))
         return _POPCOUNT[differing] <= self.max_bits_differing
+
+    def candidate_code_mask(self, query: np.ndarray) -> np.ndarray:
+        """True for each of the 2^h codes a query scans (``FeatureVectors`` maps codes to row slices)."""
+        codes = np.arange(1 << self.num_hashes, dtype=np.uint32).astype(np.uint16)
+        return _POPCOUNT[np.bitwise_xor(codes, np.uint16(self.hash_vector(query)))] <= self.max_bits_differing
 
     def index(self, matrix: np.ndarray) -> None:
         """Replaces the kept codes with those of the matrix's rows."""

@@ -1,0 +1,397 @@
+"""ALS serving at scale: /recommend over a random 1M-item × 50-feature model, exact and with sample-rate 0.3.
+
+    .venv/bin/python benchmarks/als_recommend.py [--items 1000000] [--users 10000] [--features 50]
+        [--seconds 10] [--connections 8] [--kafka-port 19122] [--skip-http] [--skip-kafka]
+
+Printed, each next to a baseline measured in the same run:
+
+Vectors are loaded with the bulk ``set_many`` path, except in 4, which is the real message-by-message path.
+
+1. **Bare numpy brute force**: ``Y @ x`` then ``argpartition`` for the top 10, one query at a time in this
+   process: the floor any exact serving layer pays per query.
+2. **Serving model in process** (no HTTP): ``ALSServingModel.top_items`` for user vectors, exact and
+   approximate (LSH, rows grouped by hash partition), with recall@10 of the approximate answers against the
+   exact ones, and the resident memory per stored vector against the raw float32 size (RSS delta).
+3. **Through HTTP**: the real ``create_app`` under gunicorn (one worker, ``threads`` from reference.conf),
+   ``GET /recommend/u{n}`` with varying users, driven by ``wrk`` (requests/s and latency percentiles).
+4. **Model load from Kafka**: a real broker (started here on ``--kafka-port`` unless one runs there), a MODEL
+   plus one UP per vector produced to a fresh update topic, then the time until a serving manager fed by the
+   real follower (``UpdateFollower``) has every vector (fraction loaded = 1).
+
+The machine is shared: the medians of interleaved rounds are printed, and ratios within one run are what to
+compare across machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+SEED = 42
+QUERIES = 200
+TOP = 10
+
+
+# ---- the random model (identical in every process for the same arguments) ----------------------------------
+
+
+def random_factors(items: int, users: int, features: int) -> tuple[np.ndarray, np.ndarray]:
+    """Y and X as float64 rounded to 4 decimals, so UP messages stay short and parse back exactly to float32."""
+    rng = np.random.default_rng(SEED)
+    y = np.round(rng.standard_normal((items, features)) * 0.1, 4)
+    x = np.round(rng.standard_normal((users, features)) * 0.1, 4)
+    return y, x
+
+
+def build_model(items: int, users: int, features: int, sample_rate: float) -> Any:
+    """An ALSServingModel filled directly (the Kafka path is measured separately)."""
+    from oryx_serving.apps.als.model import ALSServingModel
+
+    y, x = random_factors(items, users, features)
+    model = ALSServingModel(features, implicit=True, sample_rate=sample_rate, lsh_seed=SEED)
+    fill(model, y, x)
+    return model
+
+
+def fill(model: Any, y: np.ndarray, x: np.ndarray) -> None:
+    """Bulk-sets the vectors in blocks (each block a ``set_many``), as a stream of loads would arrive."""
+    for start in range(0, len(y), 100_000):
+        block = y[start : start + 100_000]
+        model.set_item_vectors([f"i{row}" for row in range(start, start + len(block))], block)
+    model.set_user_vectors([f"u{row}" for row in range(len(x))], x)
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+# ---- 1 + 2: in-process measurements -----------------------------------------------------------------------------
+
+
+def numpy_top(y32: np.ndarray, query: np.ndarray) -> set[int]:
+    scores = y32 @ query
+    top = np.argpartition(-scores, TOP)[:TOP]
+    return set(top[np.argsort(-scores[top])].tolist())
+
+
+def in_process(args: argparse.Namespace) -> dict[str, Any]:
+    """Builds both models (measuring RSS), then times numpy, exact and approximate on each query in turn,
+    so background load drifting during the run hits all three alike."""
+    results: dict[str, Any] = {}
+    models = {}
+    for label, rate in (("exact", 1.0), ("approx", args.sample_rate)):
+        gc.collect()
+        before = rss_bytes()
+        start = time.perf_counter()
+        models[label] = build_model(args.items, args.users, args.features, rate)
+        fill_seconds = time.perf_counter() - start
+        gc.collect()
+        results[label] = {"latencies": [], "recalls": [], "memory": rss_bytes() - before, "fill_seconds": fill_seconds}
+    y, x = random_factors(args.items, args.users, args.features)
+    y32 = np.ascontiguousarray(y.astype(np.float32))
+    queries = x[:QUERIES].astype(np.float32)
+    del y, x
+    results["numpy"] = []
+    for query in queries:
+        begin = time.perf_counter()
+        exact = numpy_top(y32, query)
+        results["numpy"].append(time.perf_counter() - begin)
+        for label, model in models.items():
+            begin = time.perf_counter()
+            top = model.top_items(query, TOP)
+            results[label]["latencies"].append(time.perf_counter() - begin)
+            results[label]["recalls"].append(len({int(id_[1:]) for id_, _ in top} & exact) / TOP)
+    for label in models:
+        results[label]["recall"] = float(np.mean(results[label]["recalls"]))
+    return results
+
+
+# ---- 3: HTTP (server child: python als_recommend.py --serve RATE --port N) ---------------------------------------
+
+
+def serving_app(args: argparse.Namespace) -> Any:
+    from oryx_core.apps.als.model_pmml import ALSModelDescription, build_als_pmml
+    from oryx_core.config import load_config
+    from oryx_core.ml.pmml import write_pmml
+    from oryx_core.topics.memory import InMemoryBroker, InMemoryProducer, InMemoryUpdateConsumer
+    from oryx_serving import create_app
+
+    broker = InMemoryBroker()
+    pmml = write_pmml(build_als_pmml(ALSModelDescription(features=args.features, implicit=True)))
+    InMemoryProducer(broker, "OryxUpdate").send_sync("MODEL", pmml)
+    config = load_config(
+        None,
+        [
+            "oryx.serving.no-init-topics=true",
+            "oryx.serving.model-manager-class=com.cloudera.oryx.app.serving.als.model.ALSServingModelManager",
+            "oryx.serving.application-resources=com.cloudera.oryx.app.serving.als",
+            f"oryx.als.sample-rate={args.serve}",
+        ],
+    )
+    app = create_app(
+        config,
+        update_consumer=InMemoryUpdateConsumer(broker, "OryxUpdate"),
+        input_producer=InMemoryProducer(broker, "OryxInput"),
+    )
+    manager = app.extensions["oryx"].model_manager
+    while manager.get_model() is None:
+        time.sleep(0.01)
+    model = manager.get_model()
+    fill(model, *random_factors(args.items, args.users, args.features))
+    return app
+
+
+def serve(args: argparse.Namespace) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from oryx_core.config import load_config
+    from oryx_serving.__main__ import gunicorn_options
+    from oryx_serving.lambda_.settings import ServingSettings
+
+    options = gunicorn_options(ServingSettings.from_config(load_config()))
+    options.update(bind=f"127.0.0.1:{args.port}", workers=1, accesslog=None, timeout=600)
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return serving_app(args)
+
+    Server().run()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(args: argparse.Namespace, rate: float) -> tuple[subprocess.Popen[bytes], int]:
+    import http.client
+
+    port = free_port()
+    command = [sys.executable, __file__, "--serve", str(rate), "--port", str(port)]
+    command += ["--items", str(args.items), "--users", str(args.users), "--features", str(args.features)]
+    process = subprocess.Popen(
+        command,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "ORYX_STATE_DIR": tempfile.mkdtemp(prefix="oryx-bench-als-")},
+    )
+    deadline = time.monotonic() + 900
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/recommend/u0")
+            if connection.getresponse().status == 200:
+                return process, port
+        except OSError:
+            pass
+        if process.poll() is not None:
+            raise SystemExit(f"server for sample-rate {rate} exited with {process.returncode}")
+        time.sleep(0.5)
+    stop_server(process)
+    raise SystemExit(f"server for sample-rate {rate} did not become ready")
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+WRK_SCRIPT = """
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", "/recommend/u" .. tostring(counter % USERS))
+end
+"""
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(port: int, args: argparse.Namespace) -> dict[str, float]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT.replace("USERS", str(args.users)))
+    command = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--latency", "-s", script.name]
+    output = subprocess.run([*command, f"http://127.0.0.1:{port}/"], capture_output=True, text=True, check=True).stdout
+    os.unlink(script.name)
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    result = {"rate": rate}
+    for label in ("50%", "99%"):
+        found = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", output)
+        result[label] = _ms(found.group(1), found.group(2)) if found else float("nan")
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    result["errors"] = float(errors.group(1)) if errors else 0.0
+    return result
+
+
+def http_rounds(args: argparse.Namespace) -> dict[str, list[dict[str, float]]]:
+    servers = {"exact": start_server(args, 1.0), "approx": start_server(args, args.sample_rate)}
+    try:
+        for _, port in servers.values():
+            run_wrk(port, argparse.Namespace(**{**vars(args), "seconds": 2}))  # warm-up
+        results: dict[str, list[dict[str, float]]] = {name: [] for name in servers}
+        for _ in range(args.rounds):
+            for name, (_, port) in servers.items():
+                results[name].append(run_wrk(port, args))
+        return results
+    finally:
+        for process, _ in servers.values():
+            stop_server(process)
+
+
+# ---- 4: model load from the update topic --------------------------------------------------------------------------
+
+
+def kafka_load(args: argparse.Namespace) -> dict[str, float]:
+    from oryx_core.apps.als.model_pmml import ALSModelDescription, build_als_pmml
+    from oryx_core.config import load_config
+    from oryx_core.ml.pmml import write_pmml
+    from oryx_core.topics.admin import TopicAdmin
+    from oryx_core.topics.consumer import UpdateTopicConsumer
+    from oryx_core.topics.producer import TopicProducer
+    from oryx_serving.apps.als.manager import ALSServingModelManager
+    from oryx_serving.lambda_.model_manager import UpdateFollower
+
+    brokers = f"127.0.0.1:{args.kafka_port}"
+    env = {**os.environ, "ORYX_KAFKA_PORT": str(args.kafka_port)}
+    status = subprocess.run(["bash", "infra/kafka/broker.sh", "status"], cwd=REPO, env=env, capture_output=True)
+    started = status.returncode != 0
+    if started:
+        subprocess.run(["bash", "infra/kafka/broker.sh", "start"], cwd=REPO, env=env, check=True, capture_output=True)
+    try:
+        admin = TopicAdmin(brokers)
+        admin.wait_until_ready(60)
+        suffix = uuid.uuid4().hex[:8]
+        input_topic, update_topic = f"BenchInput-{suffix}", f"BenchUpdate-{suffix}"
+        admin.create_oryx_topics(input_topic, update_topic)
+        y, x = random_factors(args.items, args.users, args.features)
+        user_ids = tuple(f"u{row}" for row in range(args.users))
+        item_ids = tuple(f"i{row}" for row in range(args.items))
+        pmml = write_pmml(build_als_pmml(ALSModelDescription(args.features, True, x_ids=user_ids, y_ids=item_ids)))
+        start = time.perf_counter()
+        with TopicProducer(brokers, update_topic, linger_ms=50) as producer:
+            producer.send("MODEL", pmml)
+            for item, row in zip(item_ids, y.tolist(), strict=True):
+                producer.send("UP", json.dumps(["Y", item, row], separators=(",", ":")))
+            for user, row in zip(user_ids, x.tolist(), strict=True):
+                producer.send("UP", json.dumps(["X", user, row], separators=(",", ":")))
+            producer.flush(600)
+        produce_seconds = time.perf_counter() - start
+        config = load_config(None, [f"oryx.update-topic.broker={brokers}"])
+        manager = ALSServingModelManager(config)
+        consumer = UpdateTopicConsumer(brokers, update_topic, max_message_bytes=16_777_216)
+        follower = UpdateFollower(consumer, manager)
+        start = time.perf_counter()
+        follower.start()
+        while True:
+            model = manager.get_model()
+            if model is not None and model.get_fraction_loaded() >= 1.0 and len(model.y) == args.items:
+                break
+            time.sleep(0.05)
+        load_seconds = time.perf_counter() - start
+        follower.stop()
+        admin.delete_topics([input_topic, update_topic])
+        return {"produce": produce_seconds, "load": load_seconds, "messages": args.items + args.users + 1}
+    finally:
+        if started:
+            subprocess.run(["bash", "infra/kafka/broker.sh", "stop"], cwd=REPO, env=env, capture_output=True)
+
+
+# ---- report -------------------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--features", type=int, default=50)
+    parser.add_argument("--sample-rate", type=float, default=0.3)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--kafka-port", type=int, default=int(os.environ.get("ORYX_KAFKA_PORT", "19122")))
+    parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-kafka", action="store_true")
+    parser.add_argument("--serve", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve is not None:
+        serve(args)
+        return
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"items={args.items} users={args.users} features={args.features} sample-rate={args.sample_rate} "
+          f"cpus={os.cpu_count()} load average before={load}", flush=True)  # fmt: skip
+
+    measured = in_process(args)
+    numpy_ms = statistics.median(measured["numpy"]) * 1000
+    raw = args.features * 4
+    print(f"\n{'in process (200 queries, top 10)':<40}{'p50 ms':>9}{'p99 ms':>9}{'x numpy':>9}{'recall@10':>11}"
+          f"{'bytes/vector':>14}{'fill s':>8}")  # fmt: skip
+    p99 = percentile(measured["numpy"], 0.99) * 1000
+    print(f"{'bare numpy Y@x + argpartition':<40}{numpy_ms:>9.2f}{p99:>9.2f}{1.0:>9.2f}{1.0:>11.3f}{raw:>14}{'':>8}")
+    vectors = args.items + args.users
+    for label in ("exact", "approx"):
+        entry = measured[label]
+        p50 = statistics.median(entry["latencies"]) * 1000
+        p99 = percentile(entry["latencies"], 0.99) * 1000
+        name = "ALSServingModel exact" if label == "exact" else f"ALSServingModel sample-rate {args.sample_rate}"
+        print(f"{name:<40}{p50:>9.2f}{p99:>9.2f}{numpy_ms / p50:>9.2f}{entry['recall']:>11.3f}"
+              f"{entry['memory'] / vectors:>14.0f}{entry['fill_seconds']:>8.1f}")  # fmt: skip
+    print(f"(raw float32 = {raw} bytes/vector; x numpy > 1 means faster than the bare scan)", flush=True)
+
+    if not args.skip_http and shutil.which("wrk"):
+        results = http_rounds(args)
+        print(f"\n{'HTTP GET /recommend/u{n}, wrk':<40}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}"
+              f"{'x numpy 1-thread':>18}")  # fmt: skip
+        for name, runs in results.items():
+            rate = statistics.median(run["rate"] for run in runs)
+            p50 = statistics.median(run["50%"] for run in runs)
+            p99 = statistics.median(run["99%"] for run in runs)
+            errors = sum(run["errors"] for run in runs)
+            label = "exact" if name == "exact" else f"sample-rate {args.sample_rate}"
+            print(f"{label:<40}{rate:>9.1f}{p50:>9.2f}{p99:>9.2f}{errors:>9.0f}{rate / (1000 / numpy_ms):>18.2f}")
+        print(f"(bare numpy, one thread: {1000 / numpy_ms:.1f} queries/s)", flush=True)
+
+    if not args.skip_kafka:
+        loaded = kafka_load(args)
+        print(f"\nmodel load from Kafka: {loaded['messages']:.0f} messages produced in {loaded['produce']:.1f} s, "
+              f"loaded by the serving manager in {loaded['load']:.1f} s "
+              f"({loaded['messages'] / loaded['load']:.0f} vectors/s)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

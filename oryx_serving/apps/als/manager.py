@@ -1,0 +1,97 @@
+"""Applies the ALS update-topic messages to the serving model (Oryx 2's ``ALSServingModelManager``).
+
+* ``MODEL`` / ``MODEL-REF``: the skeleton PMML (``read_als_pmml``). A first model, or one whose number of
+  features or feedback type differs, starts an empty ``ALSServingModel``. Otherwise the current vectors of the
+  IDs the new model lists (and of IDs updated since the last model) are kept until the new vectors arrive, so
+  answers never disappear during a reload; the listed IDs not yet present are "expected" and drive
+  ``get_fraction_loaded``.
+* ``UP``: one X or Y vector (``messages.parse_update``), with known items from the 4th element. An ``UP``
+  before any model is skipped, as in Oryx 2.
+* Anything else raises; the follower logs and skips the message.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from oryx_core.apps.als.messages import USER, parse_update
+from oryx_core.apps.als.model_pmml import read_als_pmml
+from oryx_core.apps.als.rescorer import RescorerProvider, load_rescorer_providers
+from oryx_core.config import ConfigError, OryxConfig
+from oryx_core.topics.messages import UP
+from oryx_core.topics.model_messages import is_model_key, model_dir_of, model_pmml
+from oryx_serving.apps.als.model import ALSServingModel
+
+log = logging.getLogger(__name__)
+
+RESCORER_KEY = "oryx.als.rescorer-provider-class"
+SAMPLE_RATE_KEY = "oryx.als.sample-rate"
+
+
+class ALSServingModelManager:
+    def __init__(self, config: OryxConfig) -> None:
+        self.config = config
+        self._model_dir = model_dir_of(config)
+        self.sample_rate = config.get_float(SAMPLE_RATE_KEY)
+        if not 0.0 < self.sample_rate <= 1.0:
+            raise ConfigError(SAMPLE_RATE_KEY, f"must be in (0, 1]; got {self.sample_rate}")
+        self.track_known_items = not config.get_bool("oryx.als.no-known-items")
+        self.rescorer_provider: RescorerProvider | None = load_rescorer_providers(
+            config.get_optional_string(RESCORER_KEY), RESCORER_KEY
+        )
+        self.min_model_load_fraction = config.get_float("oryx.serving.min-model-load-fraction")
+        self._model: ALSServingModel | None = None
+        self._solver_started_for: ALSServingModel | None = None
+
+    def consume_key_message(self, key: str | None, message: str) -> None:
+        if is_model_key(key):
+            self._apply_model(key, message)
+        elif key == UP:
+            self._apply_update(message)
+        else:
+            raise ValueError(f"ALS serving model manager cannot apply update-topic key {key!r}")
+
+    def _apply_model(self, key: str | None, message: str) -> None:
+        description = read_als_pmml(model_pmml(key, message, self._model_dir))
+        model = self._model
+        if model is None or model.features != description.features or model.implicit != description.implicit:
+            log.info(
+                "New ALS model (%d features, implicit=%s): starting empty", description.features, description.implicit
+            )
+            model = ALSServingModel(
+                description.features,
+                description.implicit,
+                sample_rate=self.sample_rate,
+                rescorer_provider=self.rescorer_provider,
+                track_known_items=self.track_known_items,
+            )
+        model.retain_recent_and_ids(description.x_ids, description.y_ids)
+        self._model = model
+        log.info("ALS model updated: %r", model)
+
+    def _apply_update(self, message: str) -> None:
+        model = self._model
+        if model is None:
+            log.debug("Skipping an ALS UP that arrived before any model")
+            return
+        kind, id_, vector, other_ids = parse_update(message)
+        if len(vector) != model.features:
+            raise ValueError(f"ALS UP for {kind} {id_!r} has {len(vector)} features but the model has {model.features}")
+        if kind == USER:
+            model.set_user_vector(id_, vector, other_ids)
+        else:
+            model.set_item_vector(id_, vector, other_ids)
+            self._precompute_solver_once_loaded(model)
+
+    def _precompute_solver_once_loaded(self, model: ALSServingModel) -> None:
+        """Starts YᵀY in the background once a model is first loaded enough, so the first fold-in query
+        need not wait for it (later item updates only mark it dirty; queries use the last one meanwhile)."""
+        if self._solver_started_for is not model and model.get_fraction_loaded() >= self.min_model_load_fraction:
+            self._solver_started_for = model
+            model.precompute_solver()
+
+    def get_model(self) -> ALSServingModel | None:
+        return self._model
+
+    def close(self) -> None:
+        self._model = None

@@ -1,0 +1,214 @@
+"""ALSServingModel: the user (X) and item (Y) vectors, known items and the YᵀY solver the endpoints query.
+
+The update follower writes while request threads read. Every store here is thread-safe on its own
+(``FeatureVectors`` publishes rows copy-on-write, so a query never waits for an ``UP`` and never sees a torn
+vector), and the only lock of this class guards the small "expected IDs" sets behind ``get_fraction_loaded``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
+
+import numpy as np
+
+from oryx_core.apps.als.foldin import Solver, SolverCache, fold_in_anonymous
+from oryx_core.apps.als.lsh import LocalitySensitiveHash
+from oryx_core.apps.als.rescorer import Rescorer, RescorerProvider
+from oryx_core.apps.als.vectors import FeatureVectors, KnownItems
+
+__all__ = ["ALSServingModel"]
+
+_SOLVER_WAIT_SECONDS = 30.0
+
+
+class ALSServingModel:
+    """In-memory ALS model; ``sample_rate`` < 1 makes item scans approximate (LSH, ``oryx.als.sample-rate``)."""
+
+    def __init__(
+        self,
+        features: int,
+        implicit: bool,
+        *,
+        sample_rate: float = 1.0,
+        rescorer_provider: RescorerProvider | None = None,
+        track_known_items: bool = True,
+        lsh_seed: int | None = None,
+    ) -> None:
+        self.features = features
+        self.implicit = implicit
+        self.sample_rate = sample_rate
+        self.rescorer_provider = rescorer_provider
+        self.track_known_items = track_known_items
+        lsh = LocalitySensitiveHash(sample_rate, features, num_cores=os.cpu_count() or 1, seed=lsh_seed)
+        self.lsh = None if lsh.is_exact else lsh
+        self.x = FeatureVectors(features)
+        self.y = FeatureVectors(features, lsh=self.lsh)
+        self.known_items = KnownItems()
+        self._expected_lock = threading.Lock()
+        self._expected_users: set[str] = set()
+        self._expected_items: set[str] = set()
+        self._yty = SolverCache(self.y.gram, "YtY")
+        self._y_changed = False
+        """Y changed since YᵀY was last marked dirty. Marking happens at query time (``yty_solver``), so the
+        cache's background thread recomputes at most once per demand, never continuously while updates stream."""
+
+    def __repr__(self) -> str:
+        return (
+            f"ALSServingModel(features={self.features}, implicit={self.implicit}, users={len(self.x)}, "
+            f"items={len(self.y)}, sample_rate={self.sample_rate}, loaded={self.get_fraction_loaded():.3f})"
+        )
+
+    # ---- loading -----------------------------------------------------------------------------------------
+
+    def get_fraction_loaded(self) -> float:
+        """loaded / (loaded + still expected), over users and items; 1 when nothing is expected."""
+        with self._expected_lock:
+            expected = len(self._expected_users) + len(self._expected_items)
+        if expected == 0:
+            return 1.0
+        loaded = len(self.x) + len(self.y)
+        return loaded / (loaded + expected)
+
+    def set_user_vector(self, user: str, vector: np.ndarray, known_items: Sequence[str] | None = None) -> None:
+        self.x.set(user, vector)
+        if self._arrived(self._expected_users, user):
+            self.x.forget_recent()
+        if known_items and self.track_known_items:
+            self.known_items.add(user, known_items)
+
+    def set_item_vector(self, item: str, vector: np.ndarray, users: Sequence[str] | None = None) -> None:
+        """Sets Yi; the speed layer's 4th element names users who now know the item."""
+        self.y.set(item, vector)
+        if self._arrived(self._expected_items, item):
+            self.y.forget_recent()
+        self._y_changed = True
+        if users and self.track_known_items:
+            for user in users:
+                self.known_items.add(user, (item,))
+
+    def set_item_vectors(self, items: Sequence[str], matrix: np.ndarray) -> None:
+        """Many item vectors at once (no known users): bulk loads and benchmarks."""
+        self.y.set_many(items, matrix)
+        with self._expected_lock:
+            self._expected_items.difference_update(items)
+            complete = not self._expected_items
+        if complete:
+            self.y.forget_recent()
+        self._y_changed = True
+
+    def set_user_vectors(self, users: Sequence[str], matrix: np.ndarray) -> None:
+        """Many user vectors at once (no known items): bulk loads and benchmarks."""
+        self.x.set_many(users, matrix)
+        with self._expected_lock:
+            self._expected_users.difference_update(users)
+            complete = not self._expected_users
+        if complete:
+            self.x.forget_recent()
+
+    def _arrived(self, expected: set[str], id_: str) -> bool:
+        """Marks an expected ID as loaded; True when it was the model's last expected ID of its kind.
+
+        From then on every vector of the model is here, so only vectors set later can be newer than it:
+        forgetting the earlier ones as "recent" lets the next ``MODEL`` drop IDs it no longer lists. (Oryx 2
+        kept them one model longer, because the model's own vectors counted as recent.)
+        """
+        with self._expected_lock:
+            if id_ not in expected:
+                return False
+            expected.discard(id_)
+            return not expected
+
+    def retain_recent_and_ids(self, user_ids: Collection[str], item_ids: Collection[str]) -> None:
+        """A new ``MODEL`` with the same features: keep its IDs and recent ones; its IDs not here are expected."""
+        users, items = set(user_ids), set(item_ids)
+        self.x.retain_recent_and(users)
+        self.y.retain_recent_and(items)
+        self.known_items.retain(set(self.x.ids()) | users, set(self.y.ids()) | items)
+        with self._expected_lock:
+            self._expected_users = {user for user in users if user not in self.x}
+            self._expected_items = {item for item in items if item not in self.y}
+        self._y_changed = True
+
+    # ---- reading -----------------------------------------------------------------------------------------
+
+    def user_vector(self, user: str) -> np.ndarray | None:
+        return self.x.get(user)
+
+    def item_vector(self, item: str) -> np.ndarray | None:
+        return self.y.get(item)
+
+    def item_vectors(self, items: Iterable[str]) -> list[np.ndarray | None]:
+        return self.y.get_many(items)
+
+    def user_ids(self) -> list[str]:
+        return self.x.ids()
+
+    def item_ids(self) -> list[str]:
+        return self.y.ids()
+
+    def known_items_of(self, user: str) -> frozenset[str]:
+        return self.known_items.get(user)
+
+    def item_counts(self) -> Counter[str]:
+        """Users knowing each item (``/mostPopularItems``)."""
+        return self.known_items.item_counts()
+
+    def user_counts(self) -> Counter[str]:
+        """Known items per user (``/mostActiveUsers``)."""
+        return self.known_items.user_counts()
+
+    def yty_solver(self) -> Solver | None:
+        """The latest YᵀY solver without waiting, or (only when there is none yet) after waiting for one.
+
+        None when YᵀY is singular (too little data for the features): the endpoints answer 503 then.
+        """
+        if self._y_changed:
+            self._y_changed = False
+            self._yty.set_dirty()
+        solver = self._yty.get(blocking=False)
+        if solver is None:
+            solver = self._yty.get(blocking=True, timeout=_SOLVER_WAIT_SECONDS)
+        return solver
+
+    def precompute_solver(self) -> None:
+        """Starts computing YᵀY in the background (Oryx 2 does it once the model is loaded enough)."""
+        self._y_changed = False
+        self._yty.set_dirty()
+        self._yty.get(blocking=False)
+
+    def fold_in(
+        self, solver: Solver, items_with_values: Sequence[tuple[str, float]], start: np.ndarray | None = None
+    ) -> np.ndarray | None:
+        """A temporary user vector: ``start`` (or none) with each (item, strength) folded in, as speed does."""
+        vectors = self.item_vectors(item for item, _ in items_with_values)
+        pairs = [(vector, value) for vector, (_, value) in zip(vectors, items_with_values, strict=True)]
+        return fold_in_anonymous(solver, pairs, self.implicit, start)
+
+    def top_items(
+        self,
+        query: np.ndarray,
+        how_many: int,
+        exclude: Collection[str] = (),
+        rescorer: Rescorer | None = None,
+        *,
+        cosine: bool = False,
+    ) -> list[tuple[str, float]]:
+        """The best items for the query vector by dot product (or cosine), best first."""
+        scan = self.y.top_n_cosine if cosine else self.y.top_n
+        return scan(
+            query,
+            how_many,
+            exclude,
+            is_filtered=None if rescorer is None else rescorer.is_filtered,
+            rescore=None if rescorer is None else rescorer.rescore,
+        )
+
+    def popular_representative_items(self) -> list[str]:
+        """For each feature j, the item with the largest j-th coordinate (exact, whatever the sample rate)."""
+        matrix, ids = self.y.matrix_view()
+        if len(ids) == 0:
+            return []
+        return [ids[row] for row in np.argmax(matrix, axis=0).tolist()]

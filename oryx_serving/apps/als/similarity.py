@@ -1,0 +1,125 @@
+"""``/similarity``, ``/similarityToItem``, ``/because``, ``/mostSurprising``: item-to-item answers.
+
+``/similarity`` scores each item by its mean cosine similarity to the given items, which is Oryx 2's score:
+the dot product of the item's unit vector with the mean of the given items' unit vectors. The scan runs by
+cosine against that mean and rescales by its length, so rescorers see Oryx 2's values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from flask import Response
+
+from oryx_core.apps.als.vectors import cosine_similarity, normalize
+from oryx_serving.apps.als import common
+from oryx_serving.apps.als.model import ALSServingModel
+from oryx_serving.lambda_.errors import check
+from oryx_serving.lambda_.formats import respond
+from oryx_serving.lambda_.registry import CSV_JSON_TYPES, ApiBlueprint, Param
+
+
+def similarity(items: str) -> Response:
+    how_many, offset = common.paging()
+    als = common.model()
+    item_ids = common.segments(items)
+    check(bool(item_ids), "at least one item ID is required")
+    units = [normalize(common.item_vector_or_404(als, item)) for item in item_ids]
+    mean_unit = np.mean(np.asarray(units, dtype=np.float64), axis=0)
+    scale = float(np.linalg.norm(mean_unit))
+    provider = als.rescorer_provider
+    rescorer = None if provider is None else provider.get_most_similar_items_rescorer(common.rescorer_params())
+    if scale == 0.0:  # the given items cancel out (or are zero vectors): every mean cosine is 0
+        return respond([])
+    results = als.y.top_n_cosine(
+        mean_unit,
+        how_many + offset,
+        set(item_ids),
+        is_filtered=None if rescorer is None else rescorer.is_filtered,
+        rescore=None if rescorer is None else (lambda id_, score: rescorer.rescore(id_, score * scale)),
+    )
+    if rescorer is None:
+        results = [(id_, score * scale) for id_, score in results]
+    return respond(common.page(results, offset))
+
+
+def similarity_to_item(to_item: str, items: str) -> Response:
+    """Cosine similarities in request order; unknown items give 0."""
+    als = common.model()
+    target = common.item_vector_or_404(als, to_item)
+    others = als.item_vectors(common.segments(items))
+    return respond([0.0 if other is None else cosine_similarity(target, other) for other in others])
+
+
+def _known_item_vectors(als: ALSServingModel, user_id: str) -> tuple[list[str], np.ndarray]:
+    known = sorted(als.known_items_of(user_id))
+    vectors = als.item_vectors(known)
+    present = [(item, vector) for item, vector in zip(known, vectors, strict=True) if vector is not None]
+    matrix = np.asarray([vector for _, vector in present], dtype=np.float64).reshape(len(present), als.features)
+    return [item for item, _ in present], matrix
+
+
+def because(user_id: str, item_id: str) -> Response:
+    """The user's known items ranked by cosine similarity to the item: why it was recommended."""
+    how_many, offset = common.paging()
+    als = common.model()
+    target = common.item_vector_or_404(als, item_id)
+    ids, matrix = _known_item_vectors(als, user_id)
+    scores = [cosine_similarity(target, row) for row in matrix]
+    ranked = sorted(zip(ids, scores, strict=True), key=lambda pair: -pair[1])
+    return respond(common.page(ranked[: how_many + offset], offset))
+
+
+def most_surprising(user_id: str) -> Response:
+    """The user's known items by ascending dot product with the user's vector: the least expected first."""
+    how_many, offset = common.paging()
+    als = common.model()
+    vector = common.user_vector_or_404(als, user_id).astype(np.float64)
+    ids, matrix = _known_item_vectors(als, user_id)
+    scores = (matrix @ vector).tolist()
+    ranked = sorted(zip(ids, scores, strict=True), key=lambda pair: pair[1])
+    return respond(common.page(ranked[: how_many + offset], offset))
+
+
+def register(blueprint: ApiBlueprint) -> None:
+    items = Param("items", "item IDs separated by /", example="i1/i2")
+    route = {"produces": CSV_JSON_TYPES, "needs_model": True}
+    unknown_item = {404: "Unknown item (body: the ID)"}
+    blueprint.api_route(
+        "/similarity/<path:items>",
+        similarity,
+        "GET",
+        summary="Items most similar (mean cosine similarity) to the given items, which are excluded",
+        params=[items],
+        query=(*common.PAGING, common.RESCORER_PARAMS),
+        errors=unknown_item,
+        **route,
+    )
+    blueprint.api_route(
+        "/similarityToItem/<to_item>/<path:items>",
+        similarity_to_item,
+        "GET",
+        summary="Cosine similarity of each given item to one item, in request order (0 for unknown items)",
+        params=[Param("to_item", "the item compared with", example="i1"), items],
+        errors=unknown_item,
+        **route,
+    )
+    blueprint.api_route(
+        "/because/<user_id>/<item_id>",
+        because,
+        "GET",
+        summary="The user's known items most similar to the item: why it was recommended",
+        params=[Param("user_id", "a user ID", example="u1"), Param("item_id", "an item ID", example="i1")],
+        query=common.PAGING,
+        errors=unknown_item,
+        **route,
+    )
+    blueprint.api_route(
+        "/mostSurprising/<user_id>",
+        most_surprising,
+        "GET",
+        summary="The user's known items the model expects least (ascending dot product)",
+        params=[Param("user_id", "a user ID", example="u1")],
+        query=common.PAGING,
+        errors={404: "Unknown user (body: the ID)"},
+        **route,
+    )
