@@ -14,8 +14,8 @@ from oryx_core.apps.kmeans.pmml import read_kmeans_pmml
 from oryx_core.apps.kmeans.points import kmeans_schema
 from oryx_core.config import OryxConfig
 from oryx_core.topics.messages import UP
+from oryx_core.topics.model_messages import is_model_key, model_dir_of, model_pmml
 from oryx_serving.apps.kmeans.model import KMeansServingModel
-from oryx_serving.lambda_.model_messages import is_model_key, model_dir_of, model_pmml
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from oryx_core.apps.rdf.updates import parse_update
 from oryx_core.config import OryxConfig
 from oryx_core.input.schema import InputSchema
 from oryx_core.topics.messages import UP
+from oryx_core.topics.model_messages import is_model_key, model_dir_of, model_pmml
 from oryx_serving.apps.rdf.model import RDFServingModel
-from oryx_serving.lambda_.model_messages import is_model_key, model_dir_of, model_pmml
 
 log = logging.getLogger(__name__)
 
