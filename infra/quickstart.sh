@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash infra/setup.sh
-CONF="${ORYX_DEMO_CONF:-conf/wordcount-example.conf}"
+CONF="${ORYX_DEMO_CONF:-conf/als-example.conf}"
 .venv/bin/oryx up --conf "$CONF"
 .venv/bin/oryx demo --conf "$CONF"
 echo

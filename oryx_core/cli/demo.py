@@ -17,6 +17,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from oryx_core.cli.demo_als import als_demo
 from oryx_core.cli.layers import REPO, layer_command, layer_env
 from oryx_core.cli.stack import http_status, serving_url
 from oryx_core.config import ConfigError, OryxConfig, state_dir
@@ -82,6 +83,21 @@ def example_demo(config: OryxConfig, conf: Path, data_file: Path) -> None:
     print(f"GET /distinct/Star -> {get_text(f'{base}/distinct/Star').strip()} (was {before})")
 
 
+def required_file(path: Path, option: str) -> Path:
+    if not path.is_file():
+        raise ConfigError(
+            option,
+            f"demo data {path} not found: get MovieLens ml-latest-small from GroupLens "
+            "(https://grouplens.org/datasets/movielens/) and set ORYX_DATA_DIR to the folder holding it",
+        )
+    return path
+
+
+def is_als(config: OryxConfig) -> bool:
+    manager = config.get_optional_string("oryx.serving.model-manager-class") or ""
+    return manager.endswith("ALSServingModelManager")
+
+
 def demo(args: argparse.Namespace) -> int:
     from oryx_core.cli import config_from
 
@@ -89,16 +105,16 @@ def demo(args: argparse.Namespace) -> int:
     conf = state_dir() / "stack" / "effective.conf"
     if not conf.is_file():
         raise ConfigError("oryx demo", "the stack is not up: run `oryx up --conf ...` first")
-    data_file = Path(args.data_file) if args.data_file else data_root() / "movielens-latest-small" / "movies.csv"
-    if not data_file.is_file():
-        raise ConfigError(
-            "--data-file",
-            f"demo data {data_file} not found: get MovieLens ml-latest-small from GroupLens "
-            "(https://grouplens.org/datasets/movielens/) and set ORYX_DATA_DIR to the folder holding it",
-        )
+    movielens = data_root() / "movielens-latest-small"
     base = serving_url(config)
     wait_for(lambda: http_status(base + "/ready") in (200, 503), 120, f"the serving layer at {base}")
-    example_demo(config, conf, data_file)
+    if is_als(config):
+        ratings = required_file(Path(args.data_file) if args.data_file else movielens / "ratings.csv", "--data-file")
+        movies = required_file(movielens / "movies.csv", "ORYX_DATA_DIR")
+        als_demo(base, ratings, movies, lambda: run_generation(conf), wait_for)
+    else:
+        titles = required_file(Path(args.data_file) if args.data_file else movielens / "movies.csv", "--data-file")
+        example_demo(config, conf, titles)
     return 0
 
 
@@ -109,5 +125,8 @@ def register(sub: argparse._SubParsersAction, common: Callable[[argparse.Argumen
         description="Requires `oryx up`. Sends real data through the serving layer, runs a generation and queries.",
     )
     common(parser)
-    parser.add_argument("--data-file", help="override the demo data file (default: MovieLens under ORYX_DATA_DIR)")
+    parser.add_argument(
+        "--data-file",
+        help="override the demo data file (default: MovieLens ratings.csv for ALS, movies.csv for the example)",
+    )
     parser.set_defaults(handler=demo)
