@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -41,7 +40,13 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serving_throughput import baseline_app, free_port, stop_server  # noqa: E402
+from serving_throughput import (  # noqa: E402
+    baseline_app,
+    launch_server,
+    lines_wrk_script,
+    run_wrk_script,
+    stop_server,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 GENERATION_MS = 1_700_000_000_000
@@ -107,82 +112,15 @@ def serve(kind: str, port: int, dataset: str, pmml_path: str) -> None:
 
 
 def start_server(kind: str, dataset: str, pmml_path: str) -> tuple[subprocess.Popen[bytes], int]:
-    import http.client
-
-    port = free_port()
-    command = [
-        sys.executable,
-        __file__,
-        "--serve",
-        kind,
-        "--port",
-        str(port),
-        "--dataset",
-        dataset,
-        "--pmml",
-        pmml_path,
-    ]
-    process = subprocess.Popen(
-        command,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "ORYX_STATE_DIR": tempfile.mkdtemp(prefix="oryx-bench-")},
-    )
-    probe = "/hello" if kind == "baseline" else "/ready"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", probe)
-            if connection.getresponse().status == 200:
-                return process, port
-        except OSError:
-            pass
-        time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"{kind} server did not become ready on port {port}")
+    return launch_server(__file__, kind, "--dataset", dataset, "--pmml", pmml_path)
 
 
 def wrk_script(kind: str, lines: list[str], bulk: int) -> str:
-    import json
-
-    if kind == "get":
-        return ""
-    if kind == "get-lines":
-        table = ",".join(json.dumps("/predict/" + line) for line in lines)
-        return f"""
-paths = {{{table}}}
-counter = 0
-request = function()
-  counter = counter + 1
-  return wrk.format("GET", paths[(counter % #paths) + 1])
-end
-"""
-    body = "\n".join((lines * (bulk // len(lines) + 1))[:bulk])
-    return f"""
-wrk.method = "POST"
-wrk.body = {json.dumps(body)}
-wrk.headers["Content-Type"] = "text/csv"
-"""
+    return lines_wrk_script(kind, "/predict", lines, bulk)
 
 
 def run_wrk(url: str, script: str, seconds: int, connections: int) -> tuple[float, int]:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s"]
-    path = None
-    if script:
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
-            handle.write(script)
-        path = handle.name
-        command += ["-s", path]
-    try:
-        output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
-    finally:
-        if path:
-            os.unlink(path)
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    return rate, int(non_2xx.group(1)) if non_2xx else 0
+    return run_wrk_script(url, script, seconds, connections)
 
 
 def bench_serving(args: argparse.Namespace, pmml_path: str) -> None:

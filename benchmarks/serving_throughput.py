@@ -110,9 +110,17 @@ def free_port() -> int:
 
 
 def start_server(kind: str) -> tuple[subprocess.Popen[bytes], int]:
+    return launch_server(__file__, kind)
+
+
+def launch_server(script: str, kind: str, *extra_args: str) -> tuple[subprocess.Popen[bytes], int]:
+    """``python <script> --serve <kind> --port <free port> ...`` until its /hello (baseline) or /ready answers 200.
+
+    Shared by the app benchmarks, whose scripts take the same ``--serve``/``--port`` arguments.
+    """
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, __file__, "--serve", kind, "--port", str(port)],
+        [sys.executable, script, "--serve", kind, "--port", str(port), *extra_args],
         cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -156,14 +164,49 @@ end
 
 
 def run_wrk(url: str, seconds: int, connections: int) -> tuple[float, int]:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT)
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", script.name, url]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    os.unlink(script.name)
+    return run_wrk_script(url, WRK_SCRIPT, seconds, connections)
+
+
+def run_wrk_script(url: str, script: str, seconds: int, connections: int) -> tuple[float, int]:
+    """(requests/s, non-2xx responses) of wrk against ``url``, with a Lua ``script`` unless it is empty."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s"]
+    path = None
+    if script:
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+            handle.write(script)
+        path = handle.name
+        command += ["-s", path]
+    try:
+        output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    finally:
+        if path:
+            os.unlink(path)
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     return rate, int(non_2xx.group(1)) if non_2xx else 0
+
+
+def lines_wrk_script(kind: str, endpoint: str, lines: list[str], bulk: int) -> str:
+    """Lua for wrk: plain GETs (""), GETs of ``<endpoint>/<line>`` cycling through ``lines``, or POSTs of ``bulk``
+    lines."""
+    if kind == "get":
+        return ""
+    if kind == "get-lines":
+        table = ",".join(json.dumps(f"{endpoint}/{line}") for line in lines)
+        return f"""
+paths = {{{table}}}
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter % #paths) + 1])
+end
+"""
+    body = "\n".join((lines * (bulk // len(lines) + 1))[:bulk])
+    return f"""
+wrk.method = "POST"
+wrk.body = {json.dumps(body)}
+wrk.headers["Content-Type"] = "text/csv"
+"""
 
 
 def _python_client(host: str, port: int, path: str, seconds: float, threads: int, out: Any) -> None:
