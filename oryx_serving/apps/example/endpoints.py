@@ -8,24 +8,14 @@ from flask import Response
 
 from oryx_serving.apps.example.model import ExampleServingModel
 from oryx_serving.lambda_.errors import check, require_model
-from oryx_serving.lambda_.formats import no_content, read_body_lines, respond
-from oryx_serving.lambda_.input import send_input
+from oryx_serving.lambda_.formats import respond
+from oryx_serving.lambda_.forwarding import forward_body_lines, forward_line
 from oryx_serving.lambda_.model_manager import serving_state
 from oryx_serving.lambda_.registry import CSV_JSON_TYPES, ApiBlueprint, Body, Param
 
 
 def _model() -> ExampleServingModel:
     return cast(ExampleServingModel, require_model(serving_state()))
-
-
-def add_line(line: str) -> Response:
-    send_input(serving_state(), [line])
-    return no_content()
-
-
-def add_lines() -> Response:
-    send_input(serving_state(), read_body_lines())
-    return no_content()
 
 
 def distinct() -> Response:
@@ -43,11 +33,16 @@ def register(blueprint: ApiBlueprint) -> None:
     line = Param("line", "one input line: words separated by spaces", example="apple banana cherry")
     word = Param("word", "a word seen in the input", example="apple")
     blueprint.api_route(
-        "/add/<path:line>", add_line, "POST", summary="Sends one line to the input topic", params=[line], writes=True
+        "/add/<path:line>",
+        forward_line,
+        "POST",
+        summary="Sends one line to the input topic",
+        params=[line],
+        writes=True,
     )
     blueprint.api_route(
         "/add",
-        add_lines,
+        forward_body_lines,
         "POST",
         summary="Sends every line of the body to the input topic",
         body=Body("input lines, one per line", example="apple banana\nbanana cherry"),

@@ -16,8 +16,8 @@ from flask import Response
 from oryx_core.input.lines import BadLineError, parse_line
 from oryx_serving.apps.kmeans.model import KMeansServingModel
 from oryx_serving.lambda_.errors import check, fail, require_model
-from oryx_serving.lambda_.formats import no_content, read_body_lines, respond
-from oryx_serving.lambda_.input import send_input
+from oryx_serving.lambda_.formats import read_body_lines, respond
+from oryx_serving.lambda_.forwarding import forward_body_lines, forward_line
 from oryx_serving.lambda_.model_manager import serving_state
 from oryx_serving.lambda_.registry import CSV_JSON_TYPES, ApiBlueprint, Body, Param
 
@@ -68,16 +68,6 @@ def distance_to_nearest(datum: str) -> Response:
     return respond(model.distance_to_nearest_one(_point(model, datum)))
 
 
-def add_datum(datum: str) -> Response:
-    send_input(serving_state(), [datum])
-    return no_content()
-
-
-def add_lines() -> Response:
-    send_input(serving_state(), read_body_lines())
-    return no_content()
-
-
 def register(blueprint: ApiBlueprint) -> None:
     datum = Param("datum", "one input line with every schema column (CSV or JSON array)", example="5.1,3.5,1.4,0.2,0")
     lines = Body("input lines, one per line (a zip or gzip part in multipart form data)", example="5.1,3.5,1.4,0.2,0")
@@ -114,7 +104,7 @@ def register(blueprint: ApiBlueprint) -> None:
     )
     blueprint.api_route(
         "/add/<path:datum>",
-        add_datum,
+        forward_line,
         "POST",
         summary="Sends the datum, unchanged, to the input topic",
         params=[datum],
@@ -122,7 +112,7 @@ def register(blueprint: ApiBlueprint) -> None:
     )
     blueprint.api_route(
         "/add",
-        add_lines,
+        forward_body_lines,
         "POST",
         summary="Sends every line of the body, unchanged, to the input topic",
         body=lines,

@@ -12,8 +12,8 @@ from flask import Response
 
 from oryx_serving.apps.rdf.model import RDFServingModel
 from oryx_serving.lambda_.errors import check, fail, require_model
-from oryx_serving.lambda_.formats import IDValue, no_content, read_body_lines, respond
-from oryx_serving.lambda_.input import send_input
+from oryx_serving.lambda_.formats import IDValue, read_body_lines, respond
+from oryx_serving.lambda_.forwarding import forward_body_lines, forward_line
 from oryx_serving.lambda_.model_manager import serving_state
 from oryx_serving.lambda_.registry import CSV_JSON_TYPES, ApiBlueprint, Body, Param
 
@@ -63,16 +63,6 @@ def feature_importance_of(number: str) -> Response:
     importances = _model().importances()
     check(number.strip().isdigit() and int(number) < len(importances), BAD_FEATURE_NUMBER)
     return respond(importances[int(number)])
-
-
-def train(datum: str) -> Response:
-    send_input(serving_state(), [datum])
-    return no_content()
-
-
-def train_lines() -> Response:
-    send_input(serving_state(), read_body_lines())
-    return no_content()
 
 
 def register(blueprint: ApiBlueprint) -> None:
@@ -129,12 +119,17 @@ def register(blueprint: ApiBlueprint) -> None:
     )
     blueprint.api_route(
         "/train/<path:datum>",
-        train,
+        forward_line,
         "POST",
         summary="Sends one example to the input topic",
         params=[datum],
         writes=True,
     )
     blueprint.api_route(
-        "/train", train_lines, "POST", summary="Sends every body line to the input topic", body=lines, writes=True
+        "/train",
+        forward_body_lines,
+        "POST",
+        summary="Sends every body line to the input topic",
+        body=lines,
+        writes=True,
     )
