@@ -34,3 +34,21 @@ resolve_jars() {  # resolve_jars <pom> <output dir> [extra mvn args...]
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# log4j2 config of a Kafka node writing to the file named by -Doryx.broker.log (one per node, same content).
+write_broker_log4j() {
+  cat > "$1/log4j2.properties" <<'L4J'
+status = warn
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = ${sys:oryx.broker.log}
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = file
+logger.kafka.name = kafka
+logger.kafka.level = INFO
+logger.request.name = kafka.request.logger
+logger.request.level = WARN
+L4J
+}

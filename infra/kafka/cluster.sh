@@ -68,20 +68,7 @@ group.initial.rebalance.delay.ms=0
 message.max.bytes=$MAX_MESSAGE_BYTES
 replica.fetch.max.bytes=$MAX_MESSAGE_BYTES
 PROPS
-  cat > "$dir/log4j2.properties" <<'L4J'
-status = warn
-appender.file.type = File
-appender.file.name = file
-appender.file.fileName = ${sys:oryx.broker.log}
-appender.file.layout.type = PatternLayout
-appender.file.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = INFO
-rootLogger.appenderRef.file.ref = file
-logger.kafka.name = kafka
-logger.kafka.level = INFO
-logger.request.name = kafka.request.logger
-logger.request.level = WARN
-L4J
+  write_broker_log4j "$dir"
 }
 
 cluster_id() {
