@@ -3,11 +3,12 @@
 Per candidate: parse the training lines, turn them into one strength per (user, item) with decay,
 aggregation and ``logStrength`` (``interactions``), number the IDs and run Spark MLlib's ALS (``factors``),
 write ``X/`` and ``Y/`` into the candidate folder and return the skeleton PMML naming them. Candidates are
-scored on a time-based split (``split``) by mean per-user AUC or -RMSE (``evaluation``). After the chosen
+scored on a time-based split (``split``: each user's latest lines by default) by mean per-user AUC or -RMSE
+(``evaluation``). After the chosen
 model is published, every vector follows as an ``UP`` message (``publication``).
 
 Configuration: ``oryx.als.{iterations, implicit, logStrength, no-known-items, decay.factor,
-decay.zero-threshold}``, and the searched hyperparameters ``oryx.als.hyperparams.{features, lambda, alpha}``
+decay.zero-threshold, test-split}``, and the searched hyperparameters ``oryx.als.hyperparams.{features, lambda, alpha}``
 plus ``epsilon`` when ``logStrength`` is true.
 """
 
@@ -29,7 +30,7 @@ from oryx_assets.apps.als.factors import (
 )
 from oryx_assets.apps.als.interactions import StrengthRules, good_interactions, parse_interactions, strengths
 from oryx_assets.apps.als.publication import send_vectors
-from oryx_assets.apps.als.split import time_split
+from oryx_assets.apps.als.split import SPLITS
 from oryx_assets.lambda_.storage import child_uri
 from oryx_core.api.batch import MLUpdate
 from oryx_core.apps.als.model_pmml import ALSModelDescription, build_als_pmml, read_als_pmml
@@ -63,6 +64,9 @@ class ALSUpdate(MLUpdate):
         self.no_known_items = config.get_bool("oryx.als.no-known-items")
         self.decay_factor = config.get_float("oryx.als.decay.factor")
         self.zero_threshold = config.get_float("oryx.als.decay.zero-threshold")
+        self.test_split = config.get_string("oryx.als.test-split")
+        if self.test_split not in SPLITS:
+            raise ConfigError("oryx.als.test-split", f"must be one of {', '.join(SPLITS)}, got {self.test_split!r}")
         if self.iterations < 1:
             raise ConfigError("oryx.als.iterations", f"must be at least 1, got {self.iterations}")
         if not 0.0 < self.decay_factor <= 1.0:
@@ -163,8 +167,8 @@ class ALSUpdate(MLUpdate):
         return score
 
     def split_new_data(self, new_df: DataFrame, test_fraction: float, seed: int) -> tuple[DataFrame, DataFrame]:
-        """Time-based: the latest ``test_fraction`` of the new data's time range tests (see ``split``)."""
-        return time_split(new_df, test_fraction)
+        """Time-based: each user's latest lines, or Oryx 2's latest part of the time range (see ``split``)."""
+        return SPLITS[self.test_split](new_df, test_fraction, seed)
 
     def publish_additional_model_data(
         self,

@@ -13,7 +13,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from oryx_assets.apps.als import ALSUpdate
 from oryx_assets.apps.als.evaluation import mean_user_auc, rmse
-from oryx_assets.apps.als.split import time_split
+from oryx_assets.apps.als.split import time_range_split, user_latest_split, user_test_count
 from oryx_core.apps.als.messages import parse_update
 from oryx_core.apps.als.model_pmml import read_als_pmml
 from oryx_core.config import ConfigError, load_config
@@ -34,13 +34,50 @@ def pairs(spark: SparkSession, rows: list[tuple[str, str, float]]) -> DataFrame:
     return spark.createDataFrame(rows, "user string, item string, strength double")
 
 
-def test_time_split_holds_out_the_latest_fraction_of_the_time_range(spark: SparkSession) -> None:
+def test_time_range_split_holds_out_the_latest_fraction_of_the_time_range(spark: SparkSession) -> None:
     lines = [f"u,i{t},1,{t}" for t in range(0, 101, 10)] + ["not,a,line"]
-    train, test = time_split(lines_df(spark, lines), 0.2)
+    train, test = time_range_split(lines_df(spark, lines), 0.2)
     # boundary = 100 - 0.2 * (100 - 0) = 80: 80, 90 and 100 test; the bad line trains (and is counted there).
     assert sorted(r["value"] for r in test.collect()) == ["u,i100,1,100", "u,i80,1,80", "u,i90,1,90"]
     assert len(train.collect()) == 9
     assert set(train.columns) == set(test.columns) == {"key", "value"}
+
+
+@pytest.mark.parametrize(
+    ("lines", "fraction", "draw", "expected"),
+    [(10, 0.2, 0.99, 2), (10, 0.25, 0.49, 3), (10, 0.25, 0.5, 2)]
+    + [(1, 0.1, 0.05, 1), (1, 0.1, 0.1, 0), (3, 1.0, 0.0, 3)],
+)
+def test_user_test_count_rounds_by_the_users_draw(lines: int, fraction: float, draw: float, expected: int) -> None:
+    assert user_test_count(lines, fraction, draw) == expected
+
+
+def test_user_latest_split_holds_out_each_users_latest_lines(spark: SparkSession) -> None:
+    # fraction 0.3: a has 10 lines -> exactly 3 test; b has 20 -> 6; the times interleave so the split is per user.
+    a = [f"a,i{n},1,{100 + 2 * n}" for n in range(10)]
+    b = [f"b,j{n},1,{101 + n}" for n in range(20)]
+    bad = ["not,a,line", "c,k,1,notatime"]
+    train, test = user_latest_split(lines_df(spark, a + b + bad), 0.3, seed=7)
+    held = {r["value"] for r in test.collect()}
+    assert held == set(a[-3:]) | set(b[-6:])
+    assert sorted(r["value"] for r in train.collect()) == sorted(a[:-3] + b[:-6] + bad)
+    assert set(train.columns) == set(test.columns) == {"key", "value"}
+
+
+def test_user_latest_split_breaks_ties_by_line_and_repeats_itself(spark: SparkSession) -> None:
+    lines = [f"u,i{n},1,500" for n in range(10)]  # all at one time: the greatest line texts are "latest"
+    first = sorted(r["value"] for r in user_latest_split(lines_df(spark, lines), 0.2, seed=1)[1].collect())
+    again = sorted(r["value"] for r in user_latest_split(lines_df(spark, lines), 0.2, seed=1)[1].collect())
+    assert first == again == ["u,i8,1,500", "u,i9,1,500"]
+
+
+def test_user_latest_split_rounds_small_users_so_the_overall_share_is_the_fraction(spark: SparkSession) -> None:
+    # 2,000 users with one line each: f * n = 0.1, so each user's hash decides; about 10% of lines test.
+    lines = [f"user{n},item,1,{n}" for n in range(2000)]
+    test = user_latest_split(lines_df(spark, lines), 0.1, seed=3)[1].count()
+    other_seed = {r["value"] for r in user_latest_split(lines_df(spark, lines), 0.1, seed=4)[1].collect()}
+    assert 150 <= test <= 250
+    assert 150 <= len(other_seed) <= 250
 
 
 def test_mean_user_auc_counts_strictly_higher_positives(spark: SparkSession) -> None:
@@ -78,7 +115,7 @@ def als(tmp_path: Path) -> ALSUpdate:
 def test_build_model_writes_x_and_y_and_a_skeleton_pmml_that_scores_well(
     spark: SparkSession, als: ALSUpdate, tmp_path: Path
 ) -> None:
-    train, test = time_split(lines_df(spark, two_taste_lines()), 0.25)
+    train, test = user_latest_split(lines_df(spark, two_taste_lines()), 0.25)
     candidate = f"file:{tmp_path}/candidate"
 
     pmml = als.build_model(spark, train, {"features": 4, "lambda": 0.01, "alpha": 1.0}, candidate)
@@ -160,3 +197,16 @@ def test_hyperparameters_come_from_oryx_config_and_epsilon_only_with_log_strengt
 def test_a_decay_factor_outside_zero_to_one_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match=r"oryx.als.decay.factor"):
         ALSUpdate(load_config(None, ["oryx.als.decay.factor=1.5"]))
+
+
+def test_an_unknown_test_split_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match=r"oryx.als.test-split.*user-latest, time-range.*'random'"):
+        ALSUpdate(load_config(None, ["oryx.als.test-split=random"]))
+
+
+@pytest.mark.parametrize(("rule", "held"), [("user-latest", {"a,y,1,1", "b,z,1,900"}), ("time-range", {"b,z,1,900"})])
+def test_the_configured_test_split_is_the_one_applied(spark: SparkSession, rule: str, held: set[str]) -> None:
+    als = ALSUpdate(load_config(None, [f"oryx.als.test-split={rule}"]))
+    lines = ["a,x,1,0", "a,y,1,1", "b,x,1,0", "b,z,1,900"]
+    _, test = als.split_new_data(lines_df(spark, lines), 0.5, 0)
+    assert {r["value"] for r in test.collect()} == held
