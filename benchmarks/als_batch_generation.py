@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/als_batch_generation.py [--rounds 2] [--brokers HOST:PORT] [--features 10]
 
-The MovieLens ratings (``ORYX_MOVIELENS_DIR``, default ``../shared/data/movielens-latest-small``) are put on a
+The MovieLens ratings (``$ORYX_DATA_DIR/movielens-latest-small``, default ``../shared/data/...``) are put on a
 fresh input topic each round, then, on one SparkSession (local[2]):
 
 * ``generation``: one whole generation of ``ALSUpdate`` through the Dagster job, as ``oryx batch`` runs it:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import subprocess
 import time
 import urllib.parse
@@ -17,16 +16,13 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from oryx_core.apps.als.movielens import DATA_DIR_ENV, default_movielens_dir
 from oryx_core.cli.demo_als import als_demo
-from oryx_core.cli.layers import REPO, layer_command, layer_env
+from oryx_core.cli.layers import layer_command, layer_env
 from oryx_core.cli.stack import http_status, serving_url
 from oryx_core.config import ConfigError, OryxConfig, state_dir
 
 CHUNK_LINES = 2000
-
-
-def data_root() -> Path:
-    return Path(os.environ.get("ORYX_DATA_DIR", REPO.parent / "shared" / "data"))
 
 
 def movie_titles(path: Path) -> Iterator[str]:
@@ -105,12 +101,12 @@ def demo(args: argparse.Namespace) -> int:
     conf = state_dir() / "stack" / "effective.conf"
     if not conf.is_file():
         raise ConfigError("oryx demo", "the stack is not up: run `oryx up --conf ...` first")
-    movielens = data_root() / "movielens-latest-small"
+    movielens = default_movielens_dir()
     base = serving_url(config)
     wait_for(lambda: http_status(base + "/ready") in (200, 503), 120, f"the serving layer at {base}")
     if is_als(config):
         ratings = required_file(Path(args.data_file) if args.data_file else movielens / "ratings.csv", "--data-file")
-        movies = required_file(movielens / "movies.csv", "ORYX_DATA_DIR")
+        movies = required_file(movielens / "movies.csv", DATA_DIR_ENV)
         als_demo(base, ratings, movies, lambda: run_generation(conf), wait_for)
     else:
         titles = required_file(Path(args.data_file) if args.data_file else movielens / "movies.csv", "--data-file")

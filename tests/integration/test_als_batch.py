@@ -81,7 +81,7 @@ def test_a_movielens_generation_scores_well_and_publishes_every_vector(
 ) -> None:
     ratings = ratings_file()
     if not ratings.is_file():
-        pytest.skip(f"MovieLens ratings not found at {ratings} (set ORYX_MOVIELENS_DIR)")
+        pytest.skip(f"MovieLens ratings not found at {ratings} (set ORYX_DATA_DIR)")
     lines = list(movielens_lines(ratings))
     oryx = als_app(kafka_brokers, fresh_topics, tmp_path, "oryx.ml.eval.test-fraction=0.1")
     produce(oryx, lines)

@@ -11,17 +11,22 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["MOVIELENS_DIR_ENV", "default_movielens_dir", "movielens_lines", "ratings_file"]
+__all__ = ["DATA_DIR_ENV", "data_root", "default_movielens_dir", "movielens_lines", "ratings_file"]
 
-MOVIELENS_DIR_ENV = "ORYX_MOVIELENS_DIR"
+DATA_DIR_ENV = "ORYX_DATA_DIR"
+"""One variable for the demo, the tests and the benchmarks: the folder holding ``movielens-latest-small/``."""
 _REPO = Path(__file__).resolve().parents[3]
 _HEADER = ["userId", "movieId", "rating", "timestamp"]
 
 
+def data_root() -> Path:
+    """``$ORYX_DATA_DIR``, else ``../shared/data`` next to the repository (read in place, never copied)."""
+    configured = os.environ.get(DATA_DIR_ENV)
+    return Path(configured) if configured else _REPO.parent / "shared" / "data"
+
+
 def default_movielens_dir() -> Path:
-    """``$ORYX_MOVIELENS_DIR``, else ``../shared/data/movielens-latest-small`` next to the repository."""
-    configured = os.environ.get(MOVIELENS_DIR_ENV)
-    return Path(configured) if configured else _REPO.parent / "shared" / "data" / "movielens-latest-small"
+    return data_root() / "movielens-latest-small"
 
 
 def ratings_file(directory: Path | None = None) -> Path:

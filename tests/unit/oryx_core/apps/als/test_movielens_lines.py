@@ -23,7 +23,7 @@ def test_a_file_without_the_ratings_header_is_refused(tmp_path: Path) -> None:
 
 
 def test_the_directory_honours_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("ORYX_MOVIELENS_DIR", str(tmp_path))
-    assert ratings_file() == tmp_path / "ratings.csv"
-    monkeypatch.delenv("ORYX_MOVIELENS_DIR")
+    monkeypatch.setenv("ORYX_DATA_DIR", str(tmp_path))
+    assert ratings_file() == tmp_path / "movielens-latest-small" / "ratings.csv"
+    monkeypatch.delenv("ORYX_DATA_DIR")
     assert default_movielens_dir().parts[-3:] == ("shared", "data", "movielens-latest-small")
