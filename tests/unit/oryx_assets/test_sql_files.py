@@ -1,16 +1,49 @@
-"""SQL text is found under <repo>/sql/ at run time."""
+"""The batch layer's SQL files reach every install: a checkout reads ``sql/``, a wheel its installed copy."""
 
 from __future__ import annotations
 
+import glob
+import tomllib
+from pathlib import Path
+
 import pytest
 
-from oryx_assets.sql import load_sql
+from oryx_assets import sql
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def test_every_sql_file_is_installed_by_the_wheel_at_its_relative_path() -> None:
+    data_files = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["data-files"]
+    installed = {
+        f"{target}/{Path(path).name}"
+        for target, patterns in data_files.items()
+        for pattern in patterns
+        for path in glob.glob(pattern, root_dir=REPO)
+    }
+    in_checkout = {f"share/oryx-py/{path.relative_to(REPO).as_posix()}" for path in (REPO / "sql").rglob("*.sql")}
+    assert in_checkout and installed == in_checkout
+
+
+def test_load_sql_falls_back_to_the_installed_copy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    installed = tmp_path / "share" / "oryx-py" / "sql"
+    (installed / "apps").mkdir(parents=True)
+    (installed / "apps" / "only_installed.sql").write_text("SELECT 1")
+    monkeypatch.setattr(sql, "sql_dirs", lambda: (tmp_path / "checkout" / "sql", installed))
+    assert sql.load_sql.__wrapped__("apps/only_installed.sql") == "SELECT 1"
+    with pytest.raises(FileNotFoundError, match=r"'apps/missing.sql' not found under .*checkout/sql or .*oryx-py/sql"):
+        sql.load_sql.__wrapped__("apps/missing.sql")
+
+
+def test_the_checkout_copy_wins() -> None:
+    assert sql.sql_dirs()[0] == REPO / "sql"
+    assert sql.load_sql("apps/als/rmse.sql") == (REPO / "sql" / "apps" / "als" / "rmse.sql").read_text()
 
 
 def test_loads_a_statement_by_relative_path() -> None:
-    assert "FROM {windows}" in load_sql("lambda/past_input.sql")
+    assert "FROM {windows}" in sql.load_sql("lambda/past_input.sql")
 
 
 def test_missing_file_is_named() -> None:
     with pytest.raises(FileNotFoundError, match="lambda/nope.sql"):
-        load_sql("lambda/nope.sql")
+        sql.load_sql("lambda/nope.sql")
