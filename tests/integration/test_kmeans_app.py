@@ -25,6 +25,7 @@ from batch_support import asset_metadata, batch_overrides, materialize_generatio
 from dagster import DagsterInstance
 from flask import Flask
 from flask.testing import FlaskClient
+from speed_support import SpeedRun, input_end_offsets
 
 from oryx_assets.resources import OryxConfigResource
 from oryx_core.apps.kmeans.clusters import KMeansModel
@@ -36,13 +37,10 @@ from oryx_core.config import OryxConfig
 from oryx_core.ml.pmml import find_child, find_children, read_pmml
 from oryx_core.spark import build_spark_session
 from oryx_core.topics.admin import TopicAdmin
-from oryx_core.topics.consumer import InputTopicReader, UpdateTopicConsumer
+from oryx_core.topics.consumer import InputTopicReader
 from oryx_core.topics.messages import MODEL, UP
 from oryx_serving import create_app
 from oryx_streaming.apps.kmeans import KMeansSpeedModelManager
-from oryx_streaming.lambda_.batches import kafka_publisher
-from oryx_streaming.lambda_.model_follower import GROUP_PREFIX, ModelFollower
-from oryx_streaming.lambda_.query import query_name, start_query
 
 GENERATION = 1_700_000_000_000
 BAD_LINES = ["1.0,2.0,3.0", "a,b,c,d,0"]
@@ -219,9 +217,7 @@ def test_console_and_ready(pipeline: Pipeline) -> None:
     assert "/distanceToNearest" in page.text and "/assign" in page.text
 
 
-def test_speed_layer_moves_a_center_by_the_exact_running_mean_and_serving_follows(
-    pipeline: Pipeline, kafka_brokers: str
-) -> None:
+def test_speed_layer_moves_a_center_by_the_exact_running_mean_and_serving_follows(pipeline: Pipeline) -> None:
     config = pipeline.config
     model = published_model(pipeline)
     target = 2
@@ -230,41 +226,12 @@ def test_speed_layer_moves_a_center_by_the_exact_running_mean_and_serving_follow
     points = [center + o for o in offsets]
     lines = [",".join(repr(float(v)) for v in p) + ",2" for p in points]
 
-    input_topic = config.get_string("oryx.input-topic.message.topic")
-    reader = InputTopicReader(kafka_brokers, input_topic, group_id=f"test-speed-{uuid.uuid4().hex[:6]}")
-    try:
-        ends = reader.end_offsets()
-    finally:
-        reader.close()
     # Start after what is already on the topic: the batch's Iris lines and the /add lines are not new.
-    starting = json.dumps({input_topic: {str(p): o for p, o in ends.items()}})
-
     spark = build_spark_session(config, "speed", app_name="OryxSpeedLayer-kmeans-test")
-    manager = KMeansSpeedModelManager(config)
-    update_topic = config.get_string("oryx.update-topic.message.topic")
-    follower_consumer = UpdateTopicConsumer(
-        kafka_brokers,
-        update_topic,
-        max_message_bytes=config.get_int("oryx.update-topic.message.max-size"),
-        group_prefix=GROUP_PREFIX,
-    )
-    follower = ModelFollower(manager, follower_consumer, poll_timeout=0.2).start()
-    assert follower.wait_until_loaded(30)
-    name = query_name(KMeansSpeedModelManager)
-    checkpoint = config.get_string("oryx.speed.streaming.checkpoint-dir")
-    publisher, producer = kafka_publisher(config, manager, name=name, checkpoint=checkpoint)
-    query = start_query(spark, config, publisher, name=name, checkpoint=checkpoint, starting_offsets=starting)
-    publisher.bind_query(str(query.id))
-    try:
-        query.processAllAvailable()
+    with SpeedRun(spark, config, KMeansSpeedModelManager, starting_offsets=input_end_offsets(config)) as run:
+        run.query.processAllAvailable()
         produce(pipeline.oryx, lines)
-        wait_for(lambda: publisher.stats.rows_in >= 3 or not query.isActive, 60, "speed batch with the new points")
-    finally:
-        publisher.pause()
-        query.stop()
-        follower.stop()
-        producer.close()
-        manager.close()
+        run.wait_for_rows(3)
 
     ups = [parse_update(m.message) for m in update_messages(pipeline.oryx, 2) if m.key == UP]
     assert len(ups) == 1

@@ -28,6 +28,7 @@ from batch_support import asset_metadata, batch_overrides, materialize_generatio
 from dagster import DagsterInstance
 from flask import Flask
 from flask.testing import FlaskClient
+from speed_support import SpeedRun, input_end_offsets
 
 from oryx_assets.resources import OryxConfigResource
 from oryx_core.apps.rdf.demo_data import DIABETES_COLUMNS, IRIS_COLUMNS, diabetes_lines, iris_lines
@@ -41,13 +42,10 @@ from oryx_core.input.schema import InputSchema
 from oryx_core.ml.pmml import find_child, find_children, iter_descendants, read_pmml
 from oryx_core.spark import build_spark_session
 from oryx_core.topics.admin import TopicAdmin
-from oryx_core.topics.consumer import InputTopicReader, UpdateTopicConsumer
+from oryx_core.topics.consumer import InputTopicReader
 from oryx_core.topics.messages import MODEL, UP
 from oryx_serving import create_app
 from oryx_streaming.apps.rdf import RDFSpeedModelManager
-from oryx_streaming.lambda_.batches import kafka_publisher
-from oryx_streaming.lambda_.model_follower import GROUP_PREFIX, ModelFollower
-from oryx_streaming.lambda_.query import query_name, start_query
 
 GENERATION = 1_700_000_000_000
 SCORER = Path(__file__).with_name("rdf_pmml_scorer.py")
@@ -308,47 +306,18 @@ def test_console_and_ready(pipeline: Pipeline) -> None:
     assert page.status_code == 200 and "/predict" in page.text and "/feature/importance" in page.text
 
 
-def run_speed_layer(pipeline: Pipeline, kafka_brokers: str, lines: list[str]) -> list[str]:
+def run_speed_layer(pipeline: Pipeline, lines: list[str]) -> list[str]:
     """Runs the speed layer's query over ``lines`` only (sent after it starts) and returns the UPs it published."""
     config = pipeline.config
-    input_topic = config.get_string("oryx.input-topic.message.topic")
-    reader = InputTopicReader(kafka_brokers, input_topic, group_id=f"test-speed-{uuid.uuid4().hex[:6]}")
-    try:
-        ends = reader.end_offsets()
-    finally:
-        reader.close()
-    starting = json.dumps({input_topic: {str(p): o for p, o in ends.items()}})
     spark = build_spark_session(config, "speed", app_name="OryxSpeedLayer-rdf-test")
-    manager = RDFSpeedModelManager(config)
-    consumer = UpdateTopicConsumer(
-        kafka_brokers,
-        config.get_string("oryx.update-topic.message.topic"),
-        max_message_bytes=config.get_int("oryx.update-topic.message.max-size"),
-        group_prefix=GROUP_PREFIX,
-    )
-    follower = ModelFollower(manager, consumer, poll_timeout=0.2).start()
-    assert follower.wait_until_loaded(30)
-    name = query_name(RDFSpeedModelManager)
-    checkpoint = config.get_string("oryx.speed.streaming.checkpoint-dir")
-    publisher, producer = kafka_publisher(config, manager, name=name, checkpoint=checkpoint)
-    query = start_query(spark, config, publisher, name=name, checkpoint=checkpoint, starting_offsets=starting)
-    publisher.bind_query(str(query.id))
-    try:
-        query.processAllAvailable()
+    with SpeedRun(spark, config, RDFSpeedModelManager, starting_offsets=input_end_offsets(config)) as run:
+        run.query.processAllAvailable()
         produce(pipeline.oryx, lines)
-        wait_for(lambda: publisher.stats.rows_in >= len(lines) or not query.isActive, 60, "speed batch")
-    finally:
-        publisher.pause()
-        query.stop()
-        follower.stop()
-        producer.close()
-        manager.close()
+        run.wait_for_rows(len(lines))
     return [m.message for m in update_messages(pipeline.oryx, 1 + pipeline.kind.num_trees) if m.key == UP]
 
 
-def test_speed_layer_updates_the_reached_leaves_and_serving_follows_exactly(
-    pipeline: Pipeline, kafka_brokers: str
-) -> None:
+def test_speed_layer_updates_the_reached_leaves_and_serving_follows_exactly(pipeline: Pipeline) -> None:
     forest, encodings = pipeline.model()
     fields = parse_line(datum_of(pipeline))
     features = encodings.features(fields)
@@ -359,7 +328,7 @@ def test_speed_layer_updates_the_reached_leaves_and_serving_follows_exactly(
         target = int(np.argmin(forest.distribution(features)))
         label = encodings.values["species"][target]
         new_lines = [",".join([*fields[:-1], label])] * 3
-        ups = run_speed_layer(pipeline, kafka_brokers, new_lines)
+        ups = run_speed_layer(pipeline, new_lines)
         assert sorted(map(parse_update, ups), key=lambda u: u.tree) == [
             ClassCountsUpdate(i, leaf.id, {target: 3}) for i, leaf in enumerate(leaves)
         ]
@@ -376,7 +345,7 @@ def test_speed_layer_updates_the_reached_leaves_and_serving_follows_exactly(
         assert served()[target] > forest.distribution(features)[target]
     else:
         new_lines = [",".join([*fields[:-1], "100"]), ",".join([*fields[:-1], "300"])]
-        ups = run_speed_layer(pipeline, kafka_brokers, new_lines)
+        ups = run_speed_layer(pipeline, new_lines)
         assert sorted(map(parse_update, ups), key=lambda u: u.tree) == [
             MeanUpdate(i, leaf.id, 200.0, 2) for i, leaf in enumerate(leaves)
         ]

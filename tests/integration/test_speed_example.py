@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from pyspark.sql import SparkSession
-from speed_support import SpeedProcess, process_state, send_input, update_consumer, update_messages
+from speed_support import SpeedProcess, SpeedRun, process_state, send_input, update_consumer, update_messages
 
 from oryx_core.config import OryxConfig, load_config
 from oryx_core.spark import build_spark_session
@@ -29,12 +29,9 @@ from oryx_streaming.lambda_.batches import (
     BATCH_HEADER,
     MARKER_FILE,
     Marker,
-    kafka_publisher,
     read_marker,
     write_marker,
 )
-from oryx_streaming.lambda_.model_follower import GROUP_PREFIX, ModelFollower
-from oryx_streaming.lambda_.query import query_name, start_query
 
 REPO = Path(__file__).resolve().parents[2]
 BATCH_MODEL = '{"a":5,"z":1}'
@@ -79,29 +76,6 @@ def send_model(config: OryxConfig, model_json: str) -> None:
         producer.send_sync(MODEL, model_json)
 
 
-class SpeedRun:
-    """One speed-layer run in this process: manager + follower + publisher + query, as ``__main__`` wires them."""
-
-    def __init__(self, spark: SparkSession, config: OryxConfig) -> None:
-        self.manager = ExampleSpeedModelManager(config)
-        self.follower = ModelFollower(self.manager, update_consumer(config, GROUP_PREFIX), poll_timeout=0.2).start()
-        assert self.follower.wait_until_loaded(30), "speed model did not load from the update topic"
-        self.checkpoint = config.get_string("oryx.speed.streaming.checkpoint-dir")
-        name = query_name(ExampleSpeedModelManager)
-        self.publisher, self.producer = kafka_publisher(config, self.manager, name=name, checkpoint=self.checkpoint)
-        self.query = start_query(
-            spark, config, self.publisher, name=name, checkpoint=self.checkpoint, starting_offsets="earliest"
-        )
-        self.publisher.bind_query(str(self.query.id))
-
-    def stop(self) -> None:
-        self.publisher.pause()
-        self.query.stop()
-        self.follower.stop()
-        self.producer.close()
-        self.manager.close()
-
-
 def ups(messages: list[KeyMessage]) -> list[str]:
     return [m.message for m in messages if m.key == UP]
 
@@ -111,7 +85,7 @@ def test_first_batch_publishes_exact_word_counts_on_top_of_the_model(
 ) -> None:
     send_model(config, BATCH_MODEL)
     send_input(config, ["a b", "b c"])
-    run = SpeedRun(spark_speed, config)
+    run = SpeedRun(spark_speed, config, ExampleSpeedModelManager)
     try:
         assert run.manager.counts() == {"a": 5, "z": 1}
         run.query.processAllAvailable()
@@ -126,7 +100,7 @@ def test_restart_does_not_republish_a_batch_spark_had_not_committed(
 ) -> None:
     send_model(config, BATCH_MODEL)
     send_input(config, ["a b"])
-    first = SpeedRun(spark_speed, config)
+    first = SpeedRun(spark_speed, config, ExampleSpeedModelManager)
     try:
         first.query.processAllAvailable()
     finally:
@@ -139,7 +113,7 @@ def test_restart_does_not_republish_a_batch_spark_had_not_committed(
     assert (Path(first.checkpoint) / MARKER_FILE).is_file()
 
     send_input(config, ["c d"])
-    second = SpeedRun(spark_speed, config)
+    second = SpeedRun(spark_speed, config, ExampleSpeedModelManager)
     try:
         second.query.processAllAvailable()
     finally:
@@ -153,7 +127,7 @@ def test_restart_does_not_republish_a_batch_spark_had_not_committed(
 def test_a_new_model_mid_stream_is_the_base_of_the_next_updates(spark_speed: SparkSession, config: OryxConfig) -> None:
     send_model(config, BATCH_MODEL)
     send_input(config, ["a b"])
-    run = SpeedRun(spark_speed, config)
+    run = SpeedRun(spark_speed, config, ExampleSpeedModelManager)
     try:
         run.query.processAllAvailable()
         send_model(config, '{"a":100,"b":50}')
@@ -304,7 +278,7 @@ def test_a_backlog_is_read_in_batches_of_at_most_max_offsets_per_trigger(
     capped = load_config(None, [*process_overrides(config), "oryx.speed.streaming.max-offsets-per-trigger=3"])
     send_model(capped, BATCH_MODEL)
     send_input(capped, [f"w{i}" for i in range(10)])
-    run = SpeedRun(spark_speed, capped)
+    run = SpeedRun(spark_speed, capped, ExampleSpeedModelManager)
     try:
         run.query.processAllAvailable()
     finally:
