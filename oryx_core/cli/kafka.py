@@ -19,6 +19,11 @@ def kafka_setup(args: argparse.Namespace) -> int:
 
     config = config_from(args)
     topics = topic_settings(config)
+    wanted_isr = args.min_insync_replicas
+    if wanted_isr is not None and not 1 <= wanted_isr <= args.replication_factor:
+        raise ConfigError(
+            "--min-insync-replicas", f"must be between 1 and --replication-factor {args.replication_factor}"
+        )
     admin = TopicAdmin(topics.input_broker)
     admin.wait_until_ready(args.timeout)
     print(f"Kafka brokers: {topics.input_broker}")
@@ -31,6 +36,7 @@ def kafka_setup(args: argparse.Namespace) -> int:
         topics.update_topic,
         input_partitions=args.input_partitions,
         replication_factor=args.replication_factor,
+        min_insync_replicas=args.min_insync_replicas,
         max_message_bytes=topics.max_message_bytes,
     )
     print("Created: " + (", ".join(created) if created else "nothing (both topics already exist)"))
@@ -128,6 +134,12 @@ def register(sub: argparse._SubParsersAction, common: Callable[[argparse.Argumen
     common(setup)
     setup.add_argument("--input-partitions", type=int, default=4)
     setup.add_argument("--replication-factor", type=int, default=1)
+    setup.add_argument(
+        "--min-insync-replicas",
+        type=int,
+        default=None,
+        help="replicas that must have a write before it is acknowledged (2 with replication 3 on a cluster)",
+    )
     setup.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the broker")
     setup.set_defaults(handler=kafka_setup)
 

@@ -16,7 +16,13 @@ from typing import Any
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
-_CONFIGS_OF_INTEREST = ("retention.ms", "max.message.bytes", "cleanup.policy", "compression.type")
+_CONFIGS_OF_INTEREST = (
+    "retention.ms",
+    "max.message.bytes",
+    "min.insync.replicas",
+    "cleanup.policy",
+    "compression.type",
+)
 _REQUEST_TIMEOUT_S = 30.0
 
 
@@ -77,12 +83,24 @@ class TopicAdmin:
         input_partitions: int = 4,
         update_partitions: int = 1,
         replication_factor: int = 1,
+        min_insync_replicas: int | None = None,
         update_retention_ms: int = 86_400_000,
         max_message_bytes: int = 16_777_216,
     ) -> list[str]:
         """Creates whichever of the two topics is missing; returns the names created (existing ones are kept
-        as they are, so running setup twice is harmless)."""
+        as they are, so running setup twice is harmless).
+
+        On a cluster, ``replication_factor`` 3 with ``min_insync_replicas`` 2 lets a broker die without losing
+        an acknowledged line (our producers use ``acks=all``); None keeps the broker's default (1).
+        """
+        if min_insync_replicas is not None and not 1 <= min_insync_replicas <= replication_factor:
+            raise ValueError(
+                f"min.insync.replicas must be between 1 and the replication factor {replication_factor}, "
+                f"got {min_insync_replicas}"
+            )
         size = {"max.message.bytes": str(max_message_bytes)}
+        if min_insync_replicas is not None:
+            size["min.insync.replicas"] = str(min_insync_replicas)
         wanted = [
             NewTopic(input_topic, num_partitions=input_partitions, replication_factor=replication_factor, config=size),
             NewTopic(

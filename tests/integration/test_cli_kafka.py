@@ -68,3 +68,20 @@ def test_kafka_input_sends_every_line_and_kafka_tail_prints_them(
     assert len(printed) == 50
     assert {topic for topic, _, _ in printed} == {input_topic}
     assert sorted(value for _, _, value in printed) == values
+
+
+def test_kafka_setup_sets_min_insync_replicas_and_refuses_more_than_the_replicas(
+    kafka_brokers: str, tmp_path: Path
+) -> None:
+    suffix = uuid.uuid4().hex[:8]
+    overrides = topic_overrides(kafka_brokers, f"CliIsrIn-{suffix}", f"CliIsrUp-{suffix}")
+
+    refused = oryx("kafka-setup", "--min-insync-replicas", "2", *overrides, cwd=tmp_path)
+    made = oryx("kafka-setup", "--min-insync-replicas", "1", *overrides, cwd=tmp_path)
+
+    assert refused.returncode == 2
+    assert "--min-insync-replicas: must be between 1 and --replication-factor 1" in refused.stderr
+    assert made.returncode == 0, made.stderr
+    admin = TopicAdmin(kafka_brokers)
+    for name in (f"CliIsrIn-{suffix}", f"CliIsrUp-{suffix}"):
+        assert admin.describe(name)["configs"]["min.insync.replicas"] == "1"

@@ -1,11 +1,12 @@
 """Input survives a broker crash on a real three-node KRaft cluster (``infra/kafka/cluster.sh``).
 
-Three combined broker + controller JVMs on 127.0.0.1 form a three-voter quorum. The input topic is created with
-replication factor 3 and ``min.insync.replicas=2``; our ``TopicProducer`` (idempotent, ``acks=all``) sends
-numbered lines in small batches and counts a batch as acknowledged only when ``flush`` returns without error,
-which is exactly when the serving layer answers 204. Mid-stream the node leading most of the topic's partitions
-is killed with SIGKILL; the producer keeps going, and afterwards every partition is read back in full: no
-acknowledged line may be missing and no line may appear twice.
+Three combined broker + controller JVMs on 127.0.0.1 form a three-voter quorum. The input and update topics are
+created as a user would, by ``oryx kafka-setup --replication-factor 3 --min-insync-replicas 2``; our
+``TopicProducer`` (idempotent, ``acks=all``) sends numbered lines in small batches and counts a batch as
+acknowledged only when ``flush`` returns without error, which is exactly when the serving layer answers 204.
+Mid-stream the node leading most of the topic's partitions is killed with SIGKILL; the producer keeps going,
+and afterwards every partition is read back in full: no acknowledged line may be missing and no line may appear
+twice.
 
 Ports: ``ORYX_TEST_KAFKA_CLUSTER_PORTS`` (default "19093 19094 19095"; controllers on port + 1000). This test does
 not use the session's single broker.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -24,14 +26,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient
 
+from oryx_core.topics.admin import TopicAdmin
 from oryx_core.topics.consumer import InputTopicReader
 from oryx_core.topics.producer import DeliveryError, TopicProducer
 
 REPO = Path(__file__).resolve().parents[2]
 PORTS = os.environ.get("ORYX_TEST_KAFKA_CLUSTER_PORTS", "19093 19094 19095").split()
 TOPIC = "OryxInput-replicated"
+UPDATE_TOPIC = "OryxUpdate-replicated"
 PARTITIONS = 4
 BATCH = 20
 
@@ -72,11 +76,25 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaCluster]:
         cluster.script("stop")
 
 
-def create_replicated_topic(cluster: KafkaCluster) -> None:
-    topic = NewTopic(TOPIC, num_partitions=PARTITIONS, replication_factor=3, config={"min.insync.replicas": "2"})
-    admin = cluster.admin()  # kept referenced: a collected client cancels its pending futures
-    for future in admin.create_topics([topic], operation_timeout=30).values():
-        future.result(timeout=60)
+def create_replicated_topic(cluster: KafkaCluster, tmp_path: Path) -> None:
+    topics = [f"oryx.input-topic.message.topic={TOPIC}", f"oryx.update-topic.message.topic={UPDATE_TOPIC}"]
+    brokers = [f"oryx.input-topic.broker={cluster.bootstrap}", f"oryx.update-topic.broker={cluster.bootstrap}"]
+    setup = subprocess.run(
+        [sys.executable, "-m", "oryx_core.cli", "kafka-setup", "--input-partitions", str(PARTITIONS)]
+        + ["--replication-factor", "3", "--min-insync-replicas", "2"]
+        + [arg for override in topics + brokers for arg in ("-D", override)],
+        cwd=tmp_path,
+        text=True,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert setup.returncode == 0, setup.stderr
+    admin = TopicAdmin(cluster.bootstrap)
+    for name in (TOPIC, UPDATE_TOPIC):
+        described = admin.describe(name)
+        assert described["replication_factor"] == 3
+        assert described["configs"]["min.insync.replicas"] == "2"
     deadline = time.monotonic() + 60
     while not all(leader >= 0 and len(isr) == 3 for leader, _, isr in cluster.partitions().values()):
         assert time.monotonic() < deadline, f"partitions not fully in sync: {cluster.partitions()}"
@@ -126,8 +144,10 @@ def read_everything(cluster: KafkaCluster) -> list[str]:
         return [message.message for message in reader.read_range(start, end, idle_timeout=60)]
 
 
-def test_killing_a_broker_mid_stream_loses_and_duplicates_no_acknowledged_line(cluster: KafkaCluster) -> None:
-    create_replicated_topic(cluster)
+def test_killing_a_broker_mid_stream_loses_and_duplicates_no_acknowledged_line(
+    cluster: KafkaCluster, tmp_path: Path
+) -> None:
+    create_replicated_topic(cluster, tmp_path)
     assert {len(replicas) for _, replicas, _ in cluster.partitions().values()} == {3}
     feeder = Feeder(cluster.bootstrap)
     thread = threading.Thread(target=feeder.run, name="feeder", daemon=True)
