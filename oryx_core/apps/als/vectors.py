@@ -55,6 +55,7 @@ _GATHER_BREAK_EVEN = 4
 _SCORE_CHUNK_ROWS = 8_192  # see _chunked_dot
 _REGROUP_MIN_TAIL = 4_096  # rows; below this the ungrouped tail costs less to mask-scan than a regroup
 _RUN_MERGE_GAP_ROWS = 32  # scanning a few non-candidate rows beats one more slice call (and only adds recall)
+_SELECT_GROUPS = 1_024  # see _threshold
 
 IsFiltered = Callable[[str], bool]
 Rescore = Callable[[str, float], float]
@@ -217,8 +218,8 @@ class FeatureVectors:
         """
         q = self._query(query)
         snapshot = self._snapshot(exclude)
-        rows, scores = self._scan(snapshot, q, candidate_rows, approximate)
-        return self._select(snapshot, rows, scores, how_many, is_filtered, rescore)
+        scanned, scores = self._scan(snapshot, q, candidate_rows, approximate)
+        return self._select(snapshot, scanned, scores, how_many, is_filtered, rescore)
 
     def top_n_cosine(
         self,
@@ -235,14 +236,14 @@ class FeatureVectors:
         q = self._query(query)
         q_norm = np.float32(np.linalg.norm(q))
         snapshot = self._snapshot(exclude)
-        rows, dots = self._scan(snapshot, q, candidate_rows, approximate)
+        scanned, dots = self._scan(snapshot, q, candidate_rows, approximate)
         norms = snapshot.buffers.norms[: snapshot.count]
-        if rows is not None:
-            norms = norms[rows]
+        if scanned is not None:
+            norms = scanned.take(norms)
         with np.errstate(divide="ignore", invalid="ignore"):
             scores = dots / (norms * q_norm)
         scores[norms == 0.0] = np.nan
-        return self._select(snapshot, rows, scores, how_many, is_filtered, rescore)
+        return self._select(snapshot, scanned, scores, how_many, is_filtered, rescore)
 
     # ---- writing -------------------------------------------------------------------------------------
 
@@ -352,6 +353,22 @@ class FeatureVectors:
         with self._write_lock:
             self._recent = set()
 
+    @property
+    def ungrouped(self) -> int:
+        """Live and dead rows set since the last grouping by LSH code, which approximate queries scan whole."""
+        with self._lock:
+            return self._count - self._buffers.grouped if self._lsh is not None else 0
+
+    def regroup(self) -> None:
+        """Groups every row by LSH code now, instead of when the ungrouped tail outgrows a quarter of the rows.
+
+        Called once a model has finished loading: blocks of updates can leave up to a fifth of the rows in the
+        tail, which every approximate query scans whole (1.8x faster than exact instead of 3.3x on 1M items).
+        """
+        with self._write_lock:
+            if self._lsh is not None and self._count > self._buffers.grouped:
+                self._compact_all()
+
     # ---- internals -----------------------------------------------------------------------------------
 
     def _allocate(self, capacity: int) -> _Buffers:
@@ -438,12 +455,12 @@ class FeatureVectors:
 
     def _scan(
         self, snapshot: _Snapshot, q: np.ndarray, candidate_rows: np.ndarray | None, approximate: bool
-    ) -> tuple[np.ndarray | None, np.ndarray]:
+    ) -> tuple[_Scanned | None, np.ndarray]:
         """(rows scanned or None for all, their dot products with ``q``)."""
         if candidate_rows is not None:
             rows = np.asarray(candidate_rows, dtype=np.intp)
             rows = rows[(rows >= 0) & (rows < snapshot.count)]
-            return rows, _dot_scores(snapshot.matrix, rows, q)
+            return _Scanned.of_rows(rows), _dot_scores(snapshot.matrix, rows, q)
         if approximate and self._lsh is not None and snapshot.buffers.codes is not None:
             return _scan_partitions(self._lsh, snapshot, q)
         return None, _dot_scores(snapshot.matrix, None, q)
@@ -451,7 +468,7 @@ class FeatureVectors:
     def _select(
         self,
         snapshot: _Snapshot,
-        rows: np.ndarray | None,
+        scanned: _Scanned | None,
         scores: np.ndarray,
         how_many: int,
         is_filtered: IsFiltered | None,
@@ -461,70 +478,119 @@ class FeatureVectors:
             return []
         row_ids = snapshot.buffers.row_ids
         if rescore is None:
-            return _filtered_top(row_ids, rows, _masked_scores(snapshot, rows, scores), how_many, is_filtered)
+            return _filtered_top(row_ids, scanned, _masked_scores(snapshot, scanned, scores), how_many, is_filtered)
         valid = ~np.isnan(scores)
-        if rows is None:
+        if scanned is None:
             if snapshot.live is not None:
                 valid &= snapshot.live
             valid[snapshot.excluded_rows] = False
         else:
             if snapshot.live is not None:
-                valid &= snapshot.live[rows]
+                valid &= scanned.take(snapshot.live)
             if len(snapshot.excluded_rows):
-                valid &= ~np.isin(rows, snapshot.excluded_rows)
+                valid[scanned.positions_of(snapshot.excluded_rows)] = False
         positions = np.flatnonzero(valid)
-        candidate_rows = positions if rows is None else rows[positions]
+        candidate_rows = positions if scanned is None else scanned.rows_at(positions)
         return _rescored_top(row_ids, candidate_rows, scores[positions], how_many, is_filtered, rescore)
 
 
-def _masked_scores(snapshot: _Snapshot, rows: np.ndarray | None, scores: np.ndarray) -> np.ndarray:
-    """The scores (changed in place) with NaN, dead and excluded rows at -inf, so selection needs no
-    gather of the valid positions: on 1M rows that gather cost as much as the scoring itself."""
-    np.fmax(scores, -np.inf, out=scores)
-    if rows is None:
+def _masked_scores(snapshot: _Snapshot, scanned: _Scanned | None, scores: np.ndarray) -> np.ndarray:
+    """The scores (changed in place) with dead and excluded rows at -inf. NaN scores stay: ``_best_first``
+    never picks them, which saves a pass over every score."""
+    if scanned is None:
         if snapshot.live is not None:
-            scores[~snapshot.live] = -np.inf
+            np.copyto(scores, -np.inf, where=~snapshot.live)
         scores[snapshot.excluded_rows] = -np.inf
     else:
         if snapshot.live is not None:
-            scores[~snapshot.live[rows]] = -np.inf
+            np.copyto(scores, -np.inf, where=~scanned.take(snapshot.live))
         if len(snapshot.excluded_rows):
-            scores[np.isin(rows, snapshot.excluded_rows)] = -np.inf
+            scores[scanned.positions_of(snapshot.excluded_rows)] = -np.inf
     return scores
 
 
-def _scan_partitions(lsh: LocalitySensitiveHash, snapshot: _Snapshot, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Scores the query's candidate partitions as contiguous slices of the grouped rows, plus the tail's
-    candidates by mask; adjacent slices a few rows apart are merged into one."""
+@dataclass(frozen=True, slots=True)
+class _Scanned:
+    """The row of each score of a partial scan, kept as runs instead of one index per score.
+
+    Scores ``offsets[r]:offsets[r + 1]`` belong to the contiguous rows from ``starts[r]`` on; the scores after
+    ``offsets[-1]`` belong to the rows in ``tail``. Runs are ascending and disjoint, and tail rows lie after
+    them. Selection maps back only the few positions it picks, so a query over 300k candidate rows never
+    builds (nor gathers through) a 300k-entry row index.
+    """
+
+    starts: np.ndarray  # (runs,) intp
+    offsets: np.ndarray  # (runs + 1,) intp: offsets[0] == 0, then cumulative run lengths
+    tail: np.ndarray  # (t,) intp
+
+    @classmethod
+    def of_rows(cls, rows: np.ndarray) -> _Scanned:
+        return cls(np.zeros(0, dtype=np.intp), np.zeros(1, dtype=np.intp), rows)
+
+    def rows_at(self, positions: np.ndarray) -> np.ndarray:
+        """The row scored at each position."""
+        in_runs = int(self.offsets[-1])
+        rows = np.empty(len(positions), dtype=np.intp)
+        of_runs = positions < in_runs
+        picked = positions[of_runs]
+        run = np.searchsorted(self.offsets, picked, side="right") - 1
+        rows[of_runs] = self.starts[run] + picked - self.offsets[run]
+        rows[~of_runs] = self.tail[positions[~of_runs] - in_runs]
+        return rows
+
+    def take(self, values: np.ndarray) -> np.ndarray:
+        """``values[row]`` for each scanned row, in score order (one slice per run)."""
+        ends = self.starts + np.diff(self.offsets)
+        parts = [values[start:end] for start, end in zip(self.starts.tolist(), ends.tolist(), strict=True)]
+        return np.concatenate([*parts, values[self.tail]])
+
+    def positions_of(self, rows: np.ndarray) -> np.ndarray:
+        """The positions holding any of ``rows`` (rows that were not scanned have none)."""
+        ends = self.starts + np.diff(self.offsets)
+        run = np.searchsorted(self.starts, rows, side="right") - 1
+        inside = (run >= 0) & (rows < ends[np.maximum(run, 0)]) if len(self.starts) else np.zeros(len(rows), bool)
+        in_runs = self.offsets[run[inside]] + rows[inside] - self.starts[run[inside]]
+        in_tail = int(self.offsets[-1]) + np.flatnonzero(np.isin(self.tail, rows))
+        return np.concatenate((in_runs, in_tail))
+
+
+def _candidate_runs(
+    lsh: LocalitySensitiveHash, buffers: _Buffers, grouped: int, q: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, ends) of the grouped rows whose codes the query scans, ascending; runs a few rows apart merged."""
+    if not grouped or buffers.code_starts is None:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    edges = np.diff(np.concatenate(([0], lsh.candidate_code_mask(q).view(np.int8), [0])))
+    starts = buffers.code_starts[np.flatnonzero(edges == 1)]
+    ends = buffers.code_starts[np.flatnonzero(edges == -1)]
+    nonempty = ends > starts
+    starts, ends = starts[nonempty], ends[nonempty]
+    if len(starts) > 1:
+        breaks = np.flatnonzero(starts[1:] - ends[:-1] > _RUN_MERGE_GAP_ROWS)
+        starts = np.concatenate((starts[:1], starts[breaks + 1]))
+        ends = np.concatenate((ends[breaks], ends[-1:]))
+    return starts, ends
+
+
+def _scan_partitions(lsh: LocalitySensitiveHash, snapshot: _Snapshot, q: np.ndarray) -> tuple[_Scanned, np.ndarray]:
+    """Scores the query's candidate partitions as contiguous slices of the grouped rows (one BLAS call per
+    run, so the number of runs, set by the number of hashes, is what a query pays beyond its rows), then
+    the ungrouped tail's candidates by mask."""
     buffers, count = snapshot.buffers, snapshot.count
     grouped = min(buffers.grouped, count)
-    starts_of_runs, ends_of_runs = np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
-    if grouped and buffers.code_starts is not None:
-        wanted = lsh.candidate_code_mask(q).view(np.int8)
-        edges = np.diff(np.concatenate(([0], wanted, [0])))
-        starts_of_runs = buffers.code_starts[np.flatnonzero(edges == 1)]
-        ends_of_runs = buffers.code_starts[np.flatnonzero(edges == -1)]
-        nonempty = ends_of_runs > starts_of_runs
-        starts_of_runs, ends_of_runs = starts_of_runs[nonempty], ends_of_runs[nonempty]
-        if len(starts_of_runs) > 1:
-            breaks = np.flatnonzero(starts_of_runs[1:] - ends_of_runs[:-1] > _RUN_MERGE_GAP_ROWS)
-            starts_of_runs = np.concatenate((starts_of_runs[:1], starts_of_runs[breaks + 1]))
-            ends_of_runs = np.concatenate((ends_of_runs[breaks], ends_of_runs[-1:]))
+    starts, ends = _candidate_runs(lsh, buffers, grouped, q)
     assert buffers.codes is not None
     tail = grouped + np.flatnonzero(lsh.candidate_mask(q, buffers.codes[grouped:count]))
-    lengths = ends_of_runs - starts_of_runs
-    in_runs = int(lengths.sum())
-    rows = np.empty(in_runs + len(tail), dtype=np.intp)
-    rows[:in_runs] = np.arange(in_runs) + np.repeat(starts_of_runs - (np.cumsum(lengths) - lengths), lengths)
-    rows[in_runs:] = tail
-    scores = np.empty(len(rows), dtype=np.float32)
-    matrix, position = buffers.matrix, 0
-    for start, end in zip(starts_of_runs.tolist(), ends_of_runs.tolist(), strict=True):
-        _chunked_dot(matrix[start:end], q, scores[position : position + end - start])
-        position += end - start
-    if len(tail):
-        scores[in_runs:] = _dot_scores(matrix[:count], tail, q)
-    return rows, scores
+    offsets = np.zeros(len(starts) + 1, dtype=np.intp)
+    np.cumsum(ends - starts, out=offsets[1:])
+    in_runs = int(offsets[-1])
+    scores = np.empty(in_runs + len(tail), dtype=np.float32)
+    matrix = buffers.matrix
+    for start, end, offset in zip(starts.tolist(), ends.tolist(), offsets.tolist(), strict=False):
+        _chunked_dot(matrix[start:end], q, scores[offset : offset + end - start])
+    if len(tail):  # the break-even is against the tail's length: it is read as a whole when that is cheaper
+        scores[in_runs:] = _dot_scores(matrix[grouped:count], tail - grouped, q)
+    return _Scanned(starts, offsets, tail), scores
 
 
 def _dot_scores(matrix: np.ndarray, rows: np.ndarray | None, q: np.ndarray) -> np.ndarray:
@@ -551,36 +617,53 @@ def _chunked_dot(matrix: np.ndarray, q: np.ndarray, out: np.ndarray | None = Non
     return out
 
 
+def _threshold(scores: np.ndarray, how_many: int) -> float:
+    """A score no higher than the ``how_many``-th best, yet reached by few scores; -inf when not worth it.
+
+    The scores are split into ``_SELECT_GROUPS`` interleaved groups: at least ``how_many`` scores reach the
+    ``how_many``-th largest group maximum, so the best ``how_many`` all do. Two vectorised passes (maxima, then
+    compare) replace a partial sort of every score, about 4x cheaper on 1M scores (NaN maxima count as -inf).
+    """
+    length = len(scores) // _SELECT_GROUPS
+    if how_many * 4 > _SELECT_GROUPS or length < 4:
+        return -math.inf
+    maxima = np.fmax.reduce(scores[: length * _SELECT_GROUPS].reshape(length, _SELECT_GROUPS), axis=0)
+    np.fmax(maxima, -np.inf, out=maxima)
+    return float(np.partition(maxima, _SELECT_GROUPS - how_many)[_SELECT_GROUPS - how_many])
+
+
 def _best_first(scores: np.ndarray, how_many: int) -> np.ndarray:
-    """Positions of the ``how_many`` largest scores, best first (partial selection, then a stable sort)."""
-    if how_many < len(scores):
-        chosen = np.argpartition(-scores, how_many - 1)[:how_many]
-        chosen.sort()  # row order among ties, so equal scores come out in a stable order
+    """Positions of the ``how_many`` largest scores, best first; NaN never. Equal scores keep position order."""
+    candidates = np.flatnonzero(scores >= _threshold(scores, max(1, how_many)))
+    if how_many < len(candidates):
+        chosen = candidates[np.argpartition(-scores[candidates], how_many - 1)[:how_many]]
+        chosen.sort()
     else:
-        chosen = np.arange(len(scores))
+        chosen = candidates
     return chosen[np.argsort(-scores[chosen], kind="stable")]
 
 
 def _filtered_top(
     row_ids: list[str],
-    rows: np.ndarray | None,
+    scanned: _Scanned | None,
     scores: np.ndarray,
     how_many: int,
     is_filtered: IsFiltered | None,
 ) -> list[tuple[str, float]]:
     """Over-fetches the best candidates, growing the fetch fourfold until ``how_many`` survive the filter.
 
-    ``rows`` maps score positions to rows (None: position = row); -inf marks rows that must not appear.
+    ``scanned`` maps score positions to rows (None: position = row); -inf marks rows that must not appear.
     """
     fetch = how_many if is_filtered is None else max(2 * how_many, how_many + 16)
     while True:
         best = _best_first(scores, min(fetch, len(scores)))
+        rows = best if scanned is None else scanned.rows_at(best)
         result: list[tuple[str, float]] = []
-        for position in best.tolist():
+        for position, row in zip(best.tolist(), rows.tolist(), strict=True):
             score = float(scores[position])
             if score == -math.inf:  # best first, so only masked rows follow
                 return result
-            id_ = row_ids[position if rows is None else rows[position]]
+            id_ = row_ids[row]
             if is_filtered is None or not is_filtered(id_):
                 result.append((id_, score))
                 if len(result) == how_many:

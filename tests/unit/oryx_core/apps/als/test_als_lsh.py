@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from oryx_core.apps.als.lsh import MAX_HASHES, LocalitySensitiveHash, choose_hash_parameters
+from oryx_core.apps.als.lsh import (
+    MAX_HASHES,
+    MAX_SCANNED_PARTITIONS,
+    LocalitySensitiveHash,
+    choose_hash_parameters,
+)
 
 
 def test_sample_rate_one_means_no_hashing() -> None:
@@ -22,10 +27,22 @@ def test_sample_rate_outside_zero_one_is_rejected(sample_rate: float) -> None:
 
 
 @pytest.mark.parametrize("sample_rate", [0.5, 0.3, 0.1, 0.01])
-def test_scanned_fraction_is_close_to_the_sample_rate(sample_rate: float) -> None:
+def test_scanned_fraction_is_the_sample_rate_or_up_to_30_percent_more(sample_rate: float) -> None:
     lsh = LocalitySensitiveHash(sample_rate, 20, num_cores=2)
     assert 1 <= lsh.num_hashes <= MAX_HASHES
-    assert lsh.scanned_fraction == pytest.approx(sample_rate, rel=0.1)
+    assert sample_rate <= lsh.scanned_fraction <= 1.3 * sample_rate
+
+
+@pytest.mark.parametrize("sample_rate", [0.9, 0.5, 0.3, 0.1, 0.01, 0.001])
+def test_a_query_scans_at_most_a_few_hundred_partitions(sample_rate: float) -> None:
+    """Each scanned partition is one slice call and one jump in memory: thousands of them made sample-rate 0.3
+    barely faster than the exact scan."""
+    lsh = LocalitySensitiveHash(sample_rate, 20, num_cores=2)
+    assert round(lsh.scanned_fraction * (1 << lsh.num_hashes)) <= MAX_SCANNED_PARTITIONS
+
+
+def test_sample_rate_0_3_takes_the_most_hashes_under_the_partition_cap() -> None:
+    assert choose_hash_parameters(0.3, 2) == (10, 4)  # 386 of 1,024 partitions: 37.7% of the rows
 
 
 def test_at_least_num_cores_partitions_are_scanned_when_possible() -> None:
@@ -69,9 +86,9 @@ def test_incremental_index_finds_a_vector_for_itself() -> None:
 
 
 def test_recall_at_10_for_20k_random_items_at_sample_rate_0_3() -> None:
-    """Measured on this data: about 30% of rows scanned and a mean recall@10 of about 0.77 (0.76 to 0.79 over
-    eight seeds). Random Gaussian vectors in 50 dimensions are the hardest case for
-    angle hashing; real factor matrices cluster more. The bound below is deliberately conservative."""
+    """Measured on this data: 37.7% of rows scanned (h = 10, b = 4) and a mean recall@10 of 0.74. Random
+    Gaussian vectors in 50 dimensions are the hardest case for angle hashing; real factor matrices cluster
+    more. The bound below is deliberately conservative."""
     rng = np.random.default_rng(2024)
     items = rng.standard_normal((20_000, 50)).astype(np.float32)
     queries = rng.standard_normal((100, 50)).astype(np.float32)
@@ -85,5 +102,5 @@ def test_recall_at_10_for_20k_random_items_at_sample_rate_0_3() -> None:
         recalls.append(len(exact & approximate) / 10)
         fractions.append(len(rows) / len(items))
     print(f"LSH sample-rate 0.3: scanned {np.mean(fractions):.3f}, recall@10 {np.mean(recalls):.3f}")
-    assert 0.25 <= np.mean(fractions) <= 0.35
-    assert np.mean(recalls) >= 0.65
+    assert 0.3 <= np.mean(fractions) <= 0.42
+    assert np.mean(recalls) >= 0.7

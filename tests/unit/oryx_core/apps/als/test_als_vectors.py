@@ -310,3 +310,38 @@ def test_known_items_counts_for_popularity_and_activity() -> None:
     known.add("v", ["a"])
     assert known.item_counts() == {"a": 2, "b": 1}
     assert known.user_counts() == {"u": 2, "v": 1}
+
+
+@pytest.mark.parametrize("how_many", [1, 10, 256, 300, 5_000])
+def test_top_n_of_a_large_store_equals_a_full_sort(how_many: int) -> None:
+    """Above 4,096 rows the selection first keeps only scores reaching a threshold from group maxima."""
+    matrix = np.random.default_rng(21).standard_normal((12_000, 8)).astype(np.float32)
+    vectors = FeatureVectors(8)
+    vectors.set_many([f"i{row}" for row in range(len(matrix))], matrix)
+    query = np.random.default_rng(22).standard_normal(8).astype(np.float32)
+    expected = [f"i{row}" for row in np.argsort(-(matrix @ query), kind="stable")[:how_many]]
+    assert [id_ for id_, _ in vectors.top_n(query, how_many)] == expected
+
+
+def test_top_n_of_a_large_store_skips_dead_rows() -> None:
+    matrix = np.random.default_rng(23).standard_normal((8_000, 8)).astype(np.float32)
+    vectors = FeatureVectors(8)
+    vectors.set_many([f"i{row}" for row in range(len(matrix))], matrix)
+    query = matrix[0]
+    best = np.argsort(-(matrix @ query))[:500]
+    vectors.set_many([f"i{row}" for row in best], -matrix[best])  # dead rows outnumber the answer many times
+    current = matrix.copy()
+    current[best] = -matrix[best]
+    expected = [f"i{row}" for row in np.argsort(-(current @ query), kind="stable")[:10]]
+    assert [id_ for id_, _ in vectors.top_n(query, 10)] == expected
+
+
+def test_top_n_cosine_of_a_large_store_never_returns_zero_vectors() -> None:
+    """Zero vectors score NaN, which the threshold selection must neither pick nor let hide real scores."""
+    matrix = np.random.default_rng(24).standard_normal((10_000, 8)).astype(np.float32)
+    matrix[::2] = 0.0
+    vectors = FeatureVectors(8)
+    vectors.set_many([f"i{row}" for row in range(len(matrix))], matrix)
+    top = vectors.top_n_cosine(matrix[1], 10)
+    assert len(top) == 10 and top[0][0] == "i1"
+    assert all(int(id_[1:]) % 2 == 1 for id_, _ in top)

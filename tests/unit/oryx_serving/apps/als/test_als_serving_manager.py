@@ -124,7 +124,7 @@ def test_sample_rate_below_one_makes_item_scans_approximate() -> None:
     m.consume_key_message("MODEL", pmml((), ("i1",)))
     model = m.get_model()
     assert model is not None and model.lsh is not None
-    assert model.lsh.scanned_fraction == pytest.approx(0.3, rel=0.1)
+    assert 0.3 <= model.lsh.scanned_fraction <= 0.39  # at least the rate, at most 30% more (see lsh.py)
 
 
 def test_queries_run_while_updates_stream_in() -> None:
