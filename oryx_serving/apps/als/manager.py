@@ -8,17 +8,25 @@
 * ``UP``: one X or Y vector (``messages.parse_update``), with known items from the 4th element. An ``UP``
   before any model is skipped, as in Oryx 2.
 * Anything else raises; the follower logs and skips the message.
+
+``consume_key_messages`` applies a whole poll of messages at once (the follower uses it when present): each
+run of consecutive ``UP`` messages is parsed as a batch (``messages.parse_updates``) and stored with one
+``set_many`` per matrix, which loads a model several times faster than one message at a time. A bad ``UP`` in
+a run is returned with its error and skipped; every other message of the run is applied, in order.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
-from oryx_core.apps.als.messages import USER, parse_update
+import numpy as np
+
+from oryx_core.apps.als.messages import USER, ParsedUpdates, parse_update, parse_updates
 from oryx_core.apps.als.model_pmml import read_als_pmml
 from oryx_core.apps.als.rescorer import RescorerProvider, load_rescorer_providers
 from oryx_core.config import ConfigError, OryxConfig
-from oryx_core.topics.messages import UP
+from oryx_core.topics.messages import UP, KeyMessage
 from oryx_core.topics.model_messages import is_model_key, model_dir_of, model_pmml
 from oryx_serving.apps.als.model import ALSServingModel
 
@@ -50,6 +58,43 @@ class ALSServingModelManager:
             self._apply_update(message)
         else:
             raise ValueError(f"ALS serving model manager cannot apply update-topic key {key!r}")
+
+    def consume_key_messages(self, messages: Sequence[KeyMessage]) -> list[tuple[int, Exception]]:
+        """Applies the messages in order; returns (index, error) for each one that could not be applied."""
+        failures: list[tuple[int, Exception]] = []
+        run_start = 0
+        for position, message in enumerate(messages):
+            if message.key == UP:
+                continue
+            failures += self._apply_updates(messages, run_start, position)
+            try:
+                self.consume_key_message(message.key, message.message)
+            except Exception as error:
+                failures.append((position, error))
+            run_start = position + 1
+        failures += self._apply_updates(messages, run_start, len(messages))
+        return failures
+
+    def _apply_updates(self, messages: Sequence[KeyMessage], start: int, end: int) -> list[tuple[int, Exception]]:
+        """Applies ``messages[start:end]``, all ``UP``; returns the failures, indexed in ``messages``."""
+        model = self._model
+        if start == end:
+            return []
+        if model is None:
+            log.debug("Skipping %d ALS UPs that arrived before any model", end - start)
+            return []
+        parsed = parse_updates([message.message for message in messages[start:end]], model.features)
+        users = [row for row, kind in enumerate(parsed.kinds) if kind == USER]
+        if users:
+            ids, vectors, others = _rows(parsed, users)
+            model.set_user_vectors(ids, vectors, others)
+        if len(users) < len(parsed.kinds):
+            users_set = set(users)
+            items = [row for row in range(len(parsed.kinds)) if row not in users_set]
+            ids, vectors, others = _rows(parsed, items)
+            model.set_item_vectors(ids, vectors, others)
+            self._precompute_solver_once_loaded(model)
+        return [(start + position, error) for position, error in parsed.errors]
 
     def _apply_model(self, key: str | None, message: str) -> None:
         description = read_als_pmml(model_pmml(key, message, self._model_dir))
@@ -95,3 +140,10 @@ class ALSServingModelManager:
 
     def close(self) -> None:
         self._model = None
+
+
+def _rows(parsed: ParsedUpdates, rows: list[int]) -> tuple[list[str], np.ndarray, list[list[str] | None]]:
+    """IDs, vectors and other IDs of the given rows (all rows without copying when they are all wanted)."""
+    if len(rows) == len(parsed.ids):
+        return parsed.ids, parsed.vectors, parsed.other_ids
+    return [parsed.ids[row] for row in rows], parsed.vectors[rows], [parsed.other_ids[row] for row in rows]

@@ -84,29 +84,50 @@ class ALSServingModel:
         self.y.set(item, vector)
         if self._arrived(self._expected_items, item):
             self.y.forget_recent()
+            self.y.regroup()
         self._y_changed = True
         if users and self.track_known_items:
             for user in users:
                 self.known_items.add(user, (item,))
 
-    def set_item_vectors(self, items: Sequence[str], matrix: np.ndarray) -> None:
-        """Many item vectors at once (no known users): bulk loads and benchmarks."""
-        self.y.set_many(items, matrix)
-        with self._expected_lock:
-            self._expected_items.difference_update(items)
-            complete = not self._expected_items
-        if complete:
-            self.y.forget_recent()
+    def set_item_vectors(
+        self, items: Sequence[str], matrix: np.ndarray, users: Sequence[Sequence[str] | None] | None = None
+    ) -> None:
+        """Many item vectors at once, in order, as ``set_item_vector`` for each (``users[i]`` for item i)."""
+        self._set_many(self.y, self._expected_items, items, matrix)
         self._y_changed = True
+        if users is not None and self.track_known_items:
+            for item, known_users in zip(items, users, strict=True):
+                for user in known_users or ():
+                    self.known_items.add(user, (item,))
 
-    def set_user_vectors(self, users: Sequence[str], matrix: np.ndarray) -> None:
-        """Many user vectors at once (no known items): bulk loads and benchmarks."""
-        self.x.set_many(users, matrix)
+    def set_user_vectors(
+        self, users: Sequence[str], matrix: np.ndarray, known_items: Sequence[Sequence[str] | None] | None = None
+    ) -> None:
+        """Many user vectors at once, in order, as ``set_user_vector`` for each (``known_items[i]`` for user i)."""
+        self._set_many(self.x, self._expected_users, users, matrix)
+        if known_items is not None and self.track_known_items:
+            for user, items in zip(users, known_items, strict=True):
+                if items:
+                    self.known_items.add(user, items)
+
+    def _set_many(self, store: FeatureVectors, expected: set[str], ids: Sequence[str], matrix: np.ndarray) -> None:
+        """``store.set_many`` in at most two parts, split after the vector that completes the model, so that
+        exactly the vectors set after it stay "recent" (as one ``set`` at a time would leave them)."""
         with self._expected_lock:
-            self._expected_users.difference_update(users)
-            complete = not self._expected_users
-        if complete:
-            self.x.forget_recent()
+            last = _completing_position(expected, ids)
+        if last is None:
+            store.set_many(ids, matrix)
+            with self._expected_lock:
+                expected.difference_update(ids)
+            return
+        store.set_many(ids[: last + 1], matrix[: last + 1])
+        with self._expected_lock:
+            expected.clear()
+        store.forget_recent()
+        store.regroup()  # the model is complete: every row of it grouped for approximate scans
+        if last + 1 < len(ids):
+            store.set_many(ids[last + 1 :], matrix[last + 1 :])
 
     def _arrived(self, expected: set[str], id_: str) -> bool:
         """Marks an expected ID as loaded; True when it was the model's last expected ID of its kind.
@@ -212,3 +233,16 @@ class ALSServingModel:
         if len(ids) == 0:
             return []
         return [ids[row] for row in np.argmax(matrix, axis=0).tolist()]
+
+
+def _completing_position(expected: set[str], ids: Sequence[str]) -> int | None:
+    """Index in ``ids`` at which every expected ID has arrived, or None if they do not all arrive."""
+    if not expected or len(expected) > len(ids):  # the usual case while a model loads: no scan needed
+        return None
+    arrived: set[str] = set()
+    for position, id_ in enumerate(ids):
+        if id_ in expected:
+            arrived.add(id_)
+            if len(arrived) == len(expected):
+                return position
+    return None

@@ -1,0 +1,87 @@
+"""The follower hands each poll at once to a manager offering ``consume_key_messages`` (the batch hook)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from oryx_core.topics.memory import InMemoryBroker, InMemoryUpdateConsumer
+from oryx_core.topics.messages import KeyMessage
+from oryx_serving.lambda_.model_manager import BatchModelManager, UpdateFollower
+
+TOPIC = "OryxUpdate"
+
+
+class BatchManager:
+    """Records each batch; fails the messages keyed ``BAD``; raises for a batch holding key ``BROKEN``."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[tuple[str | None, str]]] = []
+        self.one_by_one: list[tuple[str | None, str]] = []
+
+    def consume_key_message(self, key: str | None, message: str) -> None:
+        self.one_by_one.append((key, message))
+
+    def consume_key_messages(self, messages: Sequence[KeyMessage]) -> list[tuple[int, Exception]]:
+        if any(message.key == "BROKEN" for message in messages):
+            raise RuntimeError("manager bug")
+        self.batches.append([(message.key, message.message) for message in messages if message.key != "BAD"])
+        return [(n, ValueError(message.message)) for n, message in enumerate(messages) if message.key == "BAD"]
+
+    def get_model(self) -> None:
+        return None
+
+    def close(self) -> None:
+        pass
+
+
+def follow(messages: list[KeyMessage], wait_until: Callable[..., None]) -> tuple[UpdateFollower, BatchManager]:
+    broker = InMemoryBroker()
+    for message in messages:
+        broker.append(TOPIC, message)
+    manager = BatchManager()
+    follower = UpdateFollower(InMemoryUpdateConsumer(broker, TOPIC), manager)
+    follower.start()
+    try:
+        wait_until(lambda: follower.consumed == len(messages))
+    finally:
+        follower.stop()
+    return follower, manager
+
+
+def test_a_manager_with_consume_key_messages_is_a_batch_model_manager() -> None:
+    assert isinstance(BatchManager(), BatchModelManager)
+
+
+def test_a_poll_reaches_the_batch_hook_in_topic_order(wait_until: Callable[..., None]) -> None:
+    messages = [KeyMessage("MODEL", "m"), KeyMessage("UP", "a"), KeyMessage("UP", "b")]
+    follower, manager = follow(messages, wait_until)
+    assert manager.batches == [[("MODEL", "m"), ("UP", "a"), ("UP", "b")]]
+    assert manager.one_by_one == []
+    assert follower.models_applied == 1 and follower.failed == 0
+    assert follower.last_applied_at is not None
+
+
+def test_failures_the_hook_returns_are_counted_and_the_rest_applied(wait_until: Callable[..., None]) -> None:
+    messages = [KeyMessage("UP", "a"), KeyMessage("BAD", "x"), KeyMessage("UP", "b"), KeyMessage("MODEL", "m")]
+    follower, manager = follow(messages, wait_until)
+    assert manager.batches == [[("UP", "a"), ("UP", "b"), ("MODEL", "m")]]
+    assert follower.failed == 1 and follower.consumed == 4
+    assert follower.consumed_by_key["UP"] == 2 and follower.consumed_by_key["other"] == 1
+    assert follower.models_applied == 1
+
+
+def test_a_hook_that_raises_fails_its_batch_and_the_follower_carries_on(wait_until: Callable[..., None]) -> None:
+    broker = InMemoryBroker()
+    broker.append(TOPIC, KeyMessage("MODEL", "m"))
+    broker.append(TOPIC, KeyMessage("BROKEN", "x"))
+    manager = BatchManager()
+    follower = UpdateFollower(InMemoryUpdateConsumer(broker, TOPIC), manager)
+    follower.start()
+    try:
+        wait_until(lambda: follower.consumed == 2)
+        broker.append(TOPIC, KeyMessage("UP", "after"))
+        wait_until(lambda: follower.consumed == 3)
+    finally:
+        follower.stop()
+    assert follower.failed == 2 and follower.models_applied == 0
+    assert manager.batches == [[("UP", "after")]]
