@@ -1,56 +1,47 @@
 """``oryx demo``: feed real data through the running stack and show answers, for the README's first command.
 
 It talks to the stack only the way a user would: HTTP to the serving layer (which writes to the input topic),
-``oryx batch`` for a generation, then HTTP queries. Data is read in place from ``../shared/data`` (or
-``ORYX_DATA_DIR``), never copied into the project.
+``oryx batch`` for a generation, then HTTP queries. The serving layer's model manager picks the demo: ALS
+(``demo_als``, MovieLens from ``../shared/data`` or ``ORYX_DATA_DIR``), k-means (``demo_kmeans``, Iris) and random
+decision forests (``demo_rdf``, Iris or diabetes, both read from the installed scikit-learn), or the word-count
+example (MovieLens titles). Data is read in place, never copied into the project.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import subprocess
 import time
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from oryx_core.apps.als.movielens import DATA_DIR_ENV, default_movielens_dir
 from oryx_core.cli.demo_als import als_demo
+from oryx_core.cli.demo_http import get_text, post_lines, wait_for
+from oryx_core.cli.demo_kmeans import kmeans_demo
+from oryx_core.cli.demo_rdf import rdf_demo
 from oryx_core.cli.layers import layer_command, layer_env
 from oryx_core.cli.stack import http_status, serving_url
 from oryx_core.config import ConfigError, OryxConfig, state_dir
 
 CHUNK_LINES = 2000
+MODEL_MANAGER_KEY = "oryx.serving.model-manager-class"
+DEMO_APPS = {
+    "ALSServingModelManager": "als",
+    "KMeansServingModelManager": "kmeans",
+    "RDFServingModelManager": "rdf",
+    "ExampleServingModelManager": "example",
+}
+"""Serving model-manager class name (Oryx 2's Java name or our Python path ends with it) -> the demo to run."""
 
 
 def movie_titles(path: Path) -> Iterator[str]:
     with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             yield row["title"]
-
-
-def post_lines(base_url: str, endpoint: str, lines: list[str]) -> None:
-    request = urllib.request.Request(
-        base_url + endpoint, data="\n".join(lines).encode(), method="POST", headers={"Content-Type": "text/plain"}
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        if response.status != 204:
-            raise RuntimeError(f"POST {endpoint} answered {response.status}")
-
-
-def get_text(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=30) as response:
-        return response.read().decode()
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(1.0)
 
 
 def run_generation(conf: Path) -> None:
@@ -89,9 +80,34 @@ def required_file(path: Path, option: str) -> Path:
     return path
 
 
-def is_als(config: OryxConfig) -> bool:
-    manager = config.get_optional_string("oryx.serving.model-manager-class") or ""
-    return manager.endswith("ALSServingModelManager")
+def demo_app(config: OryxConfig) -> str:
+    """Which demo fits the running app, from the serving layer's model manager; ConfigError for any other app."""
+    manager = config.get_optional_string(MODEL_MANAGER_KEY) or ""
+    for suffix, app in DEMO_APPS.items():
+        if manager.rpartition(".")[2] == suffix:
+            return app
+    raise ConfigError(
+        MODEL_MANAGER_KEY,
+        f"oryx demo knows the ALS, k-means, RDF and word-count example apps ({', '.join(DEMO_APPS)}), "
+        f"not {manager or 'an empty value'!r}",
+    )
+
+
+def demo_runner(app: str, args: argparse.Namespace, config: OryxConfig, conf: Path) -> Callable[[str], None]:
+    """The chosen demo, given the serving URL; its data files are checked first, so a missing one fails fast."""
+    generation = functools.partial(run_generation, conf)
+    if app in ("kmeans", "rdf"):
+        if args.data_file:
+            raise ConfigError("--data-file", f"the {app} demo reads its data set from the installed scikit-learn")
+        app_demo = kmeans_demo if app == "kmeans" else rdf_demo
+        return lambda base: app_demo(config, base, generation)
+    movielens = default_movielens_dir()
+    if app == "als":
+        ratings = required_file(Path(args.data_file) if args.data_file else movielens / "ratings.csv", "--data-file")
+        movies = required_file(movielens / "movies.csv", DATA_DIR_ENV)
+        return lambda base: als_demo(base, ratings, movies, generation, wait_for)
+    titles = required_file(Path(args.data_file) if args.data_file else movielens / "movies.csv", "--data-file")
+    return lambda base: example_demo(config, conf, titles)
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -101,16 +117,10 @@ def demo(args: argparse.Namespace) -> int:
     conf = state_dir() / "stack" / "effective.conf"
     if not conf.is_file():
         raise ConfigError("oryx demo", "the stack is not up: run `oryx up --conf ...` first")
-    movielens = default_movielens_dir()
+    run = demo_runner(demo_app(config), args, config, conf)
     base = serving_url(config)
     wait_for(lambda: http_status(base + "/ready") in (200, 503), 120, f"the serving layer at {base}")
-    if is_als(config):
-        ratings = required_file(Path(args.data_file) if args.data_file else movielens / "ratings.csv", "--data-file")
-        movies = required_file(movielens / "movies.csv", DATA_DIR_ENV)
-        als_demo(base, ratings, movies, lambda: run_generation(conf), wait_for)
-    else:
-        titles = required_file(Path(args.data_file) if args.data_file else movielens / "movies.csv", "--data-file")
-        example_demo(config, conf, titles)
+    run(base)
     return 0
 
 
@@ -123,6 +133,7 @@ def register(sub: argparse._SubParsersAction, common: Callable[[argparse.Argumen
     common(parser)
     parser.add_argument(
         "--data-file",
-        help="override the demo data file (default: MovieLens ratings.csv for ALS, movies.csv for the example)",
+        help="override the demo data file of the ALS and word-count demos (default: MovieLens ratings.csv for ALS, "
+        "movies.csv for the example); k-means and RDF read theirs from the installed scikit-learn",
     )
     parser.set_defaults(handler=demo)

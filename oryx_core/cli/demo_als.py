@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import csv
 import gzip
-import json
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from oryx_core.apps.als.movielens import movielens_lines
+from oryx_core.cli.demo_http import get_json, get_status, http_request
 
 INGEST_CHUNK_LINES = 20_000
 DEMO_USER = "oryx-demo-user"
@@ -31,31 +28,13 @@ def movie_titles(movies_csv: Path) -> dict[str, str]:
         return {row["movieId"]: row["title"] for row in csv.DictReader(handle)}
 
 
-def _request(url: str, *, method: str = "GET", body: bytes | None = None, headers: dict[str, str] | None = None) -> Any:
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    return urllib.request.urlopen(request, timeout=120)
-
-
 def ingest(base: str, lines: list[str]) -> None:
     """One gzip-compressed ``POST /ingest`` (the serving layer accepts Content-Encoding: gzip)."""
     body = gzip.compress("\n".join(lines).encode())
     headers = {"Content-Type": "text/csv", "Content-Encoding": "gzip"}
-    with _request(f"{base}/ingest", method="POST", body=body, headers=headers) as response:
+    with http_request(f"{base}/ingest", method="POST", body=body, headers=headers) as response:
         if response.status != 204:
             raise RuntimeError(f"POST /ingest answered {response.status}")
-
-
-def get_json(url: str) -> object:
-    with _request(url, headers={"Accept": "application/json"}) as response:
-        return json.loads(response.read().decode())
-
-
-def get_status(url: str) -> int:
-    try:
-        with _request(url) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
 
 
 def show(title: str, rows: object, titles: dict[str, str]) -> None:
@@ -91,7 +70,7 @@ def als_demo(
     sent = time.monotonic()
     for movie in DEMO_USER_LIKES:
         pref = f"{base}/pref/{DEMO_USER}/{movie}"
-        with _request(pref, method="POST", body=b"5", headers={"Content-Type": "text/plain"}) as response:
+        with http_request(pref, method="POST", body=b"5", headers={"Content-Type": "text/plain"}) as response:
             if response.status != 204:
                 raise RuntimeError(f"POST /pref answered {response.status}")
     recommend = f"{base}/recommend/{urllib.parse.quote(DEMO_USER)}?howMany={SHOWN}"
