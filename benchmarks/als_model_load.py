@@ -1,4 +1,4 @@
-"""ALS serving model load: UP messages per second into the serving model, against bare JSON parsing.
+"""ALS model load: UP messages per second into the serving and the speed model, against bare JSON parsing.
 
     .venv/bin/python benchmarks/als_model_load.py [--items 200000] [--users 20000] [--features 50]
         [--known 10] [--sample-rate 1.0] [--rounds 3]
@@ -9,10 +9,12 @@ interleaved rounds (medians printed), the time until the model holds every vecto
 
 * ``bare json.loads + np.asarray``: the baseline, each message decoded and its vector made float32, nothing
   checked or stored: the floor any parser pays.
-* ``follower, message by message``: the real ``UpdateFollower`` with a manager offering only
-  ``consume_key_message`` (the path before the batch hook, with today's parser).
-* ``follower, batch hook``: the same follower with ``ALSServingModelManager`` itself, which applies each poll
-  (up to 500 messages) with ``consume_key_messages``: one parse of the batch and one ``set_many`` per matrix.
+* ``serving|speed, message by message``: the layer's real follower (serving's ``UpdateFollower``, the speed
+  layer's ``ModelFollower``) with a manager offering only ``consume_key_message`` (the path before the batch
+  hook, with today's parser).
+* ``serving|speed, batch hook``: the same follower with ``ALSServingModelManager`` / ``ALSSpeedModelManager``
+  itself, which applies each poll (up to 500 messages) with ``consume_key_messages``: one parse of the batch
+  and one ``set_many`` per matrix.
 
 Each mode is timed in wall-clock and in this process's CPU seconds; the rates and ratios use CPU seconds,
 which other processes on a shared machine disturb far less (the load runs on one thread either way). Also
@@ -27,7 +29,7 @@ import json
 import os
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -39,25 +41,29 @@ from oryx_core.ml.pmml import write_pmml
 from oryx_core.topics.memory import InMemoryBroker, InMemoryProducer, InMemoryUpdateConsumer
 from oryx_core.topics.messages import KeyMessage
 from oryx_serving.apps.als.manager import ALSServingModelManager
-from oryx_serving.apps.als.model import ALSServingModel
 from oryx_serving.lambda_.model_manager import UpdateFollower
+from oryx_streaming.apps.als import ALSSpeedModelManager
+from oryx_streaming.lambda_.model_follower import ModelFollower
 
 SEED = 42
 TOPIC = "OryxUpdate"
 
 
 class OneAtATime:
-    """The manager behind only the ``ServingModelManager`` protocol, so the follower feeds it one message at
-    a time."""
+    """A manager behind only the one-message protocols (``ServingModelManager`` / ``SpeedModelManager``), so
+    the follower feeds it one message at a time."""
 
-    def __init__(self, manager: ALSServingModelManager) -> None:
+    def __init__(self, manager: Any) -> None:
         self.manager = manager
 
     def consume_key_message(self, key: str | None, message: str) -> None:
         self.manager.consume_key_message(key, message)
 
-    def get_model(self) -> ALSServingModel | None:
+    def get_model(self) -> Any:
         return self.manager.get_model()
+
+    def build_updates(self, new_data: Any) -> Iterable[str]:
+        return self.manager.build_updates(new_data)
 
     def close(self) -> None:
         self.manager.close()
@@ -85,15 +91,20 @@ def bare_parse(messages: list[KeyMessage], args: argparse.Namespace) -> tuple[fl
     return time.perf_counter() - start, time.process_time() - cpu
 
 
-def follower_load(
-    messages: list[KeyMessage], args: argparse.Namespace, wrap: Callable[[Any], Any]
-) -> tuple[float, float]:
-    """Wall and CPU seconds from the follower's start until the model holds every vector (checked)."""
+def in_memory_topic(messages: list[KeyMessage]) -> InMemoryBroker:
     broker = InMemoryBroker()
     producer = InMemoryProducer(broker, TOPIC)
     for message in messages:
         producer.send(message.key or "", message.message)
     producer.flush()
+    return broker
+
+
+def serving_load(
+    messages: list[KeyMessage], args: argparse.Namespace, wrap: Callable[[Any], Any]
+) -> tuple[float, float]:
+    """Wall and CPU seconds from the serving follower's start until the model holds every vector (checked)."""
+    broker = in_memory_topic(messages)
     manager = ALSServingModelManager(load_config(None, [f"oryx.als.sample-rate={args.sample_rate}"]))
     follower = UpdateFollower(InMemoryUpdateConsumer(broker, TOPIC), wrap(manager))
     start, cpu = time.perf_counter(), time.process_time()
@@ -105,9 +116,31 @@ def follower_load(
     model = manager.get_model()
     assert model is not None and follower.failed == 0 and model.get_fraction_loaded() == 1.0
     assert len(model.y) == args.items and len(model.x) == args.users
-    expected = json.loads(messages[1].message)[2]
-    assert np.array_equal(model.item_vector("i0"), np.asarray(expected, dtype=np.float32))
+    check_first_item(messages, model.item_vector("i0"))
     return seconds
+
+
+def speed_load(messages: list[KeyMessage], args: argparse.Namespace, wrap: Callable[[Any], Any]) -> tuple[float, float]:
+    """Wall and CPU seconds from the speed follower's start until the model holds every vector (checked)."""
+    broker = in_memory_topic(messages)
+    manager = ALSSpeedModelManager(load_config(None, []))
+    follower = ModelFollower(wrap(manager), InMemoryUpdateConsumer(broker, TOPIC), poll_timeout=0.05)
+    start, cpu = time.perf_counter(), time.process_time()
+    follower.start()
+    while follower.consumed + follower.failed < len(messages):
+        time.sleep(0.005)
+    seconds = time.perf_counter() - start, time.process_time() - cpu
+    follower.stop()
+    model = manager.model
+    assert model is not None and follower.failed == 0 and model.fraction_loaded() == 1.0
+    assert model.y.size == args.items and model.x.size == args.users
+    check_first_item(messages, model.y.get("i0"))
+    return seconds
+
+
+def check_first_item(messages: list[KeyMessage], loaded: np.ndarray | None) -> None:
+    expected = json.loads(messages[1].message)[2]
+    assert loaded is not None and np.array_equal(loaded, np.asarray(expected, dtype=np.float32))
 
 
 def store_bytes_per_vector(args: argparse.Namespace, messages: list[KeyMessage], batched: bool) -> float:
@@ -141,8 +174,10 @@ def main() -> None:
     vectors = args.items + args.users
     modes: dict[str, Callable[[], tuple[float, float]]] = {
         "bare json.loads + np.asarray": lambda: bare_parse(messages, args),
-        "follower, message by message": lambda: follower_load(messages, args, OneAtATime),
-        "follower, batch hook": lambda: follower_load(messages, args, lambda manager: manager),
+        "serving, message by message": lambda: serving_load(messages, args, OneAtATime),
+        "serving, batch hook": lambda: serving_load(messages, args, lambda manager: manager),
+        "speed, message by message": lambda: speed_load(messages, args, OneAtATime),
+        "speed, batch hook": lambda: speed_load(messages, args, lambda manager: manager),
     }
     wall: dict[str, list[float]] = {name: [] for name in modes}
     cpu: dict[str, list[float]] = {name: [] for name in modes}
@@ -152,13 +187,15 @@ def main() -> None:
             wall[name].append(seconds[0])
             cpu[name].append(seconds[1])
     floor = statistics.median(cpu["bare json.loads + np.asarray"])
-    one = statistics.median(cpu["follower, message by message"])
-    print(f"\n{'UP messages -> serving model':<34}{'wall s':>8}{'CPU s':>8}{'vectors/CPU s':>15}{'us/vector':>11}"
+    print(f"\n{'UP messages -> model':<34}{'wall s':>8}{'CPU s':>8}{'vectors/CPU s':>15}{'us/vector':>11}"
           f"{'x floor':>9}{'x one-by-one':>14}")  # fmt: skip
     for name in modes:
         median = statistics.median(cpu[name])
+        layer = name.split(",")[0]
+        one_by_one = cpu.get(f"{layer}, message by message")
+        versus_one = f"{statistics.median(one_by_one) / median:>14.2f}" if one_by_one else f"{'-':>14}"
         print(f"{name:<34}{statistics.median(wall[name]):>8.2f}{median:>8.2f}{vectors / median:>15.0f}"
-              f"{median / vectors * 1e6:>11.1f}{floor / median:>9.2f}{one / median:>14.2f}")  # fmt: skip
+              f"{median / vectors * 1e6:>11.1f}{floor / median:>9.2f}{versus_one}")  # fmt: skip
     small = argparse.Namespace(**{**vars(args), "items": min(args.items, 50_000), "users": min(args.users, 5_000)})
     few = topic_messages(small)
     one_bytes, batch_bytes = store_bytes_per_vector(small, few, False), store_bytes_per_vector(small, few, True)

@@ -18,6 +18,7 @@ from typing import Protocol, runtime_checkable
 
 from flask import Flask, current_app
 
+from oryx_core.api.batched_updates import ConsumesKeyMessageBatches
 from oryx_core.api.serving import ServingModelManager
 from oryx_core.classnames import instantiate
 from oryx_core.config import ConfigError, OryxConfig, topic_settings
@@ -55,26 +56,14 @@ class OffsetReporting(Protocol):
     def position(self, timeout: float = 10.0) -> dict[int, int]: ...
 
 
-@runtime_checkable
-class BatchModelManager(Protocol):
-    """A manager that can also apply a whole poll of messages at once (optional; ALS uses it to load faster).
-
-    ``consume_key_messages`` applies the messages in order, as ``consume_key_message`` would one by one, and
-    must not raise for a message it cannot apply: it returns (index in ``messages``, error) for each such one,
-    and applies the rest.
-    """
-
-    def consume_key_messages(self, messages: Sequence[KeyMessage]) -> list[tuple[int, Exception]]: ...
-
-
 class UpdateFollower:
     """Feeds every update-topic message, in order, to ``ServingModelManager.consume_key_message`` (or each
-    poll's messages at once to ``consume_key_messages`` when the manager is a ``BatchModelManager``)."""
+    poll's messages at once to ``consume_key_messages`` when the manager is a ``ConsumesKeyMessageBatches``)."""
 
     def __init__(self, consumer: UpdateConsumer, manager: ServingModelManager) -> None:
         self._consumer = consumer
         self._manager = manager
-        self._batch_manager = manager if isinstance(manager, BatchModelManager) else None
+        self._batch_manager = manager if isinstance(manager, ConsumesKeyMessageBatches) else None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="oryx-serving-update-follower", daemon=True)
         self.consumed = 0
@@ -141,7 +130,7 @@ class UpdateFollower:
             self.consumed_by_key[message.key if message.key in _KEY_LABELS else "other"] += 1
             self.consumed += 1
 
-    def _apply_batch(self, manager: BatchModelManager, messages: Sequence[KeyMessage]) -> None:
+    def _apply_batch(self, manager: ConsumesKeyMessageBatches, messages: Sequence[KeyMessage]) -> None:
         """Counts and logs as ``_apply`` does for each message; a raise (a broken manager) fails them all."""
         try:
             failures = dict(manager.consume_key_messages(messages))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -87,6 +88,25 @@ class ALSSpeedModel:
             self._expected_y.discard(item)
             if folded_in:
                 self._recent_y.add(item)
+        self._yty.set_dirty()
+
+    def set_user_vectors(self, users: Sequence[str], matrix: np.ndarray, *, folded_in: bool = False) -> None:
+        """``set_user_vector`` for each user in order (row i of ``matrix`` for ``users[i]``; a repeated user keeps
+        its last row), with one store write and one solver invalidation: how a poll of ``UP`` messages loads."""
+        self.x.set_many(users, matrix)
+        with self._lock:
+            self._expected_x.difference_update(users)
+            if folded_in:
+                self._recent_x.update(users)
+        self._xtx.set_dirty()
+
+    def set_item_vectors(self, items: Sequence[str], matrix: np.ndarray, *, folded_in: bool = False) -> None:
+        """``set_item_vector`` for each item in order, as ``set_user_vectors`` does for users."""
+        self.y.set_many(items, matrix)
+        with self._lock:
+            self._expected_y.difference_update(items)
+            if folded_in:
+                self._recent_y.update(items)
         self._yty.set_dirty()
 
     def fraction_loaded(self) -> float:

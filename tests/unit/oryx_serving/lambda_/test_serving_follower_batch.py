@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from oryx_core.api.batched_updates import ConsumesKeyMessageBatches
 from oryx_core.topics.memory import InMemoryBroker, InMemoryUpdateConsumer
 from oryx_core.topics.messages import KeyMessage
-from oryx_serving.lambda_.model_manager import BatchModelManager, UpdateFollower
+from oryx_serving.lambda_.model_manager import UpdateFollower
 
 TOPIC = "OryxUpdate"
 
@@ -49,7 +50,7 @@ def follow(messages: list[KeyMessage], wait_until: Callable[..., None]) -> tuple
 
 
 def test_a_manager_with_consume_key_messages_is_a_batch_model_manager() -> None:
-    assert isinstance(BatchManager(), BatchModelManager)
+    assert isinstance(BatchManager(), ConsumesKeyMessageBatches)
 
 
 def test_a_poll_reaches_the_batch_hook_in_topic_order(wait_until: Callable[..., None]) -> None:
