@@ -9,48 +9,25 @@ movies.csv, scores in order, and the new user known within seconds.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from demo_support import REPO, run_demo
 
-REPO = Path(__file__).resolve().parents[2]
 BROKER_PORT, SERVING_PORT, DAGSTER_PORT = 19392, 18180, 13100
-ORYX = [sys.executable, "-m", "oryx_core.cli"]
 MOVIELENS = REPO.parent / "shared" / "data" / "movielens-latest-small"
-
-CONFIG = """
-include file("%(base)s")
-oryx {
-  id = "ALSDemoTest"
-  input-topic.broker = "127.0.0.1:%(broker)d"
-  update-topic.broker = "127.0.0.1:%(broker)d"
-  batch.streaming { master = "local[2]", generation-interval-sec = 3600, driver-memory = "1g" }
-  speed.streaming { master = "local[1]", generation-interval-sec = 1, driver-memory = "512m" }
-  serving.api { port = %(serving)d, workers = 1, threads = 4 }
-  ml.eval.candidates = 1
-  als.hyperparams.lambda = 0.1
-}
-"""
 
 
 @pytest.mark.skipif(not (MOVIELENS / "ratings.csv").is_file(), reason=f"MovieLens not found at {MOVIELENS}")
 def test_demo_recommends_real_movies_and_folds_in_a_new_user(stack_env: dict[str, str], tmp_path: Path) -> None:
-    conf = tmp_path / "als.conf"
-    base = REPO / "conf" / "als-example.conf"
-    conf.write_text(CONFIG % {"base": base, "broker": BROKER_PORT, "serving": SERVING_PORT})
-
-    def oryx(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*ORYX, *args], env=stack_env, cwd=tmp_path, text=True, capture_output=True, timeout=timeout
-        )
-
-    up = oryx("up", "--conf", str(conf), "--dagster-port", str(DAGSTER_PORT), "--timeout", "240")
-    assert up.returncode == 0, up.stdout + up.stderr
-    demo = oryx("demo", "--conf", str(conf))
-    output = demo.stdout
-    assert demo.returncode == 0, output[-4000:] + demo.stderr[-4000:]
+    output = run_demo(
+        stack_env,
+        tmp_path,
+        "als-example.conf",
+        app_id="ALSDemoTest",
+        ports=(BROKER_PORT, SERVING_PORT, DAGSTER_PORT),
+        extra="  ml.eval.candidates = 1\n  als.hyperparams.lambda = 0.1",
+    )
 
     assert "sending 100836 ratings" in output
     recommended = section(output, "GET /recommend/1?")

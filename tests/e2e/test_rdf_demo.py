@@ -10,46 +10,26 @@ species and waits until the speed layer's leaf updates change its distribution. 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-BROKER_PORT, SERVING_PORT, DAGSTER_PORT = 19592, 18380, 13300
-ORYX = [sys.executable, "-m", "oryx_core.cli"]
+from demo_support import run_demo
 
-CONFIG = """
-include file("%(base)s")
-oryx {
-  id = "RDFDemoTest"
-  input-topic.broker = "127.0.0.1:%(broker)d"
-  update-topic.broker = "127.0.0.1:%(broker)d"
-  batch.streaming { master = "local[2]", generation-interval-sec = 3600, driver-memory = "1g" }
-  speed.streaming { master = "local[1]", generation-interval-sec = 1, driver-memory = "512m" }
-  serving.api { port = %(serving)d, workers = 1, threads = 4 }
-  ml.eval.candidates = 1
-}
-"""
+BROKER_PORT, SERVING_PORT, DAGSTER_PORT = 19592, 18380, 13300
+
 PREDICTED = re.compile(r"^\s+\S+,\s+predicted (\S+)\s+true (\S+)$", re.M)
 IMPORTANCE = re.compile(r"^\s+(sepal_length|sepal_width|petal_length|petal_width)\s+([0-9.]+)$", re.M)
 CHANGED = re.compile(r"^\s+(setosa|versicolor|virginica)\s+([0-9.]+)\s+\(was ([0-9.]+)\)$", re.M)
 
 
 def test_demo_predicts_the_species_and_shows_a_speed_update(stack_env: dict[str, str], tmp_path: Path) -> None:
-    conf = tmp_path / "rdf.conf"
-    base = REPO / "conf" / "rdf-classification-example.conf"
-    conf.write_text(CONFIG % {"base": base, "broker": BROKER_PORT, "serving": SERVING_PORT})
-
-    def oryx(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*ORYX, *args], env=stack_env, cwd=tmp_path, text=True, capture_output=True, timeout=timeout
-        )
-
-    up = oryx("up", "--conf", str(conf), "--dagster-port", str(DAGSTER_PORT), "--timeout", "240")
-    assert up.returncode == 0, up.stdout + up.stderr
-    demo = oryx("demo", "--conf", str(conf))
-    output = demo.stdout
-    assert demo.returncode == 0, output[-4000:] + demo.stderr[-4000:]
+    output = run_demo(
+        stack_env,
+        tmp_path,
+        "rdf-classification-example.conf",
+        app_id="RDFDemoTest",
+        ports=(BROKER_PORT, SERVING_PORT, DAGSTER_PORT),
+        extra="  ml.eval.candidates = 1",
+    )
 
     assert "sending 150 Iris examples" in output
     predicted = PREDICTED.findall(output)
