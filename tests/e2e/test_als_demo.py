@@ -12,10 +12,12 @@ import re
 from pathlib import Path
 
 import pytest
-from demo_support import REPO, run_demo
+from demo_support import run_demo
+
+from oryx_core.apps.als.movielens import default_movielens_dir
 
 BROKER_PORT, SERVING_PORT, DAGSTER_PORT = 19392, 18180, 13100
-MOVIELENS = REPO.parent / "shared" / "data" / "movielens-latest-small"
+MOVIELENS = default_movielens_dir()  # $ORYX_DATA_DIR/movielens-latest-small, else ../shared/data/...
 
 
 @pytest.mark.skipif(not (MOVIELENS / "ratings.csv").is_file(), reason=f"MovieLens not found at {MOVIELENS}")
