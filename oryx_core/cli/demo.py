@@ -28,6 +28,7 @@ from oryx_core.cli.stack import http_status, serving_url
 from oryx_core.config import ConfigError, OryxConfig, state_dir
 
 CHUNK_LINES = 2000
+GENERATION_LOG_TAIL = 40
 MODEL_MANAGER_KEY = "oryx.serving.model-manager-class"
 DEMO_APPS = {
     "ALSServingModelManager": "als",
@@ -45,9 +46,19 @@ def movie_titles(path: Path) -> Iterator[str]:
 
 
 def run_generation(conf: Path) -> None:
-    print("running a batch generation (Dagster assets on Spark) ...", flush=True)
+    """``oryx batch`` as a user runs it: its summary is shown, Dagster's and Spark's own log (stderr, thousands of
+    lines) goes to ``<state>/logs/demo-generation.log`` and is only shown, its end, when the generation fails."""
+    log_file = state_dir() / "logs" / "demo-generation.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    print(f"running a batch generation (Dagster assets on Spark; log: {log_file}) ...", flush=True)
     started = time.monotonic()
-    subprocess.run(layer_command("batch", ["--conf", str(conf)]), env=layer_env(), check=True)
+    with log_file.open("w", encoding="utf-8") as log:
+        command = layer_command("batch", ["--conf", str(conf)])
+        finished = subprocess.run(command, env=layer_env(), stderr=log, check=False)
+    if finished.returncode != 0:
+        tail = log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-GENERATION_LOG_TAIL:]
+        print("\n".join(tail), flush=True)
+        raise subprocess.CalledProcessError(finished.returncode, finished.args)
     print(f"generation done in {time.monotonic() - started:.1f} s")
 
 
