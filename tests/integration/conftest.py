@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -141,3 +142,13 @@ def self_signed_cert(tmp_path: Path) -> tuple[Path, Path]:
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     return cert_file, key_file
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Callable[[str], Any]]:
+    """``open(url)``: a headless Chromium page on the web console (browser_support; imported here, lazily, so
+    only the console tests need Chromium and websocket-client)."""
+    from browser_support import chromium_pages
+
+    with chromium_pages(tmp_path) as open_page:
+        yield open_page
