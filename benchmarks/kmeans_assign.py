@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,9 +39,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from serving_throughput import (  # noqa: E402
     baseline_app,
+    in_memory_app,
     launch_server,
     lines_wrk_script,
-    run_wrk_script,
+    measure_scripted,
+    print_scripted,
+    run_gunicorn,
     stop_server,
 )
 
@@ -83,68 +85,28 @@ def kmeans_app() -> Any:
     from oryx_core.apps.kmeans.points import kmeans_schema
     from oryx_core.config import load_config
     from oryx_core.ml.pmml import write_pmml
-    from oryx_core.topics.memory import InMemoryBroker, InMemoryProducer, InMemoryUpdateConsumer
-    from oryx_serving import create_app
 
     config = load_config(None, [*KMEANS_SERVING, *demo_overrides()])
     rows = np.array([[float(v) for v in line.split(",")] for line in iris_lines()])
     centers = [rows[rows[:, 4] == s, :4].mean(axis=0).tolist() for s in range(3)]
     model = KMeansModel.of(centers, [50, 50, 50])
-    broker = InMemoryBroker()
-    InMemoryProducer(broker, "OryxUpdate").send_sync(
-        "MODEL", write_pmml(build_kmeans_pmml(kmeans_schema(config), model))
-    )
-    app = create_app(
-        config,
-        update_consumer=InMemoryUpdateConsumer(broker, "OryxUpdate"),
-        input_producer=InMemoryProducer(broker, "OryxInput"),
-    )
-    state = app.extensions["oryx"]
-    deadline = time.monotonic() + 30
-    while state.model_manager.get_model() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return app
+    return in_memory_app(config, write_pmml(build_kmeans_pmml(kmeans_schema(config), model)))
 
 
 def serve(kind: str, port: int) -> None:
-    from gunicorn.app.base import BaseApplication
-
-    from oryx_core.config import load_config
-    from oryx_serving.__main__ import gunicorn_options
-    from oryx_serving.lambda_.settings import ServingSettings
-
-    options = gunicorn_options(ServingSettings.from_config(load_config()))
-    options["bind"] = f"127.0.0.1:{port}"
-
-    class Server(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            for key, value in options.items():
-                self.cfg.set(key, value)
-
-        def load(self) -> Any:
-            return baseline_app() if kind == "baseline" else kmeans_app()
-
-    Server().run()
-
-
-def start_server(kind: str) -> tuple[subprocess.Popen[bytes], int]:
-    return launch_server(__file__, kind)
+    run_gunicorn(port, baseline_app if kind == "baseline" else kmeans_app)
 
 
 def wrk_script(kind: str, lines: list[str], bulk: int) -> str:
     return lines_wrk_script(kind, "/assign", lines, bulk)
 
 
-def run_wrk(url: str, script: str, seconds: int, connections: int) -> tuple[float, int]:
-    return run_wrk_script(url, script, seconds, connections)
-
-
 def bench_serving(args: argparse.Namespace) -> None:
     from oryx_core.apps.kmeans.demo_data import iris_lines
 
     lines = iris_lines()
-    baseline, baseline_port = start_server("baseline")
-    oryx, oryx_port = start_server("kmeans")
+    baseline, baseline_port = launch_server(__file__, "baseline")
+    oryx, oryx_port = launch_server(__file__, "kmeans")
     base, app = f"http://127.0.0.1:{baseline_port}", f"http://127.0.0.1:{oryx_port}"
     targets = {
         "bare Flask /hello": (f"{base}/hello", wrk_script("get", lines, 0), 1),
@@ -156,24 +118,12 @@ def bench_serving(args: argparse.Namespace) -> None:
             args.bulk_lines,
         ),
     }
-    results: dict[str, list[tuple[float, int]]] = {name: [] for name in targets}
     try:
-        for url, script, _ in targets.values():
-            run_wrk(url, script, 2, args.connections)  # warm-up
-        for _ in range(args.rounds):
-            for name, (url, script, _) in targets.items():
-                results[name].append(run_wrk(url, script, args.seconds, args.connections))
+        results = measure_scripted(targets, args)
     finally:
         stop_server(baseline)
         stop_server(oryx)
-    base_rate = statistics.median(rate for rate, _ in results["bare Flask /hello"])
-    print(f"\nserving: wrk -c{args.connections}, {args.seconds} s x {args.rounds} rounds, cpus={os.cpu_count()}")
-    print(f"{'endpoint':<24}{'median req/s':>14}{'lines/s':>12}{'non-2xx':>9}{'req/s vs bare Flask':>21}")
-    for name, runs in results.items():
-        median = statistics.median(rate for rate, _ in runs)
-        per_request = targets[name][2]
-        errors = sum(e for _, e in runs)
-        print(f"{name:<24}{median:>14.0f}{median * per_request:>12.0f}{errors:>9}{median / base_rate:>21.3f}")
+    print_scripted(targets, results, args, "lines")
 
 
 # ---- batch -----------------------------------------------------------------------------------------------------

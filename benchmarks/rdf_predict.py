@@ -42,9 +42,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from serving_throughput import (  # noqa: E402
     baseline_app,
+    in_memory_app,
     launch_server,
     lines_wrk_script,
-    run_wrk_script,
+    measure_scripted,
+    print_scripted,
+    run_gunicorn,
     stop_server,
 )
 
@@ -72,43 +75,12 @@ def demo_lines(dataset: str) -> list[str]:
 
 def rdf_app(dataset: str, pmml_path: str) -> Any:
     from oryx_core.config import load_config
-    from oryx_core.topics.memory import InMemoryBroker, InMemoryProducer, InMemoryUpdateConsumer
-    from oryx_serving import create_app
 
-    config = load_config(conf_file(dataset), RDF_SERVING)
-    broker = InMemoryBroker()
-    InMemoryProducer(broker, "OryxUpdate").send_sync("MODEL", Path(pmml_path).read_text("utf-8"))
-    app = create_app(
-        config,
-        update_consumer=InMemoryUpdateConsumer(broker, "OryxUpdate"),
-        input_producer=InMemoryProducer(broker, "OryxInput"),
-    )
-    state = app.extensions["oryx"]
-    deadline = time.monotonic() + 30
-    while state.model_manager.get_model() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return app
+    return in_memory_app(load_config(conf_file(dataset), RDF_SERVING), Path(pmml_path).read_text("utf-8"))
 
 
 def serve(kind: str, port: int, dataset: str, pmml_path: str) -> None:
-    from gunicorn.app.base import BaseApplication
-
-    from oryx_core.config import load_config
-    from oryx_serving.__main__ import gunicorn_options
-    from oryx_serving.lambda_.settings import ServingSettings
-
-    options = gunicorn_options(ServingSettings.from_config(load_config()))
-    options["bind"] = f"127.0.0.1:{port}"
-
-    class Server(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            for key, value in options.items():
-                self.cfg.set(key, value)
-
-        def load(self) -> Any:
-            return baseline_app() if kind == "baseline" else rdf_app(dataset, pmml_path)
-
-    Server().run()
+    run_gunicorn(port, baseline_app if kind == "baseline" else lambda: rdf_app(dataset, pmml_path))
 
 
 def start_server(kind: str, dataset: str, pmml_path: str) -> tuple[subprocess.Popen[bytes], int]:
@@ -117,10 +89,6 @@ def start_server(kind: str, dataset: str, pmml_path: str) -> tuple[subprocess.Po
 
 def wrk_script(kind: str, lines: list[str], bulk: int) -> str:
     return lines_wrk_script(kind, "/predict", lines, bulk)
-
-
-def run_wrk(url: str, script: str, seconds: int, connections: int) -> tuple[float, int]:
-    return run_wrk_script(url, script, seconds, connections)
 
 
 def bench_serving(args: argparse.Namespace, pmml_path: str) -> None:
@@ -137,24 +105,12 @@ def bench_serving(args: argparse.Namespace, pmml_path: str) -> None:
             args.bulk_lines,
         ),
     }
-    results: dict[str, list[tuple[float, int]]] = {name: [] for name in targets}
     try:
-        for url, script, _ in targets.values():
-            run_wrk(url, script, 2, args.connections)  # warm-up
-        for _ in range(args.rounds):
-            for name, (url, script, _) in targets.items():
-                results[name].append(run_wrk(url, script, args.seconds, args.connections))
+        results = measure_scripted(targets, args)
     finally:
         stop_server(baseline)
         stop_server(oryx)
-    base_rate = statistics.median(rate for rate, _ in results["bare Flask /hello"])
-    print(f"\nserving: wrk -c{args.connections}, {args.seconds} s x {args.rounds} rounds, cpus={os.cpu_count()}")
-    print(f"{'endpoint':<24}{'median req/s':>14}{'predictions/s':>15}{'non-2xx':>9}{'req/s vs bare Flask':>21}")
-    for name, runs in results.items():
-        median = statistics.median(rate for rate, _ in runs)
-        errors = sum(e for _, e in runs)
-        per_request = targets[name][2]
-        print(f"{name:<24}{median:>14.0f}{median * per_request:>15.0f}{errors:>9}{median / base_rate:>21.3f}")
+    print_scripted(targets, results, args, "predictions")
 
 
 def bench_in_process(args: argparse.Namespace, pmml_path: str) -> None:

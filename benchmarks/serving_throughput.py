@@ -33,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -57,11 +58,7 @@ def baseline_app() -> Any:
 
 def oryx_app() -> Any:
     from oryx_core.config import load_config
-    from oryx_core.topics.memory import InMemoryBroker, InMemoryProducer, InMemoryUpdateConsumer
-    from oryx_serving import create_app
 
-    broker = InMemoryBroker()
-    InMemoryProducer(broker, "OryxUpdate").send_sync("MODEL", json.dumps({f"w{i}": i for i in range(WORDS)}))
     config = load_config(
         None,
         [
@@ -70,6 +67,19 @@ def oryx_app() -> Any:
             "oryx.serving.application-resources=com.cloudera.oryx.example.serving",
         ],
     )
+    return in_memory_app(config, json.dumps({f"w{i}": i for i in range(WORDS)}))
+
+
+def in_memory_app(config: Any, model: str) -> Any:
+    """The real ``create_app`` fed ``MODEL`` ``model`` on an in-memory update topic, once the model is loaded.
+
+    Shared by the app benchmarks: what is measured is the serving layer, not a broker round trip.
+    """
+    from oryx_core.topics.memory import InMemoryBroker, InMemoryProducer, InMemoryUpdateConsumer
+    from oryx_serving import create_app
+
+    broker = InMemoryBroker()
+    InMemoryProducer(broker, "OryxUpdate").send_sync("MODEL", model)
     app = create_app(
         config,
         update_consumer=InMemoryUpdateConsumer(broker, "OryxUpdate"),
@@ -83,6 +93,11 @@ def oryx_app() -> Any:
 
 
 def serve(kind: str, port: int) -> None:
+    run_gunicorn(port, baseline_app if kind == "baseline" else oryx_app)
+
+
+def run_gunicorn(port: int, load_app: Callable[[], Any]) -> None:
+    """Serves ``load_app()`` with the serving layer's own gunicorn options (from reference.conf) on ``port``."""
     from gunicorn.app.base import BaseApplication
 
     from oryx_core.config import load_config
@@ -98,7 +113,7 @@ def serve(kind: str, port: int) -> None:
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
-            return baseline_app() if kind == "baseline" else oryx_app()
+            return load_app()
 
     Server().run()
 
@@ -250,6 +265,36 @@ def run_python(url: str, seconds: int, connections: int) -> tuple[float, int]:
 
 
 # ---- the run -----------------------------------------------------------------------------------------------------
+
+
+ScriptedTarget = tuple[str, str, int]
+"""(url, wrk Lua script, lines per request) of one endpoint in an app benchmark."""
+
+Rates = dict[str, list[tuple[float, int]]]
+"""Per target, (requests/s, non-2xx responses) of each round."""
+
+
+def measure_scripted(targets: dict[str, ScriptedTarget], args: argparse.Namespace) -> Rates:
+    """``measure`` for wrk scripts: a warm-up of each, then interleaved rounds."""
+    for url, script, _ in targets.values():
+        run_wrk_script(url, script, 2, args.connections)  # warm-up
+    results: Rates = {name: [] for name in targets}
+    for _ in range(args.rounds):
+        for name, (url, script, _) in targets.items():
+            results[name].append(run_wrk_script(url, script, args.seconds, args.connections))
+    return results
+
+
+def print_scripted(targets: dict[str, ScriptedTarget], results: Rates, args: argparse.Namespace, unit: str) -> None:
+    """Median requests/s and ``unit``/s of each target, next to the first target's (the bare Flask baseline)."""
+    base_rate = statistics.median(rate for rate, _ in next(iter(results.values())))
+    print(f"\nserving: wrk -c{args.connections}, {args.seconds} s x {args.rounds} rounds, cpus={os.cpu_count()}")
+    print(f"{'endpoint':<24}{'median req/s':>14}{unit + '/s':>15}{'non-2xx':>9}{'req/s vs bare Flask':>21}")
+    for name, runs in results.items():
+        median = statistics.median(rate for rate, _ in runs)
+        errors = sum(e for _, e in runs)
+        per_request = targets[name][2]
+        print(f"{name:<24}{median:>14.0f}{median * per_request:>15.0f}{errors:>9}{median / base_rate:>21.3f}")
 
 
 def measure(targets: dict[str, str], args: argparse.Namespace, client: str) -> dict[str, list[tuple[float, int]]]:
