@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -32,6 +31,7 @@ import uuid
 from pathlib import Path
 
 from dagster import DagsterInstance
+from rounds import record_round, report_medians
 
 from oryx_assets.apps.example import distinct_other_word_counts
 from oryx_assets.generation import run_generation
@@ -136,15 +136,8 @@ def main() -> int:
                 timings["generation"] = time_generation(oryx, 1_700_000_000_000 + round_number)
             timings["bare kafka read"] = time_kafka_read(args.brokers, input_topic, len(lines))
             TopicAdmin(args.brokers).delete_topics([input_topic, update_topic])
-            label = "warm-up" if round_number == 0 else f"round {round_number}"
-            print(f"{label}: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in timings.items()))
-            if round_number:
-                for name, seconds in timings.items():
-                    results[name].append(seconds)
-    median = {name: statistics.median(values) for name, values in results.items()}
-    print(f"\n{args.lines} lines, median of {args.rounds} rounds:")
-    for name, seconds in median.items():
-        print(f"  {name:16s} {seconds:7.2f} s")
+            record_round(results, round_number, timings)
+    median = report_medians(f"{args.lines} lines, median of {args.rounds} rounds", results, width=16)
     print(f"  generation / bare spark               = {median['generation'] / median['bare spark']:.2f}")
     bare_total = median["bare spark"] + median["bare kafka read"]
     print(f"  generation / (bare spark + kafka read) = {median['generation'] / bare_total:.2f}")

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from rounds import record_round, report_medians  # noqa: E402
 from serving_throughput import (  # noqa: E402
     baseline_app,
     in_memory_app,
@@ -204,15 +204,8 @@ def bench_batch(args: argparse.Namespace) -> None:
                 timings["generation"] = time_generation(
                     args.brokers, lines, folder, GENERATION_SECONDS_ROUND + round_number
                 )
-            label = "warm-up" if round_number == 0 else f"round {round_number}"
-            print(f"{label}: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in timings.items()), flush=True)
-            if round_number:
-                for name, seconds in timings.items():
-                    results[name].append(seconds)
-    median = {name: statistics.median(values) for name, values in results.items()}
-    print(f"\nbatch: {len(lines)} demo lines, median of {args.generations} rounds at local[2]:")
-    for name, seconds in median.items():
-        print(f"  {name:12s} {seconds:7.2f} s")
+            record_round(results, round_number, timings)
+    median = report_medians(f"batch: {len(lines)} demo lines, median of {args.generations} rounds at local[2]", results)
     print(f"  generation / bare MLlib = {median['generation'] / median['bare MLlib']:.2f}")
 
 
