@@ -152,3 +152,15 @@ def browser(tmp_path: Path) -> Iterator[Callable[[str], Any]]:
 
     with chromium_pages(tmp_path) as open_page:
         yield open_page
+
+
+@pytest.fixture(scope="module")
+def spark_stopped_after_module() -> Iterator[None]:
+    """Stops the in-process SparkSession a batch test module started (Dagster runs in this process), so the
+    next module's session starts with its own settings."""
+    yield
+    from pyspark.sql import SparkSession
+
+    session = SparkSession.getActiveSession()
+    if session is not None:
+        session.stop()

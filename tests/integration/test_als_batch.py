@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -39,14 +38,7 @@ AUC_FLOOR = 0.75
 last 10% of the 22-year time range scores 0.51-0.57 (a few dozen users rating new releases)."""
 
 
-@pytest.fixture(scope="module", autouse=True)
-def stop_spark() -> Iterator[None]:
-    yield
-    from pyspark.sql import SparkSession
-
-    session = SparkSession.getActiveSession()
-    if session is not None:
-        session.stop()
+pytestmark = pytest.mark.usefixtures("spark_stopped_after_module")
 
 
 def als_app(kafka_brokers: str, topics: tuple[str, str], tmp_path: Path, *extra: str) -> OryxConfigResource:

@@ -6,7 +6,6 @@ assets materialize as pass-throughs and ``published_model`` calls ``run_update``
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,14 +30,7 @@ GRAPH = {
 CHECKS = {"input_window": {"bad_line_ratio"}, "tuned_model": {"model_meets_threshold", "model_not_empty"}}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def stop_spark() -> Iterator[None]:
-    yield
-    from pyspark.sql import SparkSession
-
-    session = SparkSession.getActiveSession()
-    if session is not None:
-        session.stop()
+pytestmark = pytest.mark.usefixtures("spark_stopped_after_module")
 
 
 @pytest.fixture

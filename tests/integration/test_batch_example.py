@@ -6,7 +6,6 @@ Each generation is materialized through Dagster's API with the same resources th
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,14 +25,7 @@ FIRST_LINES = ["a b c", "b d", "e"]
 SECOND_LINES = ["a e", "f g a"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def stop_spark() -> Iterator[None]:
-    yield
-    from pyspark.sql import SparkSession
-
-    session = SparkSession.getActiveSession()
-    if session is not None:
-        session.stop()
+pytestmark = pytest.mark.usefixtures("spark_stopped_after_module")
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,14 +31,7 @@ SECOND_LINES = ["a e", "f g a"]
 FIRST, SECOND = 1_700_000_000_000, 1_700_000_060_000
 
 
-@pytest.fixture(scope="module", autouse=True)
-def stop_spark() -> Iterator[None]:
-    yield
-    from pyspark.sql import SparkSession
-
-    session = SparkSession.getActiveSession()
-    if session is not None:
-        session.stop()
+pytestmark = pytest.mark.usefixtures("spark_stopped_after_module")
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ candidate in ``<model-dir>/<ts>/``, and publishes its PMML as MODEL, unless a bl
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,14 +40,7 @@ def iris_lines() -> list[str]:
     return lines
 
 
-@pytest.fixture(scope="module", autouse=True)
-def stop_spark() -> Iterator[None]:
-    yield
-    from pyspark.sql import SparkSession
-
-    session = SparkSession.getActiveSession()
-    if session is not None:
-        session.stop()
+pytestmark = pytest.mark.usefixtures("spark_stopped_after_module")
 
 
 def iris_app(kafka_brokers: str, topics: tuple[str, str], tmp_path: Path, *extra: str) -> OryxConfigResource:
