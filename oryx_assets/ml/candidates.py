@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from oryx_assets.lambda_.storage import HadoopStorage, child_uri
+from oryx_core.api.batch import Evaluation, as_evaluation
 from oryx_core.ml.pmml import write_pmml
 
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ class Candidate:
     built: bool = False
     score: float = math.nan
     seconds: float = 0.0
+    evaluation: Evaluation | None = None
+    """The app's full evaluation (metrics, baselines) when it gave one; None when not evaluated."""
 
 
 def temporary_name(timestamp_ms: int) -> str:
@@ -64,7 +67,8 @@ def build_candidate(
         storage.write_text(f"{candidate.relative}/{MODEL_FILE}", write_pmml(pmml))
         candidate.built = True
         if test is not None:
-            candidate.score = float(app.evaluate(spark, pmml, path, test, train))
+            candidate.evaluation = as_evaluation(app.evaluate(spark, pmml, path, test, train))
+            candidate.score = candidate.evaluation.score
     candidate.seconds = time.monotonic() - started
     return candidate
 

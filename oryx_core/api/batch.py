@@ -17,7 +17,9 @@ the Spark dependency for the serving layer. Input DataFrames have the columns ``
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -92,12 +94,55 @@ class MLApp(Protocol):
         candidate_dir: str,
         test_df: DataFrame,
         train_df: DataFrame,
-    ) -> float:
+    ) -> float | Evaluation:
         """The candidate's score on ``test_df``: higher is better (negate errors such as RMSE), NaN if unknown.
 
-        Not called when there is no test data (``test-fraction`` 0); the score is then NaN.
+        A plain float is the score alone (Oryx 2's contract). An :class:`Evaluation` adds the figures users
+        compare models by and the app's baselines, which the batch layer records per generation and checks
+        the model against. Not called when there is no test data (``test-fraction`` 0); the score is then NaN.
         """
         ...
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A candidate's score with the metrics and baselines a user judges it by.
+
+    * ``score``: what candidate selection maximises (higher is better, e.g. -RMSE, AUC, accuracy).
+    * ``metrics``: the model's figures under their usual names and signs (``rmse``, ``mae``, ``auc``,
+      ``precision_at_10``, ``ndcg_at_10``, ``accuracy``, ``log_loss``, ``inertia``, ``silhouette``).
+    * ``baselines``: each trivial model's figures on the same test data, by baseline name
+      (``{"global_mean": {"rmse": 1.04, "mae": 0.83}}``); the same metric names as ``metrics``.
+    * ``baseline_score``: the strongest baseline on the ``score`` scale, named ``baseline``: the model is
+      expected to beat it (the batch layer warns, or blocks publication, when it does not). None when the app
+      has no meaningful baseline.
+    * ``test_rows``: how many test rows were scored (lines the model could not score are not counted).
+    """
+
+    score: float
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    baselines: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    baseline: str | None = None
+    baseline_score: float | None = None
+    test_rows: int | None = None
+
+    @property
+    def valid(self) -> bool:
+        """True when the score is a real number (a NaN score never wins a search)."""
+        return not math.isnan(self.score)
+
+    def beats_baseline(self) -> bool | None:
+        """Whether the score is strictly above the baseline's; None when either is unknown."""
+        if self.baseline_score is None or math.isnan(self.baseline_score) or not self.valid:
+            return None
+        return self.score > self.baseline_score
+
+
+def as_evaluation(result: float | Evaluation) -> Evaluation:
+    """``evaluate``'s result as an :class:`Evaluation` (a bare float becomes a score with no metrics)."""
+    if isinstance(result, Evaluation):
+        return result
+    return Evaluation(score=float(result))
 
 
 def random_split(new_df: DataFrame, test_fraction: float, seed: int) -> tuple[DataFrame, DataFrame]:
