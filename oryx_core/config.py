@@ -464,6 +464,7 @@ _NUMERIC_RULES: tuple[_Rule, ...] = (
     _max_age("oryx.batch.storage.max-age-model-hours"),
     _at_least("oryx.ml.eval.candidates", 1),
     _at_least("oryx.ml.eval.parallelism", 1),
+    _at_least("oryx.ml.eval.min-test-rows", 0),
     _at_least("oryx.rdf.num-trees", 1),
     _port("oryx.serving.api.port"),
     _port("oryx.serving.api.secure-port"),
@@ -480,6 +481,7 @@ _NUMERIC_RULES: tuple[_Rule, ...] = (
 
 _CHOICE_RULES: dict[str, frozenset[str]] = {
     "oryx.ml.eval.hyperparam-search": frozenset({"random", "grid"}),
+    "oryx.ml.eval.baseline-check": frozenset({"warn", "block", "off"}),
     "oryx.kmeans.initialization-strategy": frozenset({"k-means||", "random"}),
     "oryx.kmeans.evaluation-strategy": frozenset({"DAVIES_BOULDIN", "DUNN", "SILHOUETTE", "SSE"}),
 }
@@ -505,6 +507,14 @@ def _check_kmeans_k(config: OryxConfig) -> None:
         raise ConfigError(key, f"must be > 1 (at least two clusters), got {value!r}")
 
 
+def _check_ml_eval(config: OryxConfig) -> None:
+    config.get_bool("oryx.ml.eval.refit")
+    key = "oryx.ml.eval.log-scale-hyperparams"
+    names = config.get_list(key)
+    if not all(isinstance(name, str) and name.strip() for name in names):
+        raise ConfigError(key, f'must be a list of hyperparameter names such as ["lambda", "alpha"], got {names!r}')
+
+
 def validate(config: OryxConfig) -> None:
     """Fails at start, naming the key, rather than hours later in a generation that reads a bad value."""
     for rule in _NUMERIC_RULES:
@@ -512,6 +522,7 @@ def validate(config: OryxConfig) -> None:
     for key, choices in _CHOICE_RULES.items():
         _check_choice(config, key, choices)
     _check_kmeans_k(config)
+    _check_ml_eval(config)
 
 
 def validate_class_key(config: OryxConfig, key: str) -> type:

@@ -8,6 +8,9 @@ values to try. The batch ML tier builds ``oryx.ml.eval.candidates`` models, each
   full cross product and picks a *random* subset of it. Oryx 2 meant to do the same but took the first N
   combinations of its (unshuffled) product, so the same corner of the grid was searched every run.
 
+Either way no combination is built twice (Oryx 2 cycled through a small grid to fill ``candidates``), and a
+continuous range may be searched on a log scale (``ContinuousRange.log``; see ``oryx_core.ml.log_scale``).
+
 Everything random takes an explicit :class:`random.Random`, so a seeded run chooses the same candidates again.
 """
 
@@ -34,6 +37,7 @@ __all__ = [
     "from_config",
     "from_oryx_config",
     "grid_values_per_hyperparam",
+    "search_space_size",
 ]
 
 MAX_COMBINATIONS = 65536
@@ -82,22 +86,37 @@ class Fixed(HyperParamValues):
 
 @dataclass(frozen=True)
 class ContinuousRange(HyperParamValues):
-    """Real values in ``[lo, hi]``."""
+    """Real values in ``[lo, hi]``, spread linearly or, with ``log``, geometrically.
+
+    A scale parameter (a regularisation weight such as ALS's ``lambda``) matters by its order of magnitude:
+    drawn uniformly from [0.001, 10], 90 % of the draws land above 1, and a grid of 3 values gives 0.001, 5 and
+    10. On a log scale the same range gives 0.001, 0.1 and 10, and random draws are spread evenly over the
+    decades. ``log`` needs ``lo > 0``; :func:`log_scaled` decides which ranges get it.
+    """
 
     lo: float
     hi: float
+    log: bool = False
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.lo) and math.isfinite(self.hi)):
             raise ValueError(f"range bounds must be finite numbers, got [{self.lo}, {self.hi}]")
         if self.lo > self.hi:
             raise ValueError(f"range minimum {self.lo} is greater than its maximum {self.hi}")
+        if self.log and self.lo <= 0:
+            raise ValueError(f"a range searched on a log scale needs a minimum > 0, got [{self.lo}, {self.hi}]")
 
     def trial_values(self, n: int) -> list[float]:
         _check_n(n)
         lo, hi = float(self.lo), float(self.hi)
         if lo == hi:
             return [lo]
+        if self.log:
+            if n == 1:
+                return [math.sqrt(lo * hi)]
+            ratio = hi / lo
+            # Both ends exact; the inner values are lo * ratio^(i / (n - 1)), each computed from lo.
+            return [lo] + [lo * ratio ** (i / (n - 1)) for i in range(1, n - 1)] + [hi]
         if n == 1:
             return [(lo + hi) / 2.0]
         step = (hi - lo) / (n - 1)
@@ -105,7 +124,12 @@ class ContinuousRange(HyperParamValues):
         return [lo + i * step for i in range(n - 1)] + [hi]
 
     def random_value(self, rng: random.Random) -> float:
-        return float(self.lo) if self.lo == self.hi else rng.uniform(self.lo, self.hi)
+        if self.lo == self.hi:
+            return float(self.lo)
+        if self.log:
+            drawn = math.exp(rng.uniform(math.log(self.lo), math.log(self.hi)))
+            return min(max(drawn, float(self.lo)), float(self.hi))  # exp(log(x)) may miss x by an ulp
+        return rng.uniform(self.lo, self.hi)
 
     def num_distinct_values(self) -> float:
         return 1 if self.lo == self.hi else math.inf
@@ -263,11 +287,24 @@ def grid_values_per_hyperparam(params: Sequence[HyperParamValues], candidates: i
     return n
 
 
-def _grid(params: Mapping[str, HyperParamValues], how_many: int, rng: random.Random) -> list[dict[str, Any]]:
+def _combination_key(combo: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """Identifies a combination by its values' text, so unhashable fixed values compare too."""
+    return tuple((name, repr(value)) for name, value in combo.items())
+
+
+def _distinct(combos: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: set[tuple[tuple[str, str], ...]] = set()
+    distinct = []
+    for combo in combos:
+        key = _combination_key(combo)
+        if key not in seen:
+            seen.add(key)
+            distinct.append(combo)
+    return distinct
+
+
+def _cross_product(params: Mapping[str, HyperParamValues], n: int) -> list[dict[str, Any]]:
     names = list(params)
-    n = grid_values_per_hyperparam(list(params.values()), how_many)
-    if n == 0:
-        return [{}]
     value_lists = [params[name].trial_values(n) for name in names]
     total = math.prod(len(values) for values in value_lists)
     if total > MAX_COMBINATIONS:
@@ -275,14 +312,47 @@ def _grid(params: Mapping[str, HyperParamValues], how_many: int, rng: random.Ran
             f"grid search would build {total} combinations of {len(names)} hyperparameters "
             f"({n} values each), more than the limit {MAX_COMBINATIONS}; use random search or fewer ranges"
         )
-    combos = [dict(zip(names, combo, strict=True)) for combo in itertools.product(*value_lists)]
+    return _distinct([dict(zip(names, combo, strict=True)) for combo in itertools.product(*value_lists)])
+
+
+def search_space_size(params: Mapping[str, HyperParamValues]) -> float:
+    """How many distinct combinations exist (``math.inf`` with a continuous range; 1 with no hyperparameters)."""
+    return math.prod(values.num_distinct_values() for values in params.values())
+
+
+def _grid(params: Mapping[str, HyperParamValues], how_many: int, rng: random.Random) -> list[dict[str, Any]]:
+    n = grid_values_per_hyperparam(list(params.values()), how_many)
+    if n == 0:
+        return [{}]
+    combos = _cross_product(params, n)
     rng.shuffle(combos)
     # After a uniform shuffle the first how_many are a uniformly random subset, in random order.
     return combos[:how_many]
 
 
+_DRAWS_PER_CANDIDATE = 100
+"""Random draws allowed per candidate before a search of a finite space gives up finding new combinations."""
+
+
 def _random(params: Mapping[str, HyperParamValues], how_many: int, rng: random.Random) -> list[dict[str, Any]]:
-    return [{name: values.random_value(rng) for name, values in params.items()} for _ in range(how_many)]
+    size = search_space_size(params)
+    if size <= how_many:
+        # Every combination once: drawing would repeat some and miss others.
+        most_values = max((int(values.num_distinct_values()) for values in params.values()), default=1)
+        combos = _cross_product(params, most_values)  # n this large lists every value of every set
+        rng.shuffle(combos)
+        return combos
+    combos: list[dict[str, Any]] = []
+    seen: set[tuple[tuple[str, str], ...]] = set()
+    for _ in range(_DRAWS_PER_CANDIDATE * how_many):
+        combo = {name: values.random_value(rng) for name, values in params.items()}
+        key = _combination_key(combo)
+        if key not in seen:
+            seen.add(key)
+            combos.append(combo)
+            if len(combos) == how_many:
+                break
+    return combos
 
 
 def choose_combinations(
@@ -291,16 +361,17 @@ def choose_combinations(
     strategy: SearchStrategy | str,
     rng: random.Random,
 ) -> list[dict[str, Any]]:
-    """Exactly ``how_many`` hyperparameter combinations (name -> value), one per candidate model.
+    """Up to ``how_many`` distinct hyperparameter combinations (name -> value), one per candidate model.
 
-    When the grid has fewer combinations than candidates, candidate i uses combination ``i mod #combinations``,
-    as Oryx 2's ``MLUpdate`` does; with no hyperparameters every candidate gets ``{}``.
+    Never the same combination twice: when the search space has fewer distinct combinations than
+    ``how_many`` (a grid's cross product, or ranges and sets with few values, or only fixed values), each is
+    returned once, in random order. Oryx 2 built candidate ``i`` from combination ``i mod #combinations``,
+    training identical models side by side. With no hyperparameters the one combination is ``{}``.
     """
     if not 1 <= how_many <= MAX_COMBINATIONS:
         raise ValueError(f"number of candidates must be between 1 and {MAX_COMBINATIONS}, got {how_many}")
     if strategy == "random":
         return _random(params, how_many, rng)
     if strategy == "grid":
-        combos = _grid(params, how_many, rng)
-        return [dict(combos[i % len(combos)]) for i in range(how_many)]
+        return _grid(params, how_many, rng)
     raise ValueError(f"hyperparameter search must be 'random' or 'grid', got {strategy!r}")

@@ -151,10 +151,15 @@ def test_grid_one_candidate_uses_midpoints() -> None:
     assert choose_combinations(params, 1, "grid", random.Random(1)) == [{"a": 0.5, "k": 6, "imp": "gini"}]
 
 
-def test_grid_cycles_when_fewer_combinations_than_candidates() -> None:
+def test_grid_builds_each_combination_once_when_there_are_fewer_than_candidates() -> None:
     combos = choose_combinations({"k": DiscreteRange(1, 3)}, 5, "grid", random.Random(3))
-    assert sorted(c["k"] for c in combos[:3]) == [1, 2, 3]
-    assert combos[3:] == combos[:2]
+    assert sorted(c["k"] for c in combos) == [1, 2, 3]  # Oryx 2 built 1, 2, 3 and then two of them again
+
+
+def test_grid_of_a_set_and_a_range_builds_the_cross_product_once() -> None:
+    params = {"imp": Unordered(["gini", "entropy"]), "depth": DiscreteRange(4, 5)}
+    combos = choose_combinations(params, 8, "grid", random.Random(0))
+    assert sorted((c["imp"], c["depth"]) for c in combos) == [("entropy", 4), ("entropy", 5), ("gini", 4), ("gini", 5)]
 
 
 def test_grid_subset_is_random_not_the_first_n() -> None:
@@ -181,9 +186,15 @@ def test_grid_refuses_more_than_65536_combinations() -> None:
         choose_combinations(params, 2, "grid", random.Random(0))
 
 
-def test_no_hyperparams_gives_empty_combinations() -> None:
-    assert choose_combinations({}, 3, "grid", random.Random(0)) == [{}, {}, {}]
-    assert choose_combinations({}, 2, "random", random.Random(0)) == [{}, {}]
+def test_no_hyperparams_gives_one_empty_combination() -> None:
+    assert choose_combinations({}, 3, "grid", random.Random(0)) == [{}]
+    assert choose_combinations({}, 2, "random", random.Random(0)) == [{}]
+
+
+@pytest.mark.parametrize("strategy", ["grid", "random"])
+def test_only_fixed_values_give_one_combination(strategy: str) -> None:
+    params = {"f": Fixed(7), "imp": Unordered(["gini"]), "x": ContinuousRange(0.5, 0.5)}
+    assert choose_combinations(params, 4, strategy, random.Random(0)) == [{"f": 7, "imp": "gini", "x": 0.5}]
 
 
 # ---- random search -------------------------------------------------------------------------------------
@@ -211,6 +222,23 @@ def test_random_is_reproducible_with_a_seed() -> None:
     assert first != choose_combinations(params, 5, "random", random.Random(10))
 
 
+def test_random_search_of_a_space_smaller_than_candidates_tries_each_combination_once() -> None:
+    params = {"imp": Unordered(["gini", "entropy"]), "k": DiscreteRange(1, 2), "f": Fixed(3)}
+    combos = choose_combinations(params, 10, "random", random.Random(4))
+    assert sorted((c["imp"], c["k"], c["f"]) for c in combos) == [
+        ("entropy", 1, 3),
+        ("entropy", 2, 3),
+        ("gini", 1, 3),
+        ("gini", 2, 3),
+    ]
+
+
+def test_random_search_of_a_finite_space_never_repeats_a_combination() -> None:
+    for seed in range(20):
+        combos = choose_combinations({"k": DiscreteRange(1, 10)}, 9, "random", random.Random(seed))
+        assert len({c["k"] for c in combos}) == 9
+
+
 def test_random_candidates_are_independent_draws() -> None:
     combos = choose_combinations({"x": ContinuousRange(0.0, 1.0)}, 10, "random", random.Random(2))
     assert len({c["x"] for c in combos}) == 10
@@ -220,3 +248,54 @@ def test_random_candidates_are_independent_draws() -> None:
 def test_invalid_search_arguments_raise(how_many: int, strategy: str) -> None:
     with pytest.raises(ValueError):
         choose_combinations({"x": Fixed(1)}, how_many, strategy, random.Random(0))
+
+
+# ---- log scale -----------------------------------------------------------------------------------------
+
+
+def test_log_grid_is_geometric_with_exact_ends() -> None:
+    values = ContinuousRange(0.001, 10.0, log=True).trial_values(5)
+    assert values[0] == 0.001 and values[-1] == 10.0
+    assert values[1:4] == pytest.approx([0.01, 0.1, 1.0], rel=1e-12)
+
+
+def test_log_grid_of_one_value_is_the_geometric_midpoint() -> None:
+    assert ContinuousRange(0.01, 1.0, log=True).trial_values(1) == [pytest.approx(0.1, rel=1e-12)]
+
+
+def test_log_grid_of_two_values_is_the_ends() -> None:
+    assert ContinuousRange(0.03, 3.0, log=True).trial_values(2) == [0.03, 3.0]
+
+
+def decade_shares(draws: list[float]) -> list[float]:
+    counts = [0, 0, 0, 0]
+    for x in draws:
+        counts[min(3, math.floor(math.log10(x) + 3))] += 1
+    return [c / len(draws) for c in counts]
+
+
+def test_log_draws_spread_evenly_over_the_decades() -> None:
+    rng = random.Random(11)
+    draws = [ContinuousRange(0.001, 10.0, log=True).random_value(rng) for _ in range(20_000)]
+    assert all(0.001 <= x <= 10.0 for x in draws)
+    # Each of [0.001, 0.01), [0.01, 0.1), [0.1, 1), [1, 10] holds a quarter: 5000 draws +- 4.5 sd (275).
+    assert all(0.23625 <= share <= 0.26375 for share in decade_shares(draws))
+
+
+def test_linear_draws_crowd_into_the_top_decade() -> None:
+    rng = random.Random(11)
+    draws = [ContinuousRange(0.001, 10.0).random_value(rng) for _ in range(20_000)]
+    assert decade_shares(draws)[3] > 0.89  # what Oryx 2's uniform sampling of lambda did
+
+
+def test_log_draws_are_reproducible_with_a_seed() -> None:
+    params = {"lambda": ContinuousRange(0.01, 1.0, log=True)}
+    assert choose_combinations(params, 4, "random", random.Random(3)) == choose_combinations(
+        params, 4, "random", random.Random(3)
+    )
+
+
+@pytest.mark.parametrize(("lo", "hi"), [(0.0, 1.0), (-1.0, 1.0)])
+def test_a_log_range_needs_a_positive_minimum(lo: float, hi: float) -> None:
+    with pytest.raises(ValueError, match="minimum > 0"):
+        ContinuousRange(lo, hi, log=True)
