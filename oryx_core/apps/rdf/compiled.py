@@ -3,7 +3,13 @@
 Routing one example through twenty trees node by node in Python costs tens of microseconds; here a whole batch
 descends one level of every tree per numpy step, which is what makes bulk ``/predict`` fast. The semantics are
 exactly :class:`~oryx_core.apps.rdf.trees.Forest`'s (greater-than goes positive, a category in the negative set
-goes negative, NaN follows the default child, probabilities averaged over trees, ties to the lowest encoding).
+goes negative, NaN follows the default child, probabilities or values averaged with the trees' weights, ties to
+the lowest encoding).
+
+Any float routes: a numeric split only compares (``value > threshold``; -0.0, subnormals and ±inf compare as
+IEEE says), and only a categorical split looks its value up in the negative-set table, and only when the value is
+an encoding that table has a column for. (The table used to be indexed with every inner node's value cast to an
+integer, numeric nodes included, so -2, -1e308 or ±inf indexed out of bounds: an ``IndexError`` on ordinary rows.)
 
 Leaf outputs (class probabilities, or values) live in one array indexed by leaf slot. An update swaps in a copy of
 that array with one row changed (copy-on-write), so readers that took the old array keep a consistent view and
@@ -101,6 +107,8 @@ class CompiledForest:
 
     def __init__(self, forest: Forest) -> None:
         self.classes = forest.classes
+        self._weights = forest.weights
+        self._total_weight = forest.total_weight
         trees, leaves, slot = [], [], 0
         for root in forest.trees:
             builder = _TreeBuilder(slot, _max_code(root))
@@ -123,50 +131,60 @@ class CompiledForest:
         outputs[slot] = _output(leaf)
         self._outputs = outputs
 
+    @staticmethod
+    def _in_negative_set(tree: _CompiledTree, at: np.ndarray, value: np.ndarray) -> np.ndarray:
+        """Whether each categorical ``value`` is in node ``at``'s negative set.
+
+        Only a whole number in ``[0, width)`` can be: anything else (NaN, ±inf, fractions, negatives, or an
+        encoding past every set's largest one) is in no set, as ``value in frozenset`` says in the object forest.
+        """
+        width = tree.negative_codes.shape[1]
+        valid = (value >= 0) & (value < width) & (np.floor(value) == value)
+        codes = np.where(valid, value, 0).astype(np.intp)
+        return valid & tree.negative_codes[at, codes]
+
     def _leaf_slots(self, tree: _CompiledTree, x: np.ndarray) -> np.ndarray:
-        rows = np.arange(len(x))
-        node = np.zeros(len(x), dtype=np.int32)
+        node = np.zeros(len(x), dtype=np.intp)
         for _ in range(tree.depth):
             feature = tree.feature[node]
-            inner = feature >= 0
-            if not inner.any():
+            inner = np.flatnonzero(feature >= 0)
+            if not inner.size:
                 break
-            at, f = node[inner], feature[inner]
-            value = x[rows[inner], f]
-            missing = np.isnan(value)
-            codes = np.where(missing, 0, value).astype(np.int64)
-            width = tree.negative_codes.shape[1]
-            # A code past every negative set's largest code is in none of them: it goes positive.
-            negative = (codes < width) & tree.negative_codes[at, np.minimum(codes, width - 1)]
-            goes_positive = np.where(tree.categorical[at], ~negative, value > tree.threshold[at])
-            goes_positive = np.where(missing, tree.default_positive[at], goes_positive)
+            at = node[inner]
+            value = x[inner, feature[inner]]
+            goes_positive = value > tree.threshold[at]
+            categorical = np.flatnonzero(tree.categorical[at])
+            if categorical.size:
+                goes_positive[categorical] = ~self._in_negative_set(tree, at[categorical], value[categorical])
+            goes_positive = np.where(np.isnan(value), tree.default_positive[at], goes_positive)
             node[inner] = np.where(goes_positive, tree.positive[at], tree.negative[at])
         return tree.leaf_slot[node]
 
-    def _summed(self, x: np.ndarray) -> np.ndarray:
+    def _weighted_average(self, x: np.ndarray) -> np.ndarray:
+        """Sum of weight × leaf output in tree order, over the total weight: ``Forest``'s arithmetic exactly."""
         outputs = self._outputs  # one read: a concurrent update cannot mix two versions into one answer
-        total = outputs[self._leaf_slots(self._trees[0], x)].copy()
-        for tree in self._trees[1:]:
-            total += outputs[self._leaf_slots(tree, x)]
-        return total
+        total = np.zeros((len(x), *outputs.shape[1:]), dtype=np.float64)
+        for tree, weight in zip(self._trees, self._weights, strict=True):
+            total += weight * outputs[self._leaf_slots(tree, x)]
+        return total / self._total_weight
 
     def distributions(self, x: np.ndarray) -> np.ndarray:
-        """Rows of averaged class probabilities, one per example (rows of ``x``, one column per predictor)."""
+        """Rows of weighted average class probabilities, one per example (rows of ``x``, a column per predictor)."""
         if self.classes is None:
             raise ValueError("a regression forest has no class distribution")
-        return self._summed(x) / len(self._trees)
+        return self._weighted_average(x)
 
     def predict(self, x: np.ndarray) -> list[str]:
         """The served predictions of many examples: class names, or values as decimal strings."""
         if self.classes is None:
-            return [repr(float(v)) for v in self._summed(x) / len(self._trees)]
+            return [repr(float(v)) for v in self._weighted_average(x)]
         classes = self.classes
         return [classes[i] for i in np.argmax(self.distributions(x), axis=1)]
 
     def predict_values(self, x: np.ndarray) -> np.ndarray:
         if self.classes is not None:
             raise ValueError("a classification forest predicts classes, not values")
-        return self._summed(x) / len(self._trees)
+        return self._weighted_average(x)
 
     def predict_class_indices(self, x: np.ndarray) -> np.ndarray:
         return np.argmax(self.distributions(x), axis=1)

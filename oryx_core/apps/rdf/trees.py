@@ -56,13 +56,17 @@ class NumericSplit:
 
 @dataclass(frozen=True)
 class CategoricalSplit:
-    """A category not in ``negative_values`` (encodings) goes to the positive child (PMML ``isNotIn``)."""
+    """A category not in ``negative_values`` (encodings) goes to the positive child (PMML ``isNotIn``).
+
+    Membership is by value (``2.0 in {2}``), never through ``int()``: a value that is no encoding at all
+    (fractional, negative, infinite) is in no set and goes positive, exactly as the compiled forest routes it.
+    """
 
     feature: int
     negative_values: frozenset[int]
 
     def goes_positive(self, value: float) -> bool:
-        return int(value) not in self.negative_values
+        return value not in self.negative_values
 
 
 Split = Union[NumericSplit, CategoricalSplit]  # noqa: UP007 (a runtime alias, kept readable for 3.11)
@@ -165,20 +169,42 @@ def node_path(node_id: str) -> str:
     return node_id[1:]
 
 
+def _checked_weights(weights: Sequence[float] | None, trees: int) -> tuple[float, ...]:
+    if weights is None:
+        return (1.0,) * trees
+    result = tuple(float(w) for w in weights)
+    if len(result) != trees:
+        raise ValueError(f"{len(result)} tree weights for {trees} trees")
+    if not all(math.isfinite(w) and w >= 0 for w in result) or not sum(result) > 0:
+        raise ValueError(f"tree weights must be finite, non-negative and not all 0, got {list(result)}")
+    return result
+
+
 class Forest:
     """Trees sharing one input schema: a classifier when ``classes`` is given, otherwise a regressor.
 
-    ``classes`` are the target's values in encoding order; ``importances`` hold one value per predictor.
+    ``classes`` are the target's values in encoding order; ``importances`` hold one value per predictor;
+    ``weights`` one per tree (PMML ``Segment`` weights, 1 by default): the forest's answer is the weighted
+    average of the trees' class probabilities or leaf values, as Oryx 2's ``WeightedPrediction`` computes it.
     """
 
     def __init__(
-        self, trees: Sequence[Node], classes: Sequence[str] | None, importances: Sequence[float] | None = None
+        self,
+        trees: Sequence[Node],
+        classes: Sequence[str] | None,
+        importances: Sequence[float] | None = None,
+        weights: Sequence[float] | None = None,
     ) -> None:
         if not trees:
             raise ValueError("a forest needs at least one tree")
         self.trees: list[Node] = list(trees)
         self.classes: tuple[str, ...] | None = tuple(classes) if classes is not None else None
         self.importances: tuple[float, ...] = tuple(importances or ())
+        self.weights: tuple[float, ...] = _checked_weights(weights, len(self.trees))
+        total = 0.0
+        for weight in self.weights:  # summed in tree order, as every consumer divides by this very value
+            total += weight
+        self.total_weight = total
 
     @property
     def is_classification(self) -> bool:
@@ -188,29 +214,29 @@ class Forest:
         return [find_leaf(tree, features) for tree in self.trees]
 
     def distribution(self, features: Sequence[float]) -> np.ndarray:
-        """The average of the trees' class probability vectors (each tree weighs 1)."""
+        """The weighted average of the trees' class probability vectors."""
         if self.classes is None:
             raise ValueError("a regression forest has no class distribution")
         total = np.zeros(len(self.classes), dtype=np.float64)
-        for leaf in self.leaves_for(features):
-            total += leaf.probabilities()  # type: ignore[union-attr]
-        return total / len(self.trees)
+        for leaf, weight in zip(self.leaves_for(features), self.weights, strict=True):
+            total += weight * leaf.probabilities()  # type: ignore[union-attr]
+        return total / self.total_weight
 
     def predict_class_index(self, features: Sequence[float]) -> int:
         """The most probable class's encoding; a tie goes to the lowest encoding."""
         return int(np.argmax(self.distribution(features)))
 
     def predict_value(self, features: Sequence[float]) -> float:
-        """The average of the trees' leaf values (never rounded).
+        """The weighted average of the trees' leaf values (never rounded).
 
         Summed in tree order, as ``CompiledForest`` does, so both give bit-identical answers.
         """
         if self.classes is not None:
             raise ValueError("a classification forest predicts classes, not values")
         total = 0.0
-        for leaf in self.leaves_for(features):
-            total += leaf.value  # type: ignore[union-attr]
-        return total / len(self.trees)
+        for leaf, weight in zip(self.leaves_for(features), self.weights, strict=True):
+            total += weight * leaf.value  # type: ignore[union-attr]
+        return total / self.total_weight
 
     def predict(self, features: Sequence[float]) -> str:
         """The prediction as served: the class name, or the value as a decimal string."""

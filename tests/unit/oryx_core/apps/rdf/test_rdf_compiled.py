@@ -85,3 +85,41 @@ def test_leaf_updates_are_seen_by_later_predictions_only() -> None:
     compiled.update_leaf(1, leaf)
     assert before[0].tolist() == pytest.approx([0.3, 0.7])
     assert compiled.distributions(x)[0].tolist() == pytest.approx([0.4, 0.6])
+
+
+HOSTILE = [-2.0, -1.0, -1e308, 1e308, math.inf, -math.inf, -0.0, 0.0, 5e-324, -5e-324, 2.5, 7.0, NAN]
+
+
+def test_any_numeric_value_routes_like_the_object_forest_and_never_indexes_out_of_bounds() -> None:
+    """-2 and below once crashed bulk /predict: numeric nodes indexed the categorical table with int(value)."""
+    forest = classifier()  # a numeric split on column 0, a categorical split on column 1 (codes 0..2)
+    x = np.array([[a, b] for a in HOSTILE for b in HOSTILE])
+    compiled = CompiledForest(forest)
+    assert compiled.distributions(x).tolist() == [forest.distribution(list(row)).tolist() for row in x]
+    assert compiled.predict(x) == [forest.predict(list(row)) for row in x]
+
+
+def test_a_value_that_is_no_encoding_is_in_no_negative_set() -> None:
+    forest = classifier()
+    leaves = {value: forest.leaves_for([1.0, value])[0].id for value in (2.0, 2.5, -2.0, math.inf, 1e308)}
+    assert leaves == {2.0: "r--", 2.5: "r-+", -2.0: "r-+", math.inf: "r-+", 1e308: "r-+"}
+    x = np.array([[1.0, v] for v in leaves])
+    assert CompiledForest(forest).distributions(x)[:, 1].tolist() == pytest.approx([0.75, 0.35, 0.35, 0.35, 0.35])
+
+
+def test_tree_weights_weigh_the_average_of_probabilities_and_values() -> None:
+    weighted = classifier()
+    forest = Forest(weighted.trees, weighted.classes, weights=[1.0, 3.0])
+    x = np.array([[7.0, 2.0]])
+    # (1 * (0.1, 0.9) + 3 * (0.5, 0.5)) / 4
+    assert forest.distribution([7.0, 2.0]).tolist() == pytest.approx([0.4, 0.6])
+    assert CompiledForest(forest).distributions(x).tolist() == forest.distribution([7.0, 2.0])[None].tolist()
+    values = Forest(regressor().trees, None, weights=[3.0, 1.0])
+    assert values.predict_value([7.0, 2.0]) == (3 * 10.5 + 7.0) / 4
+    assert CompiledForest(values).predict_values(x).tolist() == [(3 * 10.5 + 7.0) / 4]
+
+
+@pytest.mark.parametrize("weights", [[1.0], [1.0, -1.0], [0.0, 0.0], [1.0, math.nan], [1.0, math.inf]])
+def test_bad_tree_weights_are_refused(weights: list[float]) -> None:
+    with pytest.raises(ValueError, match="weights"):
+        Forest(classifier().trees, ["no", "yes"], weights=weights)
