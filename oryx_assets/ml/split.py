@@ -7,6 +7,13 @@ Oryx 2's rules (``MLUpdate``), applied in this order to ``oryx.ml.eval.test-frac
 3. no new data: train on past data only;
 4. otherwise the app splits the new data (random by default, time-based for ALS); past data always trains.
 
+One rule of our own follows rule 4: when the new data's test split has fewer than ``oryx.ml.eval.min-test-rows``
+lines and there is retained history, the app's split rule is applied to history plus new data instead, so a
+small generation is still scored on enough lines to tell candidates apart (those lines then do not train the
+candidates). Oryx 2 scored on whatever the new window gave, down to no line at all, and published the
+unevaluated model. The refit of the winner (``tuned_model``) trains on every line either way: see
+:meth:`TrainTestSplit.all_data`.
+
 Held-out lines are written as Parquet to ``<data-dir>/.splits/<ts>/{train,test}/`` so that every candidate,
 and a re-run of ``tuned_model`` alone, sees the very same split; the split is seeded by the generation for
 the same reason. ``tuned_model`` deletes the folder once it is done with it; folders that failed runs left
@@ -15,6 +22,7 @@ behind are swept by the next generation's split. Past windows are not copied: th
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from dagster import AssetExecutionContext, MetadataValue, Output, asset
 from dagster_pyspark import LazyPySparkResource
@@ -30,6 +38,7 @@ from oryx_core.api.batch import MLApp, random_split
 
 SPLITS_DIR = ".splits"
 TEST_FRACTION_KEY = "oryx.ml.eval.test-fraction"
+MIN_TEST_ROWS_KEY = "oryx.ml.eval.min-test-rows"
 PASS_THROUGH = "the app is a plain BatchLayerUpdate: its run_update builds and publishes in published_model"
 
 
@@ -40,6 +49,16 @@ class SplitRule(StrEnum):
     TEST_ALL_NEW = "test-fraction 1: train on past data only, test on all new data"
     NO_NEW_DATA = "no new data: train on past data only"
     SPLIT_NEW = "new data split by the app; past data trains"
+    SPLIT_HISTORY = "new data's test split under min-test-rows: history and new data split by the app"
+
+
+TEST_SOURCES = {
+    SplitRule.NO_TEST: "none (test-fraction 0: evaluation off)",
+    SplitRule.TEST_ALL_NEW: "all new data (test-fraction 1)",
+    SplitRule.NO_NEW_DATA: "none (no new data)",
+    SplitRule.SPLIT_NEW: "new data, the app's split",
+    SplitRule.SPLIT_HISTORY: "retained history and new data, the app's split",
+}
 
 
 def split_rule(test_fraction: float, has_new_data: bool) -> SplitRule:
@@ -61,8 +80,9 @@ def split_seed(timestamp_ms: int) -> int:
 class TrainTestSplit:
     """Where this generation's training and test lines are (Parquet folders of ``key, value`` lines).
 
-    Training data is ``new_train`` (None: no new line trains) plus the ``past`` windows; ``test`` is None
-    when nothing is tested.
+    Training data is ``new_train`` (None: no new line trains) plus the ``past`` windows when ``past_trains``
+    (under ``SPLIT_HISTORY`` the past lines that train are in ``new_train`` already); ``test`` is None when
+    nothing is tested. ``window`` is this generation's new input, so that new plus past is every line.
     """
 
     rule: SplitRule
@@ -73,22 +93,44 @@ class TrainTestSplit:
     test_rows: int
     test_fraction: float
     seed: int
+    window: str | None = None
+    past_trains: bool = True
+
+    @property
+    def test_source(self) -> str:
+        """Which data the test set came from, in words for the UI."""
+        return TEST_SOURCES[self.rule]
+
+    @property
+    def evaluates(self) -> bool:
+        """Whether this generation's model is meant to be scored (false only when test-fraction is 0)."""
+        return self.rule is not SplitRule.NO_TEST
 
     def train_data(self, spark: SparkSession, data_dir: str, timestamp_ms: int) -> DataFrame | None:
-        """The training lines: the new lines that train, plus all past lines; None when there are none."""
+        """The training lines: the new lines that train, plus past lines; None when there are none."""
         parts = [read_window(spark, self.new_train)] if self.new_train else []
-        past = read_past_data(spark, data_dir, list(self.past), timestamp_ms)
-        if past is not None:
-            parts.append(past)
-        if not parts:
-            return None
-        train = parts[0]
-        for part in parts[1:]:
-            train = train.unionByName(part)
-        return train
+        if self.past_trains:
+            parts.append(read_past_data(spark, data_dir, list(self.past), timestamp_ms))
+        return _union(parts)
+
+    def all_data(self, spark: SparkSession, data_dir: str, timestamp_ms: int) -> DataFrame | None:
+        """Every retained line, new and past, trained or tested: what the winner is refitted on."""
+        parts = [read_window(spark, self.window)] if self.window else []
+        parts.append(read_past_data(spark, data_dir, list(self.past), timestamp_ms))
+        return _union(parts)
 
     def test_data(self, spark: SparkSession) -> DataFrame | None:
         return read_window(spark, self.test) if self.test else None
+
+
+def _union(parts: list[DataFrame | None]) -> DataFrame | None:
+    frames = [part for part in parts if part is not None]
+    if not frames:
+        return None
+    union = frames[0]
+    for frame in frames[1:]:
+        union = union.unionByName(frame)
+    return union
 
 
 def split_uri(data_dir: str, timestamp_ms: int) -> str:
@@ -119,22 +161,38 @@ def _write_split(app: MLApp, new: DataFrame, fraction: float, seed: int, target:
 
 
 def make_split(
-    spark: SparkSession, app: MLApp, window: str | None, past: list[str], data_dir: str, timestamp_ms: int, f: float
+    spark: SparkSession,
+    app: MLApp,
+    window: str | None,
+    past: list[str],
+    data_dir: str,
+    timestamp_ms: int,
+    f: float,
+    min_test_rows: int = 0,
 ) -> TrainTestSplit:
-    """Applies Oryx 2's rules (module docstring) to this generation's window and past windows."""
+    """Applies the rules (module docstring) to this generation's window and past windows.
+
+    ``min_test_rows`` 0 never draws the test set from history (Oryx 2's behaviour).
+    """
     new = read_window(spark, window) if window else None
     new_rows = new.count() if new is not None else 0
     rule, seed = split_rule(f, new_rows > 0), split_seed(timestamp_ms)
     new_train = test = None
+    past_trains = True
     if rule is SplitRule.NO_TEST:
         new_train = window if new_rows else None
     elif rule is SplitRule.TEST_ALL_NEW:
         test = window if new_rows else None
     elif rule is SplitRule.SPLIT_NEW:
         assert new is not None
-        new_train, test = _write_split(app, new, f, seed, split_uri(data_dir, timestamp_ms))
+        target = split_uri(data_dir, timestamp_ms)
+        new_train, test = _write_split(app, new, f, seed, target)
+        history = read_past_data(spark, data_dir, past, timestamp_ms)
+        if history is not None and read_window(spark, test).count() < min_test_rows:
+            new_train, test = _write_split(app, new.unionByName(history), f, seed, target)
+            rule, past_trains = SplitRule.SPLIT_HISTORY, False
     test_rows = read_window(spark, test).count() if test else 0
-    return TrainTestSplit(rule, new_train, test, tuple(past), new_rows, test_rows, f, seed)
+    return TrainTestSplit(rule, new_train, test, tuple(past), new_rows, test_rows, f, seed, window, past_trains)
 
 
 @asset(partitions_def=generations, kinds={"spark", "parquet"}, group_name="ml")
@@ -155,18 +213,30 @@ def train_test_split(
     session = spark.spark_session
     swept = _sweep_older_splits(session, data_dir, timestamp)
     fraction = config.get_float(TEST_FRACTION_KEY)
-    split = make_split(session, app, input_window, historical_data, data_dir, timestamp, fraction)
-    new_train_rows = split.new_rows - split.test_rows if split.new_train else 0
+    min_test_rows = config.get_int(MIN_TEST_ROWS_KEY)
+    split = make_split(session, app, input_window, historical_data, data_dir, timestamp, fraction, min_test_rows)
+    metadata: dict[str, Any] = {
+        "ml_app": True,
+        "rule": split.rule.value,
+        "test_fraction": fraction,
+        "seed": split.seed,
+        "new_rows": split.new_rows,
+        "test_rows": split.test_rows,
+        "test_source": split.test_source,
+        "min_test_rows": min_test_rows,
+    }
+    if split.rule is SplitRule.SPLIT_HISTORY:
+        assert split.new_train is not None
+        metadata["train_rows"] = read_window(session, split.new_train).count()  # history and new lines that train
+        context.log.info(
+            f"{split.test_rows} test lines drawn from history and new data (min-test-rows {min_test_rows})"
+        )
+    else:
+        metadata["new_train_rows"] = split.new_rows - split.test_rows if split.new_train else 0
     return Output(
         split,
         metadata={
-            "ml_app": True,
-            "rule": split.rule.value,
-            "test_fraction": fraction,
-            "seed": split.seed,
-            "new_rows": split.new_rows,
-            "new_train_rows": new_train_rows,
-            "test_rows": split.test_rows,
+            **metadata,
             "past_windows": len(split.past),
             "split_path": MetadataValue.path(split_uri(data_dir, timestamp)) if split.test else "(nothing written)",
             "swept_stale_splits": MetadataValue.json(swept),

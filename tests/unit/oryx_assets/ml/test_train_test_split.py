@@ -84,3 +84,66 @@ def test_the_apps_own_split_is_used(spark: SparkSession, data_dir: str) -> None:
 
     assert values(split.test_data(spark)) == sorted(f"t {i}" for i in range(0, 200, 4))
     assert split.test_rows == 50
+
+
+@pytest.fixture
+def t_history(spark: SparkSession, data_dir: str) -> str:
+    """A second past window (generation 2) of 10 lines that HoldOutTLinesApp would hold out: "t past <i>"."""
+    past = [(None, f"t past {i}") for i in range(10)]
+    spark.createDataFrame(past, "key string, value string").write.parquet(f"{data_dir}/generation=2")
+    return f"{data_dir}/generation=2"
+
+
+def test_a_small_test_split_is_drawn_again_from_history_and_new_data(
+    spark: SparkSession, data_dir: str, t_history: str
+) -> None:
+    past = [f"{data_dir}/generation=1", t_history]
+
+    split = make_split(spark, HoldOutTLinesApp(), f"{data_dir}/generation={NOW}", past, data_dir, NOW, 0.5, 100)
+
+    # The app's rule over history + new data: the 50 new "t" lines and the 10 past ones; they no longer train.
+    assert split.rule is SplitRule.SPLIT_HISTORY
+    assert values(split.test_data(spark)) == sorted(
+        [f"t {i}" for i in range(0, 200, 4)] + [f"t past {i}" for i in range(10)]
+    )
+    assert split.test_rows == 60
+    train = values(split.train_data(spark, data_dir, NOW))
+    assert train == sorted([f"n {i}" for i in range(200) if i % 4] + [f"past {i}" for i in range(10)])
+    assert split.test_source == "retained history and new data, the app's split"
+
+
+def test_all_data_is_every_new_and_past_line_whichever_split(
+    spark: SparkSession, data_dir: str, t_history: str
+) -> None:
+    past = [f"{data_dir}/generation=1", t_history]
+
+    split = make_split(spark, HoldOutTLinesApp(), f"{data_dir}/generation={NOW}", past, data_dir, NOW, 0.5, 100)
+
+    assert len(values(split.all_data(spark, data_dir, NOW))) == 220
+    assert len(values(split.train_data(spark, data_dir, NOW))) + split.test_rows == 220
+
+
+def test_a_test_split_of_min_test_rows_stays_on_new_data(spark: SparkSession, data_dir: str, t_history: str) -> None:
+    past = [f"{data_dir}/generation=1", t_history]
+
+    split = make_split(spark, HoldOutTLinesApp(), f"{data_dir}/generation={NOW}", past, data_dir, NOW, 0.5, 50)
+
+    assert split.rule is SplitRule.SPLIT_NEW and split.test_rows == 50
+    assert split.test_source == "new data, the app's split"
+    assert len(values(split.train_data(spark, data_dir, NOW))) == 150 + 20
+
+
+def test_without_history_a_small_test_split_is_what_there_is(spark: SparkSession, data_dir: str) -> None:
+    split = make_split(spark, HoldOutTLinesApp(), f"{data_dir}/generation={NOW}", [], data_dir, NOW, 0.5, 100)
+
+    assert split.rule is SplitRule.SPLIT_NEW and split.test_rows == 50
+
+
+def test_evaluation_is_expected_unless_test_fraction_is_zero(spark: SparkSession, data_dir: str) -> None:
+    window, past = f"{data_dir}/generation={NOW}", [f"{data_dir}/generation=1"]
+
+    off = make_split(spark, FakeApp(), window, past, data_dir, NOW, 0, 100)
+    on = make_split(spark, FakeApp(), window, past, data_dir, NOW, 1, 100)
+
+    assert (off.evaluates, off.test_source) == (False, "none (test-fraction 0: evaluation off)")
+    assert (on.evaluates, on.test_source, on.test_rows) == (True, "all new data (test-fraction 1)", 200)
