@@ -13,7 +13,17 @@ Layout (spec 4.3), with two deliberate differences from Oryx 2:
 * The forest's ``Segmentation`` is ``weightedAverage`` for both kinds: for classification PMML then averages the
   trees' probability distributions, which is exactly what the serving layer does. Oryx 2 wrote
   ``weightedMajorityVote`` while serving averaged probabilities, so an independent evaluator could disagree with
-  it; the reader accepts both.
+  it; the reader accepts both. Each ``Segment``'s ``weight`` is the tree's weight (read back; ``weightedAverage``
+  and ``weightedMajorityVote`` weigh the trees' probabilities or values by it, as Oryx 2's
+  ``WeightedPrediction`` does; ``average`` and ``majorityVote`` weigh every tree 1).
+* Categorical predictors' ``MiningField``s say ``invalidValueTreatment="asMissing"``: a category the model never
+  saw is a missing value and takes the ``defaultChild`` path, which is what the serving layer does, so an
+  independent evaluator agrees on such rows too (PMML's default, ``returnInvalid``, would fail them).
+
+Reading also accepts ``missingValueStrategy="none"`` (PMML's default): a missing value makes the positive child's
+predicate false, so it goes to the negative child (``True``). Strategies that need scores on inner nodes or a
+mix of branches (``lastPrediction``, ``nullPrediction``, ``weightedConfidence``, ``aggregateNodes``) are refused
+with a message, so a model is never served under rules it does not follow.
 
 ``Extension``s ``maxDepth``, ``maxSplitCandidates`` and ``impurity`` record the hyperparameters, and the
 ``MiningSchema`` of the top model carries each predictor's ``importance``.
@@ -56,7 +66,11 @@ __all__ = ["forest_from_pmml", "forest_to_pmml", "hyperparams_of"]
 
 _CLASSIFICATION = "classification"
 _REGRESSION = "regression"
-_SEGMENTATION_METHODS = frozenset({"weightedAverage", "average", "weightedMajorityVote", "majorityVote"})
+_WEIGHTED_METHODS = frozenset({"weightedAverage", "weightedMajorityVote"})
+_SEGMENTATION_METHODS = _WEIGHTED_METHODS | {"average", "majorityVote"}
+_DEFAULT_CHILD = "defaultChild"
+_NONE = "none"
+_MISSING_VALUE_STRATEGIES = (_DEFAULT_CHILD, _NONE)
 
 
 def _number(value: float) -> str:
@@ -84,15 +98,23 @@ def forest_to_pmml(
         _add_tree_model(root, forest, 0, encodings, importances)
     else:
         mining = add_child(root, "MiningModel", {"functionName": function})
-        add_mining_schema(mining, schema, importances)
+        _add_mining_schema(mining, schema, importances)
         segmentation = add_child(mining, "Segmentation", {"multipleModelMethod": "weightedAverage"})
-        for index in range(len(forest.trees)):
-            segment = add_child(segmentation, "Segment", {"id": index, "weight": 1.0})
+        for index, weight in enumerate(forest.weights):
+            segment = add_child(segmentation, "Segment", {"id": index, "weight": float(weight)})
             add_child(segment, "True")
             _add_tree_model(segment, forest, index, encodings, None)
     for name, value in hyperparams.items():
         add_extension(root, name, value)
     return root
+
+
+def _add_mining_schema(model: ET.Element, schema: InputSchema, importances: Mapping[str, float] | None) -> None:
+    mining = add_mining_schema(model, schema, importances)
+    categorical = set(schema.categorical_predictors)
+    for field in find_children(mining, "MiningField"):
+        if field.get("name") in categorical:
+            field.set("invalidValueTreatment", "asMissing")
 
 
 def _add_tree_model(
@@ -102,9 +124,9 @@ def _add_tree_model(
     model = add_child(
         parent,
         "TreeModel",
-        {"functionName": function, "splitCharacteristic": "binarySplit", "missingValueStrategy": "defaultChild"},
+        {"functionName": function, "splitCharacteristic": "binarySplit", "missingValueStrategy": _DEFAULT_CHILD},
     )
-    add_mining_schema(model, encodings.schema, importances)
+    _add_mining_schema(model, encodings.schema, importances)
     _add_node(model, forest.trees[index], encodings, forest.classes, None)
 
 
@@ -169,24 +191,56 @@ def _model_element(root: ET.Element) -> ET.Element:
     raise PMMLError("the PMML holds neither a MiningModel nor a TreeModel")
 
 
-def _tree_models(model: ET.Element) -> list[ET.Element]:
+def _segment_weight(segment: ET.Element) -> float:
+    text = segment.get("weight", "1")
+    try:
+        return float(text)
+    except ValueError:
+        raise PMMLError(f"segment {segment.get('id')!r} has weight {text!r}, which is not a number") from None
+
+
+def _tree_models(model: ET.Element) -> tuple[list[ET.Element], list[float]]:
+    """The TreeModels and the weight of each (1 for a lone TreeModel or an unweighted method)."""
     if local_name(model.tag) == "TreeModel":
-        return [model]
+        return [model], [1.0]
     segmentation = find_child(model, "Segmentation")
     if segmentation is None:
         raise PMMLError("the MiningModel has no Segmentation")
     method = segmentation.get("multipleModelMethod")
     if method not in _SEGMENTATION_METHODS:
         raise PMMLError(f"unsupported multipleModelMethod {method!r}; expected one of {sorted(_SEGMENTATION_METHODS)}")
-    trees = []
+    trees, weights = [], []
     for segment in find_children(segmentation, "Segment"):
+        if _predicate_of(segment) != "True":
+            raise PMMLError(f"segment {segment.get('id')!r} applies only to some rows; a forest's segments are True")
         tree = find_child(segment, "TreeModel")
         if tree is None:
             raise PMMLError(f"segment {segment.get('id')!r} holds no TreeModel")
         trees.append(tree)
+        weights.append(_segment_weight(segment) if method in _WEIGHTED_METHODS else 1.0)
     if not trees:
         raise PMMLError("the MiningModel has no segments")
-    return trees
+    return trees, weights
+
+
+def _predicate(element: ET.Element) -> ET.Element | None:
+    """The predicate of a Node or Segment: its first child element that is not an Extension (or a Node)."""
+    return next((c for c in element if isinstance(c.tag, str) and local_name(c.tag) not in ("Extension", "Node")), None)
+
+
+def _predicate_of(element: ET.Element) -> str | None:
+    predicate = _predicate(element)
+    return None if predicate is None else local_name(predicate.tag)
+
+
+def _missing_value_strategy(tree_model: ET.Element) -> str:
+    strategy = tree_model.get("missingValueStrategy", _NONE)
+    if strategy not in _MISSING_VALUE_STRATEGIES:
+        raise PMMLError(
+            f"unsupported missingValueStrategy {strategy!r}; the serving layer follows one of "
+            f"{list(_MISSING_VALUE_STRATEGIES)}"
+        )
+    return strategy
 
 
 def _importances(model: ET.Element, schema: InputSchema) -> list[float]:
@@ -200,9 +254,10 @@ def _importances(model: ET.Element, schema: InputSchema) -> list[float]:
 
 
 class _NodeReader:
-    def __init__(self, encodings: Encodings, classes: list[str] | None) -> None:
+    def __init__(self, encodings: Encodings, classes: list[str] | None, missing_value_strategy: str) -> None:
         self.encodings = encodings
         self.classes = classes
+        self.strategy = missing_value_strategy
         self.predictor_index = {name: i for i, name in enumerate(encodings.schema.predictors)}
 
     def split_of(self, predicate: ET.Element) -> NumericSplit | CategoricalSplit:
@@ -213,11 +268,31 @@ class _NodeReader:
         kind = local_name(predicate.tag)
         if kind == "SimplePredicate" and predicate.get("operator") == "greaterThan":
             return NumericSplit(feature, float(predicate.get("value", "nan")))
-        if kind == "SimpleSetPredicate" and predicate.get("booleanOperator") == "isNotIn":
+        operator = predicate.get("booleanOperator")
+        if kind == "SimpleSetPredicate" and operator in ("isNotIn", "isIn"):
             array = find_child(predicate, "Array")
             values = array_values(array) if array is not None else []
-            return CategoricalSplit(feature, frozenset(self.encodings.encode(column, v) for v in values))
+            try:
+                listed = frozenset(self.encodings.encode(column, v) for v in values)
+            except ValueError as e:
+                raise PMMLError(f"a split on {column!r} lists a value the DataDictionary does not: {e}") from None
+            if operator == "isIn":  # positive for the listed values: every other known value goes negative
+                listed = frozenset(range(len(self.encodings.values.get(column, ())))) - listed
+            return CategoricalSplit(feature, listed)
         raise PMMLError(f"unsupported split predicate <{kind}> on {column!r}")
+
+    def default_positive(self, element: ET.Element, positive: ET.Element, negative: ET.Element, node_id: str) -> bool:
+        """Which child a missing value takes: ``defaultChild`` names it, or (strategy none) the True child."""
+        if self.strategy == _NONE:
+            return False
+        default = element.get("defaultChild")
+        ids = (positive.get("id", child_id(node_id, True)), negative.get("id", child_id(node_id, False)))
+        if default not in ids:
+            raise PMMLError(
+                f"node {node_id!r}: missingValueStrategy defaultChild needs defaultChild naming one of its "
+                f"children {list(ids)}, got {default!r}"
+            )
+        return default == ids[0]
 
     def read(self, element: ET.Element, node_id: str) -> Node:
         children = find_children(element, "Node")
@@ -227,19 +302,17 @@ class _NodeReader:
         if len(children) != 2:
             raise PMMLError(f"node {node_id!r} has {len(children)} children; binary splits have 2")
         positive, negative = children
-        predicate = next(
-            (c for c in positive if isinstance(c.tag, str) and local_name(c.tag) not in ("Extension", "Node")), None
-        )
+        predicate = _predicate(positive)
         if predicate is None:
             raise PMMLError(f"node {child_id(node_id, True)!r} has no predicate")
-        split = self.split_of(predicate)
-        default_positive = element.get("defaultChild") == positive.get("id", child_id(node_id, True))
+        if _predicate_of(negative) != "True":
+            raise PMMLError(f"node {child_id(node_id, False)!r}: the second child of a binary split must be True")
         return Decision(
             node_id,
-            split,
+            self.split_of(predicate),
             self.read(positive, child_id(node_id, True)),
             self.read(negative, child_id(node_id, False)),
-            default_positive,
+            self.default_positive(element, positive, negative, node_id),
             record_count,
         )
 
@@ -268,14 +341,18 @@ def forest_from_pmml(root: ET.Element, schema: InputSchema) -> tuple[Forest, Enc
     classes = encodings.classes
     if classes is not None and not classes:
         raise PMMLError(f"the DataDictionary lists no values of the target {schema.target!r}")
-    reader = _NodeReader(encodings, classes)
+    tree_models, weights = _tree_models(model)
     trees = []
-    for tree_model in _tree_models(model):
+    for tree_model in tree_models:
         node = find_child(tree_model, "Node")
         if node is None:
             raise PMMLError("a TreeModel has no root Node")
+        reader = _NodeReader(encodings, classes, _missing_value_strategy(tree_model))
         trees.append(reader.read(node, ROOT_ID))
-    return Forest(trees, classes, _importances(model, schema)), encodings
+    try:
+        return Forest(trees, classes, _importances(model, schema), weights), encodings
+    except ValueError as e:
+        raise PMMLError(f"the segments' {e}") from None
 
 
 def hyperparams_of(root: ET.Element) -> dict[str, str]:
