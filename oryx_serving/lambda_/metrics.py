@@ -40,12 +40,23 @@ class _Latency:
 
 
 class RequestMetrics:
-    """Request counts by (endpoint, method, status) and latency histograms by endpoint; thread-safe."""
+    """Request counts by (endpoint, method, status), latency histograms by endpoint, and the counters apps add
+    with :func:`count`; thread-safe."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._requests: dict[tuple[str, str, str], int] = {}
         self._latency: dict[str, _Latency] = {}
+        self._counters: dict[str, tuple[str, dict[tuple[tuple[str, str], ...], int]]] = {}
+
+    def add(self, name: str, help_text: str, labels: tuple[tuple[str, str], ...], n: int) -> None:
+        with self._lock:
+            _, series = self._counters.setdefault(name, (help_text, {}))
+            series[labels] = series.get(labels, 0) + n
+
+    def counters(self) -> dict[str, tuple[str, dict[tuple[tuple[str, str], ...], int]]]:
+        with self._lock:
+            return {name: (help_text, dict(series)) for name, (help_text, series) in self._counters.items()}
 
     def observe(self, endpoint: str, method: str, status: int, seconds: float) -> None:
         method = method if method in _KNOWN_METHODS else "OTHER"
@@ -125,6 +136,11 @@ def _request_lines(metrics: RequestMetrics) -> Iterator[str]:
     )
 
 
+def _counter_lines(metrics: RequestMetrics) -> Iterator[str]:
+    for name, (help_text, series) in sorted(metrics.counters().items()):
+        yield from _family(name, "counter", help_text, (("", _labels(k), n) for k, n in sorted(series.items())))
+
+
 def _loaded_fraction(state: OryxServingState) -> float:
     model = state.model_manager.get_model()
     return 0.0 if model is None else float(model.get_fraction_loaded())
@@ -183,7 +199,7 @@ def render(metrics: RequestMetrics, state: OryxServingState) -> str:
         "The worker process that answered this scrape; every other series is this worker's own.",
         (("", _labels((("pid", str(os.getpid())),)), 1),),
     )
-    return "\n".join([*info, *_request_lines(metrics), *_model_lines(state)]) + "\n"
+    return "\n".join([*info, *_request_lines(metrics), *_model_lines(state), *_counter_lines(metrics)]) + "\n"
 
 
 # ---- Flask wiring ---------------------------------------------------------------------------------------
@@ -200,6 +216,16 @@ def _record(response: Response) -> Response:
         metrics: RequestMetrics = current_app.extensions[METRICS_KEY]
         metrics.observe(endpoint, request.method, response.status_code, time.perf_counter() - started)
     return response
+
+
+def count(name: str, help_text: str, n: int = 1, **labels: str) -> None:
+    """Adds ``n`` to the counter ``name`` (a Prometheus counter family) for these labels, in this worker.
+
+    For apps to count what is not a request status: e.g. rows answered although some values were missing. Label
+    values must come from a small fixed set (route rules, reasons), never from request data.
+    """
+    metrics: RequestMetrics = current_app.extensions[METRICS_KEY]
+    metrics.add(name, help_text, tuple(sorted(labels.items())), n)
 
 
 def init_app(app: Flask) -> None:

@@ -1,58 +1,94 @@
 """The RDF REST endpoints (Oryx 2's ``classreg`` and ``rdf`` resources).
 
-Bad input is a 400 with a message naming the problem: an empty datum, a wrong column count, a non-number in a
-numeric column, and (unlike Oryx 2, which answered 500) a category the model never saw.
+A malformed row is a 400 naming the problem (and, in a bulk request, its line number): an empty datum, a wrong
+column count, a non-number in a numeric column. A missing value or a category the model never saw is not an
+error: it takes the trees' missing-value path (Oryx 2 answered 500 for an unseen category), the row is answered
+like any other, and ``oryx_serving_rdf_incomplete_rows_total`` in ``/metrics`` counts it.
+
+JSON answers have Oryx 2's shapes: a single ``/predict`` is a JSON number for a regression, or for a class name
+that is one (Oryx 2 wrote the bare text, so ``2`` read as a number), otherwise a JSON string; bulk ``/predict``
+is an array of strings, as Oryx 2's ``List<String>`` was.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import cast
 
-from flask import Response
+from flask import Response, request
 
+from oryx_core.apps.rdf.encoding import PredictionFeatures
 from oryx_serving.apps.rdf.model import RDFServingModel
 from oryx_serving.lambda_.errors import check, fail, require_model
 from oryx_serving.lambda_.formats import IDValue, read_body_lines, respond
 from oryx_serving.lambda_.forwarding import forward_body_lines, forward_line
+from oryx_serving.lambda_.metrics import count
 from oryx_serving.lambda_.model_manager import serving_state
 from oryx_serving.lambda_.registry import CSV_JSON_TYPES, ApiBlueprint, Body, Param
 
 BAD_FEATURE_NUMBER = "Bad feature number"
 ONLY_CLASSIFICATION = "Only applicable for classification"
+INCOMPLETE_ROWS = "oryx_serving_rdf_incomplete_rows_total"
+_INCOMPLETE_ROWS_HELP = (
+    "RDF rows answered although a predictor had no value (reason=missing) or a category the model never saw "
+    "(reason=unseen); such values take the trees' missing-value path. By endpoint (route rule); a row with both "
+    "counts once for each reason."
+)
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
+_FRACTION = re.compile(r"[.eE]")
 
 
 def _model() -> RDFServingModel:
     return cast(RDFServingModel, require_model(serving_state()))
 
 
+def _example(model: RDFServingModel, line: str, where: str = "") -> PredictionFeatures:
+    try:
+        return model.example(line)
+    except ValueError as e:
+        fail(400, f"{where}{e}")
+
+
+def _count_incomplete(examples: Sequence[PredictionFeatures]) -> None:
+    missing = sum(1 for e in examples if e.missing)
+    unseen = sum(1 for e in examples if e.unseen)
+    endpoint = request.url_rule.rule if request.url_rule is not None else request.path
+    for reason, n in (("missing", missing), ("unseen", unseen)):
+        if n:
+            count(INCOMPLETE_ROWS, _INCOMPLETE_ROWS_HELP, n, endpoint=endpoint, reason=reason)
+
+
+def _as_oryx2_scalar(prediction: str | float) -> str | int | float:
+    """A value, or a class name whose text is exactly a JSON number's (``2``, ``0.5``), as that number."""
+    if isinstance(prediction, float) or not _JSON_NUMBER.fullmatch(prediction):
+        return prediction
+    number = float(prediction) if _FRACTION.search(prediction) else int(prediction)
+    return number if str(number) == prediction else prediction
+
+
 def predict(datum: str) -> Response:
     model = _model()
-    try:
-        return respond(model.predict(datum))
-    except ValueError as e:
-        fail(400, str(e))
+    example = _example(model, datum)
+    _count_incomplete([example])
+    return respond(_as_oryx2_scalar(model.predict(example)))
 
 
 def predict_lines() -> Response:
     model = _model()
     lines = read_body_lines()
     check(bool(lines), "no input lines")
-    vectors = []
-    for number, line in enumerate(lines, start=1):
-        try:
-            vectors.append(model.features(line))
-        except ValueError as e:
-            fail(400, f"line {number}: {e}")
-    return respond(model.predict_many(vectors))
+    examples = [_example(model, line, f"line {number}: ") for number, line in enumerate(lines, start=1)]
+    _count_incomplete(examples)
+    return respond(model.predict_many(examples))
 
 
 def classification_distribution(datum: str) -> Response:
     model = _model()
     check(model.is_classification, ONLY_CLASSIFICATION)
-    try:
-        return respond([IDValue(name, p) for name, p in model.distribution(datum)])
-    except ValueError as e:
-        fail(400, str(e))
+    example = _example(model, datum)
+    _count_incomplete([example])
+    return respond([IDValue(name, p) for name, p in model.distribution(example)])
 
 
 def feature_importance() -> Response:
@@ -68,7 +104,7 @@ def feature_importance_of(number: str) -> Response:
 def register(blueprint: ApiBlueprint) -> None:
     datum = Param("datum", "one input line (CSV) with every schema column; the target may be empty")
     lines = Body("input lines, one per line (CSV or JSON arrays); multipart zip/gzip parts are unpacked")
-    bad_datum = {400: "Empty datum, wrong column count, a non-number, or an unknown category"}
+    bad_datum = {400: "Empty datum, wrong column count, or a non-number in a numeric column"}
     blueprint.api_route(
         "/predict/<path:datum>",
         predict,

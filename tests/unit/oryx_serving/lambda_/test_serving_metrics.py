@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from oryx_serving.lambda_.metrics import LATENCY_BUCKETS, RequestMetrics, _labels
+from oryx_serving.lambda_.metrics import LATENCY_BUCKETS, RequestMetrics, _labels, count
 
 LoadModel = Callable[[dict[str, int]], None]
 SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$")
@@ -104,3 +104,15 @@ def test_unknown_methods_share_one_label_value() -> None:
     metrics = RequestMetrics()
     metrics.observe("/x", "BREW", 405, 0.001)
     assert list(metrics.snapshot()[0]) == [("/x", "OTHER", "405")]
+
+
+def test_app_counters_are_counter_families_with_their_labels(example_app: Flask) -> None:
+    with example_app.app_context():
+        count("oryx_test_rows_total", "Rows of a test.", endpoint="/a", reason="missing")
+        count("oryx_test_rows_total", "Rows of a test.", 4, endpoint="/a", reason="missing")
+        count("oryx_test_rows_total", "Rows of a test.", reason="unseen", endpoint="/b")
+    text = example_app.test_client().get("/metrics").text
+    assert "# HELP oryx_test_rows_total Rows of a test.\n# TYPE oryx_test_rows_total counter\n" in text
+    samples = scrape(example_app)
+    assert samples['oryx_test_rows_total{endpoint="/a",reason="missing"}'] == 5
+    assert samples['oryx_test_rows_total{endpoint="/b",reason="unseen"}'] == 1

@@ -53,3 +53,24 @@ def test_missing_target_is_a_value_error() -> None:
 
 def test_classes_are_the_target_values_in_encoding_order() -> None:
     assert encodings().classes == ["no", "yes"]
+
+
+def test_for_prediction_an_unseen_category_is_missing_and_named() -> None:
+    found = encodings().prediction_features(["7", "1.5", "purple", ""])
+    assert (found.vector[0], math.isnan(found.vector[1]), found.missing, found.unseen) == (1.5, True, (), ("color",))
+
+
+def test_for_prediction_empty_and_nan_fields_are_missing_and_infinities_are_values() -> None:
+    found = encodings().prediction_features(["7", " NaN ", "", ""])
+    assert [math.isnan(v) for v in found.vector] == [True, True] and found.missing == ("x", "color")
+    assert encodings().prediction_features(["7", "-inf", "blue", "yes"]).vector == [-math.inf, 0.0]
+    assert encodings().prediction_features(["7", "1e999", "red", ""]).vector == [math.inf, 2.0]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [(["7", "1"], "has 2 fields, expected 4"), (["7", "seven", "red", ""], "column 'x': 'seven' is not a number")],
+)
+def test_for_prediction_only_malformed_rows_are_value_errors(fields: list[str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        encodings().prediction_features(fields)

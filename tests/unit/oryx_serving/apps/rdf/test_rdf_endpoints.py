@@ -9,79 +9,11 @@ from collections.abc import Callable
 
 import pytest
 from flask import Flask
+from rdf_serving_support import CLASSIFICATION, COLORS, RDF, classifier, get, pmml
 
-from oryx_core.apps.rdf.encoding import Encodings
-from oryx_core.apps.rdf.pmml import forest_to_pmml
-from oryx_core.apps.rdf.trees import (
-    CategoricalSplit,
-    ClassificationLeaf,
-    Decision,
-    Forest,
-    NumericSplit,
-    RegressionLeaf,
-)
-from oryx_core.config import load_config
-from oryx_core.input.schema import InputSchema
-from oryx_core.ml.pmml import write_pmml
+from oryx_core.apps.rdf.trees import Forest
 from oryx_core.topics.memory import InMemoryBroker
 from oryx_core.topics.messages import KeyMessage, input_key
-
-COLUMNS = 'oryx.input-schema.feature-names=["id", "x", "color", "label"]'
-IDS = 'oryx.input-schema.id-features=["id"]'
-TARGET = "oryx.input-schema.target-feature=label"
-CLASSIFICATION = [COLUMNS, IDS, TARGET, 'oryx.input-schema.categorical-features=["color", "label"]']
-REGRESSION = [COLUMNS, IDS, TARGET, 'oryx.input-schema.categorical-features=["color"]']
-RDF = [
-    "oryx.serving.model-manager-class=com.cloudera.oryx.app.serving.rdf.model.RDFServingModelManager",
-    "oryx.serving.application-resources=com.cloudera.oryx.app.serving,com.cloudera.oryx.app.serving.classreg,"
-    "com.cloudera.oryx.app.serving.rdf",
-]
-COLORS = ["blue", "green", "red"]
-
-
-def pmml(overrides: list[str], forest: Forest, categories: dict[str, list[str]]) -> str:
-    encodings = Encodings(InputSchema.from_config(load_config(None, overrides)), categories)
-    return write_pmml(forest_to_pmml(forest, encodings, {"maxDepth": 2}, 0))
-
-
-def classifier() -> Forest:
-    """Tree 0: x > 5 -> (1 no, 9 yes); else color not red -> (8, 2), red -> (0, 4). Tree 1: one leaf (6, 6)."""
-    inner = Decision(
-        "r-",
-        CategoricalSplit(1, frozenset({2})),
-        ClassificationLeaf("r-+", (8.0, 2.0)),
-        ClassificationLeaf("r--", (0.0, 4.0)),
-        True,
-        14,
-    )
-    tree0 = Decision("r", NumericSplit(0, 5.0), ClassificationLeaf("r+", (1.0, 9.0)), inner, False, 24)
-    return Forest([tree0, ClassificationLeaf("r", (6.0, 6.0))], ["no", "yes"], [0.75, 0.25])
-
-
-def regressor() -> Forest:
-    tree = Decision("r", NumericSplit(0, 5.0), RegressionLeaf("r+", 10.5, 4), RegressionLeaf("r-", 2.25, 6), False, 10)
-    return Forest([tree], None, [1.0, 0.0])
-
-
-@pytest.fixture
-def classification(make_app: Callable[..., Flask], publish: Callable[[str, str], None], caught_up: Callable) -> Flask:
-    app = make_app(*RDF, *CLASSIFICATION)
-    publish("MODEL", pmml(CLASSIFICATION, classifier(), {"color": COLORS, "label": ["no", "yes"]}))
-    caught_up(app)
-    return app
-
-
-@pytest.fixture
-def regression(make_app: Callable[..., Flask], publish: Callable[[str, str], None], caught_up: Callable) -> Flask:
-    app = make_app(*RDF, *REGRESSION)
-    publish("MODEL", pmml(REGRESSION, regressor(), {"color": COLORS}))
-    caught_up(app)
-    return app
-
-
-def get(app: Flask, path: str, json: bool = False) -> tuple[int, str]:
-    response = app.test_client().get(path, headers={"Accept": "application/json"} if json else {})
-    return response.status_code, response.text
 
 
 def test_predict_is_503_before_any_model(make_app: Callable[..., Flask]) -> None:
@@ -101,10 +33,36 @@ def test_predict_regression_is_the_exact_average(regression: Flask) -> None:
     assert get(regression, "/predict/1,7,red,") == (200, "10.5")
 
 
+def test_json_predictions_have_oryx2_shapes(classification: Flask, regression: Flask) -> None:
+    """One prediction: a number for a value (Oryx 2 wrote the bare text), a string for a class name; a bulk
+    answer is a list of strings, as Oryx 2's List<String> was."""
+    assert get(regression, "/predict/1,7,red,", json=True) == (200, "10.5")
+    assert get(classification, "/predict/1,7,red,", json=True) == (200, '"yes"')
+    bulk = {"Accept": "application/json"}
+    assert regression.test_client().post("/predict", data="1,7,red,\n1,1,red,", headers=bulk).get_json() == [
+        "10.5",
+        "2.25",
+    ]
+    assert classification.test_client().post("/predict", data="1,7,red,", headers=bulk).get_json() == ["yes"]
+
+
+def test_class_names_that_are_json_numbers_are_answered_as_numbers(
+    make_app: Callable[..., Flask], publish: Callable[[str, str], None], caught_up: Callable
+) -> None:
+    app = make_app(*RDF, *CLASSIFICATION)
+    numbered = Forest(classifier().trees, ["1.0", "2"])
+    publish("MODEL", pmml(CLASSIFICATION, numbered, {"color": COLORS, "label": ["1.0", "2"]}))
+    caught_up(app)
+    assert [get(app, "/predict/1,1,blue,", json=True), get(app, "/predict/1,7,red,", json=True)] == [
+        (200, "1.0"),
+        (200, "2"),
+    ]
+    assert get(app, "/predict/1,7,red,") == (200, "2")
+
+
 @pytest.mark.parametrize(
     ("datum", "message"),
     [
-        ("1,7,purple,", "column 'color': unknown value 'purple'"),
         ("1,7,red", "has 3 fields, expected 4"),
         ("1,seven,red,", "column 'x': 'seven' is not a number"),
         ("%20", "empty datum"),
@@ -120,9 +78,9 @@ def test_bulk_predict_answers_one_line_per_body_line(classification: Flask) -> N
     assert (response.status_code, response.text) == (200, "yes\nno\n")
 
 
-def test_bulk_predict_names_the_bad_line(classification: Flask) -> None:
-    response = classification.test_client().post("/predict", data="1,7,red,\n1,1,pink,\n")
-    assert response.status_code == 400 and response.text.startswith("line 2: column 'color'")
+def test_bulk_predict_names_the_malformed_line(classification: Flask) -> None:
+    response = classification.test_client().post("/predict", data="1,7,pink,\n1,x,red,\n")
+    assert (response.status_code, response.text) == (400, "line 2: column 'x': 'x' is not a number")
 
 
 def test_bulk_predict_reads_multipart_zip_and_gzip_parts(classification: Flask) -> None:
