@@ -1,7 +1,14 @@
-"""Scoring an ALS candidate on held-out strengths, in Spark SQL: mean per-user AUC (implicit) or RMSE (explicit).
+"""Scoring an ALS candidate on held-out strengths in Spark SQL, next to the trivial models it must beat.
+
+* Explicit: RMSE (the score is -RMSE, as in Oryx 2) and MAE of the estimates clipped to the training ratings'
+  range, next to the global mean and the regularised user + item biases on the same pairs.
+* Implicit: Oryx 2's mean per-user AUC (the score, so an Oryx 2 ``threshold`` keeps its meaning) plus
+  precision@10 and NDCG@10 of each user's top-10 list (``ranking``), next to recommending the most popular
+  items the user does not know.
 
 The vectors come from the candidate's ``X/`` and ``Y/`` files (as Oryx 2 read them back), so what is scored is
-exactly what would be published. Test pairs whose user or item has no vector are left out.
+exactly what would be published. Test pairs whose user or item has no vector are left out, for the baselines
+too, so every figure is measured on the same pairs.
 """
 
 from __future__ import annotations
@@ -9,28 +16,110 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from oryx_assets.apps.als.ranking import TOP_N, popularity_vectors, top_n_quality
 from oryx_assets.sql import load_sql
+from oryx_core.api.batch import Evaluation
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+    from oryx_core.apps.als.layout import VectorLayout
+
+MOST_POPULAR = "most_popular"
+GLOBAL_MEAN = "global_mean"
+BIASES = "biases"
+
+
+def _nan_if_none(value: object) -> float:
+    return math.nan if value is None else float(value)  # type: ignore[arg-type]
+
+
+def test_positives(spark: SparkSession, test: DataFrame, x: DataFrame, y: DataFrame) -> DataFrame:
+    """``(user, item)`` test pairs with a positive strength that the model has both vectors for."""
+    return spark.sql(load_sql("apps/als/test_positives.sql"), test=test, x=x, y=y)
+
+
+def auc_of_positives(spark: SparkSession, positives: DataFrame, x: DataFrame, y: DataFrame, seed: int = 0) -> float:
+    """Oryx 2's mean per-user AUC (see ``mean_user_auc.sql``) of the given positives; NaN with none."""
+    [row] = spark.sql(
+        load_sql("apps/als/mean_user_auc.sql"), args={"seed": int(seed)}, positives=positives, x=x, y=y
+    ).collect()
+    return _nan_if_none(row["auc"])
+
 
 def mean_user_auc(spark: SparkSession, test: DataFrame, x: DataFrame, y: DataFrame, seed: int = 0) -> float:
-    """Oryx 2's implicit evaluation (see ``mean_user_auc.sql``); NaN when no test user can be scored.
-
-    ``test`` holds ``(user, item, strength)``; ``x`` and ``y`` hold ``(id, features)``.
-    """
-    positives = spark.sql(load_sql("apps/als/test_positives.sql"), test=test, x=x, y=y).cache()
+    """Oryx 2's implicit evaluation of ``test`` ``(user, item, strength)``; NaN when no test user can be scored."""
+    positives = test_positives(spark, test, x, y).cache()
     try:
-        [row] = spark.sql(
-            load_sql("apps/als/mean_user_auc.sql"), args={"seed": int(seed)}, positives=positives, x=x, y=y
-        ).collect()
+        return auc_of_positives(spark, positives, x, y, seed)
     finally:
         positives.unpersist()
-    return float(row["auc"]) if row["auc"] is not None else math.nan
 
 
-def rmse(spark: SparkSession, test: DataFrame, x: DataFrame, y: DataFrame) -> float:
-    """Root mean squared error of the dot-product estimates of ``test``'s strengths; NaN with nothing to score."""
-    [row] = spark.sql(load_sql("apps/als/rmse.sql"), test=test, x=x, y=y).collect()
-    return float(row["rmse"]) if row["rmse"] is not None else math.nan
+def implicit_evaluation(
+    spark: SparkSession, test: DataFrame, train: DataFrame, x: DataFrame, y: DataFrame, seed: int = 0
+) -> Evaluation:
+    """AUC (the score), precision@10 and NDCG@10, and the same figures of the most-popular baseline.
+
+    ``test``: held-out ``(user, item, strength)``; ``train``: the ``(user, item)`` pairs trained on (excluded from
+    top-10 lists, and the popularity counts).
+    """
+    positives = test_positives(spark, test, x, y).cache()
+    try:
+        rows = positives.count()
+        auc = auc_of_positives(spark, positives, x, y, seed)
+        quality = top_n_quality(spark, positives, train, x, y, seed)
+        popular_x, popular_y = popularity_vectors(spark, train, positives)
+        popular_auc = auc_of_positives(spark, positives, popular_x, popular_y, seed)
+        popular = top_n_quality(spark, positives, train, popular_x, popular_y, seed)
+    finally:
+        positives.unpersist()
+    n = TOP_N
+    return Evaluation(
+        score=auc,
+        metrics={"auc": auc, f"precision_at_{n}": quality.precision, f"ndcg_at_{n}": quality.ndcg},
+        baselines={
+            MOST_POPULAR: {"auc": popular_auc, f"precision_at_{n}": popular.precision, f"ndcg_at_{n}": popular.ndcg}
+        },
+        baseline=MOST_POPULAR,
+        baseline_score=popular_auc,
+        test_rows=rows,
+    )
+
+
+def explicit_evaluation(
+    spark: SparkSession,
+    test: DataFrame,
+    x: DataFrame,
+    y: DataFrame,
+    layout: VectorLayout,
+    user_biases: DataFrame,
+    item_biases: DataFrame,
+) -> Evaluation:
+    """-RMSE as the score; RMSE and MAE next to the global-mean and bias baselines (``explicit_errors.sql``).
+
+    ``user_biases``/``item_biases``: ``(user|item, bias)`` around ``layout.global_mean``.
+    """
+    low, high = layout.rating_range if layout.rating_range is not None else (0.0, 0.0)
+    [row] = spark.sql(
+        load_sql("apps/als/explicit_errors.sql"),
+        args={"mu": layout.global_mean, "clip": layout.rating_range is not None, "low": low, "high": high},
+        test=test,
+        x=x,
+        y=y,
+        user_biases=user_biases,
+        item_biases=item_biases,
+    ).collect()
+    rmse = _nan_if_none(row["rmse"])
+    baselines = {
+        GLOBAL_MEAN: {"rmse": _nan_if_none(row["mean_rmse"]), "mae": _nan_if_none(row["mean_mae"])},
+        BIASES: {"rmse": _nan_if_none(row["biases_rmse"]), "mae": _nan_if_none(row["biases_mae"])},
+    }
+    return Evaluation(
+        score=-rmse,
+        metrics={"rmse": rmse, "mae": _nan_if_none(row["mae"])},
+        baselines=baselines,
+        baseline=BIASES,
+        baseline_score=-baselines[BIASES]["rmse"],
+        test_rows=int(row["pairs"]),
+    )

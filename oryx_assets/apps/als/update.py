@@ -2,24 +2,38 @@
 
 Per candidate: parse the training lines, turn them into one strength per (user, item) with decay,
 aggregation and ``logStrength`` (``interactions``), number the IDs and run Spark MLlib's ALS (``factors``),
-write ``X/`` and ``Y/`` into the candidate folder and return the skeleton PMML naming them. Candidates are
-scored on a time-based split (``split``: each user's latest lines by default) by mean per-user AUC or -RMSE
-(``evaluation``). After the chosen
-model is published, every vector follows as an ``UP`` message (``publication``).
+write ``X/`` and ``Y/`` into the candidate folder and return the skeleton PMML naming them. Explicit ratings
+get a global mean and regularised user and item biases first (``biases``), carried in two extra vector
+coordinates (``oryx_core.apps.als.layout``). Candidates are scored on a time-based split (``split``: each
+user's latest lines by default) by mean per-user AUC or -RMSE, with top-10 figures and baselines
+(``evaluation``). After the chosen model is published, every vector follows as an ``UP`` message
+(``publication``).
 
-Configuration: ``oryx.als.{iterations, implicit, logStrength, no-known-items, decay.factor,
-decay.zero-threshold, test-split}``, and the searched hyperparameters ``oryx.als.hyperparams.{features, lambda, alpha}``
-plus ``epsilon`` when ``logStrength`` is true.
+Configuration: ``oryx.als.{iterations, implicit, logStrength, biases, no-known-items, decay.factor,
+decay.zero-threshold, test-split}``, and the searched hyperparameters ``oryx.als.hyperparams.{features,
+lambda}`` plus ``alpha`` (implicit), ``bias-lambda`` (explicit with biases) and ``epsilon`` (``logStrength``).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from oryx_assets.apps.als.evaluation import mean_user_auc, rmse
+from pyspark.sql import functions as F
+
+from oryx_assets.apps.als.biases import (
+    DEFAULT_BIAS_LAMBDA,
+    BiasModel,
+    biased_features,
+    fit_biases,
+    rating_summary,
+    residual_ratings,
+)
+from oryx_assets.apps.als.evaluation import explicit_evaluation, implicit_evaluation
 from oryx_assets.apps.als.factors import (
     ALSParams,
     id_indices,
@@ -32,7 +46,8 @@ from oryx_assets.apps.als.interactions import StrengthRules, good_interactions, 
 from oryx_assets.apps.als.publication import send_vectors
 from oryx_assets.apps.als.split import SPLITS
 from oryx_assets.lambda_.storage import child_uri
-from oryx_core.api.batch import MLUpdate
+from oryx_core.api.batch import Evaluation, MLUpdate
+from oryx_core.apps.als.layout import BIAS_COORDINATES
 from oryx_core.apps.als.model_pmml import ALSModelDescription, build_als_pmml, read_als_pmml
 from oryx_core.config import ConfigError, OryxConfig, load_config
 from oryx_core.ml.hyperparams import HyperParamValues, from_oryx_config
@@ -61,6 +76,7 @@ class ALSUpdate(MLUpdate):
         self.iterations = config.get_int("oryx.als.iterations")
         self.implicit = config.get_bool("oryx.als.implicit")
         self.log_strength = config.get_bool("oryx.als.logStrength")
+        self.biased = not self.implicit and config.get_bool("oryx.als.biases")
         self.no_known_items = config.get_bool("oryx.als.no-known-items")
         self.decay_factor = config.get_float("oryx.als.decay.factor")
         self.zero_threshold = config.get_float("oryx.als.decay.zero-threshold")
@@ -75,7 +91,12 @@ class ALSUpdate(MLUpdate):
             raise ConfigError("oryx.als.decay.zero-threshold", f"must be >= 0, got {self.zero_threshold}")
 
     def hyperparameter_values(self, config: OryxConfig) -> Mapping[str, HyperParamValues]:
-        names = ["features", "lambda", "alpha"] + (["epsilon"] if self.log_strength else [])
+        """``features`` and ``lambda``, plus what the model uses: ``alpha`` (implicit), ``bias-lambda`` (biases),
+        ``epsilon`` (``logStrength``); a key the model ignores is not searched."""
+        names = ["features", "lambda"]
+        names += ["alpha"] if self.implicit else []
+        names += ["bias-lambda"] if self.biased else []
+        names += ["epsilon"] if self.log_strength else []
         return {name: from_oryx_config(config, f"{HYPERPARAMS}.{name}") for name in names}
 
     def _rules(self, hyperparams: Mapping[str, Any]) -> StrengthRules:
@@ -91,7 +112,7 @@ class ALSUpdate(MLUpdate):
         params = ALSParams(
             features=int(hyperparams["features"]),
             lambda_=float(hyperparams["lambda"]),
-            alpha=float(hyperparams["alpha"]),
+            alpha=float(hyperparams.get("alpha", 1.0)),
             implicit=self.implicit,
             iterations=self.iterations,
             seed=SEED,
@@ -121,13 +142,21 @@ class ALSUpdate(MLUpdate):
             if users.isEmpty():
                 log.warning("ALS: no (user, item) pair has a strength in the training data: no model")
                 return None
-            ratings = cache(indexed_ratings(spark, pair_strengths, users, items))
+            summary = None if self.implicit else rating_summary(spark, pair_strengths)
+            if self.biased:
+                bias_model = fit_biases(spark, pair_strengths, _bias_lambda(hyperparams))
+                cached += [bias_model.users, bias_model.items]
+                ratings_source = cache(residual_ratings(spark, pair_strengths, bias_model))
+            else:
+                bias_model, ratings_source = None, pair_strengths
+            ratings = cache(indexed_ratings(spark, ratings_source, users, items))
             _ensure_checkpoint_dir(spark, candidate_dir)
             model = train_als(spark, ratings, params)
-            write_features(spark, model.userFactors, users, child_uri(candidate_dir, "X"))
-            write_features(spark, model.itemFactors, items, child_uri(candidate_dir, "Y"))
+            x, y = _vectors(spark, model.userFactors, model.itemFactors, users, items, bias_model)
+            write_features(spark, x, users, child_uri(candidate_dir, "X"))
+            write_features(spark, y, items, child_uri(candidate_dir, "Y"))
             description = ALSModelDescription(
-                features=params.features,
+                features=params.features + (BIAS_COORDINATES if self.biased else 0),
                 implicit=params.implicit,
                 lambda_=params.lambda_,
                 alpha=params.alpha if params.implicit else None,
@@ -135,6 +164,9 @@ class ALSUpdate(MLUpdate):
                 epsilon=rules.epsilon if rules.log_strength else None,
                 x_ids=_ids_in_order(users),
                 y_ids=_ids_in_order(items),
+                biased=self.biased,
+                global_mean=summary.mean if summary is not None and self.biased else None,
+                rating_range=(summary.low, summary.high) if summary is not None else None,
             )
         finally:
             for frame in cached:
@@ -143,8 +175,9 @@ class ALSUpdate(MLUpdate):
 
     def evaluate(
         self, spark: SparkSession, model_pmml: Element, candidate_dir: str, test_df: DataFrame, train_df: DataFrame
-    ) -> float:
-        """Mean per-user AUC when implicit, -RMSE when explicit, on the test lines' aggregated strengths.
+    ) -> Evaluation:
+        """Mean per-user AUC (implicit) or -RMSE (explicit) on the test lines' aggregated strengths, with top-10
+        figures or MAE, and the baselines (``evaluation``) measured on the same pairs.
 
         Test strengths are aggregated and transformed like training ones but not decayed, as in Oryx 2.
         """
@@ -155,16 +188,42 @@ class ALSUpdate(MLUpdate):
             epsilon=model.epsilon if model.epsilon is not None else DEFAULT_EPSILON,
         )
         parsed = parse_interactions(test_df).cache()
+        trained = parse_interactions(train_df).cache()
         x = read_features(spark, candidate_dir, model.x_dir).cache()
         y = read_features(spark, candidate_dir, model.y_dir).cache()
         try:
             test = strengths(spark, good_interactions(parsed, "test data"), rules)
-            score = mean_user_auc(spark, test, x, y, SEED) if model.implicit else -rmse(spark, test, x, y)
+            train = strengths(spark, good_interactions(trained, "training data"), rules).cache()
+            try:
+                evaluation = self._evaluate(spark, model, test, train, x, y)
+            finally:
+                train.unpersist()
         finally:
-            for frame in (parsed, x, y):
+            for frame in (parsed, trained, x, y):
                 frame.unpersist()
-        log.info("ALS candidate %s: %s %s", candidate_dir, "AUC" if model.implicit else "-RMSE", score)
-        return score
+        log.info("ALS candidate %s: %s", candidate_dir, evaluation)
+        return evaluation
+
+    @staticmethod
+    def _evaluate(
+        spark: SparkSession, model: ALSModelDescription, test: DataFrame, train: DataFrame, x: DataFrame, y: DataFrame
+    ) -> Evaluation:
+        if model.implicit:
+            return implicit_evaluation(spark, test, train, x, y, SEED)
+        layout = model.layout
+        if layout.biased:  # the bias baseline is this model's own biases, without its factors
+            k = layout.factors
+            user_biases = x.select(
+                F.col("id").alias("user"), (F.element_at("features", k + 1) - layout.global_mean).alias("bias")
+            )
+            item_biases = y.select(F.col("id").alias("item"), F.element_at("features", k + 2).alias("bias"))
+            return explicit_evaluation(spark, test, x, y, layout, user_biases, item_biases)
+        baseline = fit_biases(spark, train, DEFAULT_BIAS_LAMBDA)
+        try:
+            layout = replace(layout, global_mean=baseline.summary.mean)
+            return explicit_evaluation(spark, test, x, y, layout, baseline.users, baseline.items)
+        finally:
+            baseline.unpersist()
 
     def split_new_data(self, new_df: DataFrame, test_fraction: float, seed: int) -> tuple[DataFrame, DataFrame]:
         """Time-based: each user's latest lines, or Oryx 2's latest part of the time range (see ``split``)."""
@@ -192,6 +251,31 @@ class ALSUpdate(MLUpdate):
             if parsed is not None:
                 parsed.unpersist()
         log.info("ALS: sent %d item and %d user vectors as UP messages", items, users)
+
+
+def _bias_lambda(hyperparams: Mapping[str, Any]) -> float:
+    value = float(hyperparams.get("bias-lambda", DEFAULT_BIAS_LAMBDA))
+    if not (value >= 0.0 and math.isfinite(value)):
+        raise ConfigError(f"{HYPERPARAMS}.bias-lambda", f"must be a finite number >= 0, got {value}")
+    return value
+
+
+def _vectors(
+    spark: SparkSession,
+    user_factors: DataFrame,
+    item_factors: DataFrame,
+    users: DataFrame,
+    items: DataFrame,
+    biases: BiasModel | None,
+) -> tuple[DataFrame, DataFrame]:
+    """ALS's factors as the published vectors: unchanged, or extended with the biases."""
+    if biases is None:
+        return user_factors, item_factors
+    mu = biases.summary.mean
+    return (
+        biased_features(spark, user_factors, users, biases.users, mu, users=True),
+        biased_features(spark, item_factors, items, biases.items, mu, users=False),
+    )
 
 
 def _ids_in_order(ids: DataFrame) -> tuple[str, ...]:

@@ -8,6 +8,10 @@ For a user u and item i with vectors Xu and Yi the current estimate is Qui = Xu�
 (the rating itself when explicit, a step towards 1 or 0 when implicit), and the smallest change ΔXu in the
 least-squares sense that moves Qui to Qui' solves (YᵀY)·ΔXu = Yi·(Qui' − Qui). Item vectors are updated
 symmetrically with XᵀX.
+
+A biased model (``oryx_core.apps.als.layout``) moves only a vector's free coordinates: the system is the Gram
+matrix restricted to them (``restricted_gram``) and the right-hand side Yi's matching coordinates, and an
+unknown vector starts from its prior (a new user at the global mean) rather than zero.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ __all__ = [
     "compute_updated_xu",
     "fold_in_anonymous",
     "implicit_target",
+    "restricted_gram",
 ]
 
 log = logging.getLogger(__name__)
@@ -91,27 +96,47 @@ def implicit_target(current: float, value: float) -> float | None:
     return None
 
 
+def restricted_gram(gram: np.ndarray, free: np.ndarray | None) -> np.ndarray:
+    """The Gram matrix of the free coordinates only (all of it when ``free`` is None)."""
+    return gram if free is None else gram[np.ix_(free, free)]
+
+
 def compute_updated_xu(
-    solver: Solver, value: float, xu: np.ndarray | None, yi: np.ndarray | None, implicit: bool
+    solver: Solver,
+    value: float,
+    xu: np.ndarray | None,
+    yi: np.ndarray | None,
+    implicit: bool,
+    *,
+    free: np.ndarray | None = None,
+    prior: np.ndarray | None = None,
 ) -> np.ndarray | None:
     """The new Xu (float32) after folding in strength ``value`` for item vector ``yi``; None for no update.
 
     No update when Yi is unknown, the value is NaN, or (implicit) the target rule declines. With Xu unknown,
-    Qui counts as 0 but the implicit "current" value as 0.5, and the result is ΔXu alone.
+    it starts from ``prior`` (zero when None): Qui is the prior's estimate, the implicit "current" value 0.5.
+    Only the ``free`` coordinates move (all when None), and ``solver`` solves for those coordinates.
     """
     if yi is None or value != value:
         return None
     yi64 = np.asarray(yi, dtype=np.float64)
-    xu64 = None if xu is None else np.asarray(xu, dtype=np.float64)
-    qui = 0.0 if xu64 is None else float(xu64 @ yi64)
+    if xu is not None:
+        start: np.ndarray | None = np.asarray(xu, dtype=np.float64)
+    else:
+        start = None if prior is None else np.asarray(prior, dtype=np.float64)
+    qui = 0.0 if start is None else float(start @ yi64)
     if implicit:
-        target = implicit_target(0.5 if xu64 is None else qui, value)
+        target = implicit_target(0.5 if xu is None else qui, value)
         if target is None:
             return None
     else:
         target = value
-    delta = solver.solve(yi64 * (target - qui))
-    updated = delta if xu64 is None else xu64 + delta
+    if free is None:
+        delta = solver.solve(yi64 * (target - qui))
+        updated = delta if start is None else start + delta
+    else:
+        updated = np.zeros_like(yi64) if start is None else start.copy()
+        updated[free] += solver.solve(yi64[free] * (target - qui))
     return updated.astype(np.float32)
 
 
@@ -120,14 +145,18 @@ def fold_in_anonymous(
     item_vectors_with_values: Iterable[tuple[np.ndarray | None, float]],
     implicit: bool,
     xu: np.ndarray | None = None,
+    *,
+    free: np.ndarray | None = None,
+    prior: np.ndarray | None = None,
 ) -> np.ndarray | None:
     """A temporary user vector built by folding in each (item vector, value) in turn, as Oryx 2 does.
 
-    Starts from ``xu`` (None for an anonymous user; the user's vector for ``/recommendWithContext``).
-    Unknown items (None) and folds that decline to update are skipped. None if nothing was folded in.
+    Starts from ``xu`` (None for an anonymous user, who starts from ``prior``; the user's vector for
+    ``/recommendWithContext``). Unknown items (None) and folds that decline to update are skipped. None if
+    nothing was folded in. ``free`` and ``prior`` as in :func:`compute_updated_xu`.
     """
     for yi, value in item_vectors_with_values:
-        updated = compute_updated_xu(solver, value, xu, yi, implicit)
+        updated = compute_updated_xu(solver, value, xu, yi, implicit, free=free, prior=prior)
         if updated is not None:
             xu = updated
     return xu

@@ -104,14 +104,28 @@ class LocalitySensitiveHash:
     caller that owns a stable row numbering. Not thread-safe for writes; ``FeatureVectors`` serialises them.
     """
 
-    def __init__(self, sample_rate: float, features: int, num_cores: int = 1, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        sample_rate: float,
+        features: int,
+        num_cores: int = 1,
+        seed: int | None = None,
+        *,
+        hashed_features: int | None = None,
+    ) -> None:
+        """``hashed_features``: only the first this many coordinates are hashed (a biased model's factors; the
+        bias coordinates say nothing about direction); all of them when None."""
         if features <= 0:
             raise ValueError(f"features must be positive, got {features}")
+        hashed = features if hashed_features is None else hashed_features
+        if not 0 < hashed <= features:
+            raise ValueError(f"hashed_features must be in [1, {features}], got {hashed}")
         self.sample_rate = sample_rate
         self.features = features
         self.num_hashes, self.max_bits_differing = choose_hash_parameters(sample_rate, max(1, num_cores))
         rng = np.random.default_rng(seed)
-        self.hash_vectors = _nearly_orthogonal_unit_vectors(self.num_hashes, features, rng)
+        self.hash_vectors = np.zeros((self.num_hashes, features), dtype=np.float32)
+        self.hash_vectors[:, :hashed] = _nearly_orthogonal_unit_vectors(self.num_hashes, hashed, rng)
         self._bit_values = (1 << np.arange(self.num_hashes, dtype=np.uint32)).astype(np.uint16)
         self._codes = np.zeros(0, dtype=np.uint16)
         self._size = 0

@@ -112,17 +112,26 @@ class FeatureVectors:
     """A thread-safe map of ID -> k-dimensional float32 vector, stored as contiguous matrix rows.
 
     ``lsh``, when given and not exact, makes ``top_n``/``top_n_cosine`` scan only each query's LSH candidate
-    rows (``oryx.als.sample-rate`` < 1); pass it for the item vectors Y. See the module docstring for the
-    concurrency guarantees.
+    rows (``oryx.als.sample-rate`` < 1); pass it for the item vectors Y. ``cosine_features``: cosine
+    similarity compares only the first this many coordinates (a biased model's factors), all when None. See
+    the module docstring for the concurrency guarantees.
     """
 
     def __init__(
-        self, features: int, *, lsh: LocalitySensitiveHash | None = None, initial_capacity: int = 1024
+        self,
+        features: int,
+        *,
+        lsh: LocalitySensitiveHash | None = None,
+        initial_capacity: int = 1024,
+        cosine_features: int | None = None,
     ) -> None:
         if features <= 0:
             raise ValueError(f"features must be positive, got {features}")
         if lsh is not None and lsh.features != features:
             raise ValueError(f"LSH hashes {lsh.features} features but the vectors have {features}")
+        self.cosine_features = features if cosine_features is None else cosine_features
+        if not 0 < self.cosine_features <= features:
+            raise ValueError(f"cosine_features must be in [1, {features}], got {self.cosine_features}")
         self.features = features
         self._lsh = lsh if lsh is not None and not lsh.is_exact else None
         self._write_lock = threading.Lock()  # serialises writers, held through growth and compaction
@@ -232,8 +241,12 @@ class FeatureVectors:
         candidate_rows: np.ndarray | None = None,
         approximate: bool = True,
     ) -> list[tuple[str, float]]:
-        """Like ``top_n`` but scored by cosine similarity; zero vectors (undefined cosine) never appear."""
+        """Like ``top_n`` but scored by cosine similarity (of the first ``cosine_features`` coordinates); zero
+        vectors (undefined cosine) never appear."""
         q = self._query(query)
+        if self.cosine_features < self.features:
+            q = q.copy()
+            q[self.cosine_features :] = 0.0
         q_norm = np.float32(np.linalg.norm(q))
         snapshot = self._snapshot(exclude)
         scanned, dots = self._scan(snapshot, q, candidate_rows, approximate)
@@ -260,7 +273,7 @@ class FeatureVectors:
                 self._publish_buffers(self._copy_rows(None, 2 * self._count))
             buffers, row = self._buffers, self._count
             buffers.matrix[row] = vec  # invisible to readers until the count below is published
-            buffers.norms[row] = np.linalg.norm(vec)
+            buffers.norms[row] = np.linalg.norm(vec[: self.cosine_features])
             buffers.died[row] = _NEVER
             if buffers.codes is not None and self._lsh is not None:
                 buffers.codes[row] = self._lsh.hash_vector(vec)
@@ -296,7 +309,7 @@ class FeatureVectors:
                 self._publish_buffers(self._copy_rows(None, max(2 * first, first + added)))
             buffers = self._buffers
             buffers.matrix[first : first + added] = rows_in
-            buffers.norms[first : first + added] = np.linalg.norm(rows_in, axis=1)
+            buffers.norms[first : first + added] = np.linalg.norm(rows_in[:, : self.cosine_features], axis=1)
             buffers.died[first : first + added] = _NEVER
             if buffers.codes is not None and self._lsh is not None:
                 buffers.codes[first : first + added] = self._lsh.hash_rows(rows_in)

@@ -1,8 +1,10 @@
-"""``/estimate`` and ``/estimateForAnonymous``: the model's predicted strength for user-item pairs."""
+"""``/estimate`` and ``/estimateForAnonymous``: the model's predicted strength for user-item pairs.
+
+Estimates are dot products; an explicit model's are clipped to the range of its training ratings.
+"""
 
 from __future__ import annotations
 
-import numpy as np
 from flask import Response
 
 from oryx_serving.apps.als import common
@@ -10,16 +12,12 @@ from oryx_serving.lambda_.formats import respond
 from oryx_serving.lambda_.registry import CSV_JSON_TYPES, ApiBlueprint, Param
 
 
-def _dot(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.asarray(a, dtype=np.float64) @ np.asarray(b, dtype=np.float64))
-
-
 def estimate(user_id: str, items: str) -> Response:
     """Dot products in request order; unknown items give 0."""
     als = common.model()
     user = common.user_vector_or_404(als, user_id)
     vectors = als.item_vectors(common.segments(items))
-    return respond([0.0 if vector is None else _dot(user, vector) for vector in vectors])
+    return respond([0.0 if vector is None else als.estimate(user, vector) for vector in vectors])
 
 
 def estimate_for_anonymous(to_item: str, items: str) -> Response:
@@ -28,7 +26,7 @@ def estimate_for_anonymous(to_item: str, items: str) -> Response:
     target = common.item_vector_or_404(als, to_item)
     pairs = common.segments_with_values(items)
     vector = als.fold_in(common.solver(als), pairs)
-    return respond(0.0 if vector is None else _dot(vector, target))
+    return respond(0.0 if vector is None else als.estimate(vector, target))
 
 
 def register(blueprint: ApiBlueprint) -> None:

@@ -99,9 +99,18 @@ class ALSServingModelManager:
     def _apply_model(self, key: str | None, message: str) -> None:
         description = read_als_pmml(model_pmml(key, message, self._model_dir))
         model = self._model
-        if model is None or model.features != description.features or model.implicit != description.implicit:
+        layout = description.layout
+        if (
+            model is None
+            or model.features != description.features
+            or model.implicit != description.implicit
+            or model.layout.biased != layout.biased
+        ):
             log.info(
-                "New ALS model (%d features, implicit=%s): starting empty", description.features, description.implicit
+                "New ALS model (%d features, implicit=%s, biases=%s): starting empty",
+                description.features,
+                description.implicit,
+                layout.biased,
             )
             model = ALSServingModel(
                 description.features,
@@ -109,7 +118,10 @@ class ALSServingModelManager:
                 sample_rate=self.sample_rate,
                 rescorer_provider=self.rescorer_provider,
                 track_known_items=self.track_known_items,
+                layout=layout,
             )
+        else:
+            model.layout = layout  # same vectors; this generation's global mean and rating range
         model.retain_recent_and_ids(description.x_ids, description.y_ids)
         self._model = model
         log.info("ALS model updated: %r", model)

@@ -14,7 +14,8 @@ from collections.abc import Collection, Iterable, Sequence
 
 import numpy as np
 
-from oryx_core.apps.als.foldin import Solver, SolverCache, fold_in_anonymous
+from oryx_core.apps.als.foldin import Solver, SolverCache, fold_in_anonymous, restricted_gram
+from oryx_core.apps.als.layout import VectorLayout
 from oryx_core.apps.als.lsh import LocalitySensitiveHash
 from oryx_core.apps.als.rescorer import Rescorer, RescorerProvider
 from oryx_core.apps.als.vectors import FeatureVectors, KnownItems
@@ -25,7 +26,12 @@ _SOLVER_WAIT_SECONDS = 30.0
 
 
 class ALSServingModel:
-    """In-memory ALS model; ``sample_rate`` < 1 makes item scans approximate (LSH, ``oryx.als.sample-rate``)."""
+    """In-memory ALS model; ``sample_rate`` < 1 makes item scans approximate (LSH, ``oryx.als.sample-rate``).
+
+    ``layout`` says where a biased model keeps its biases (``oryx_core.apps.als.layout``): similarity and LSH
+    then use the factor part only, fold-in starts a new user at the global mean, and explicit estimates clip
+    to the training ratings' range. Oryx 2's plain layout when None.
+    """
 
     def __init__(
         self,
@@ -36,21 +42,27 @@ class ALSServingModel:
         rescorer_provider: RescorerProvider | None = None,
         track_known_items: bool = True,
         lsh_seed: int | None = None,
+        layout: VectorLayout | None = None,
     ) -> None:
         self.features = features
         self.implicit = implicit
+        self.layout = layout if layout is not None else VectorLayout.plain(features)
+        if self.layout.dimensions != features:
+            raise ValueError(f"layout has {self.layout.dimensions} coordinates but the model {features} features")
         self.sample_rate = sample_rate
         self.rescorer_provider = rescorer_provider
         self.track_known_items = track_known_items
-        lsh = LocalitySensitiveHash(sample_rate, features, num_cores=os.cpu_count() or 1, seed=lsh_seed)
+        factors = self.layout.factors
+        cores = os.cpu_count() or 1
+        lsh = LocalitySensitiveHash(sample_rate, features, num_cores=cores, seed=lsh_seed, hashed_features=factors)
         self.lsh = None if lsh.is_exact else lsh
-        self.x = FeatureVectors(features)
-        self.y = FeatureVectors(features, lsh=self.lsh)
+        self.x = FeatureVectors(features, cosine_features=factors)
+        self.y = FeatureVectors(features, lsh=self.lsh, cosine_features=factors)
         self.known_items = KnownItems()
         self._expected_lock = threading.Lock()
         self._expected_users: set[str] = set()
         self._expected_items: set[str] = set()
-        self._yty = SolverCache(self.y.gram, "YtY")
+        self._yty = SolverCache(lambda: restricted_gram(self.y.gram(), self.layout.user_free), "YtY")
         self._y_changed = False
         """Y changed since YᵀY was last marked dirty. Marking happens at query time (``yty_solver``), so the
         cache's background thread recomputes at most once per demand, never continuously while updates stream."""
@@ -203,10 +215,18 @@ class ALSServingModel:
     def fold_in(
         self, solver: Solver, items_with_values: Sequence[tuple[str, float]], start: np.ndarray | None = None
     ) -> np.ndarray | None:
-        """A temporary user vector: ``start`` (or none) with each (item, strength) folded in, as speed does."""
+        """A temporary user vector: ``start`` (or a new user's prior) with each (item, strength) folded in, as
+        the speed layer folds in; the solver is ``yty_solver``'s."""
         vectors = self.item_vectors(item for item, _ in items_with_values)
         pairs = [(vector, value) for vector, (_, value) in zip(vectors, items_with_values, strict=True)]
-        return fold_in_anonymous(solver, pairs, self.implicit, start)
+        layout = self.layout
+        return fold_in_anonymous(solver, pairs, self.implicit, start, free=layout.user_free, prior=layout.user_prior())
+
+    def estimate(self, user_vector: np.ndarray, item_vector: np.ndarray) -> float:
+        """The model's estimate for a user and an item: their dot product, clipped to the rating range when
+        explicit (``layout.clip``)."""
+        dot = float(np.asarray(user_vector, dtype=np.float64) @ np.asarray(item_vector, dtype=np.float64))
+        return self.layout.clip(dot)
 
     def top_items(
         self,
@@ -228,11 +248,12 @@ class ALSServingModel:
         )
 
     def popular_representative_items(self) -> list[str]:
-        """For each feature j, the item with the largest j-th coordinate (exact, whatever the sample rate)."""
+        """For each latent feature j, the item with the largest j-th coordinate (exact, whatever the sample rate;
+        a biased model's bias coordinates are not features)."""
         matrix, ids = self.y.matrix_view()
         if len(ids) == 0:
             return []
-        return [ids[row] for row in np.argmax(matrix, axis=0).tolist()]
+        return [ids[row] for row in np.argmax(self.layout.factor_part(matrix), axis=0).tolist()]
 
 
 def _completing_position(expected: set[str], ids: Sequence[str]) -> int | None:

@@ -2,7 +2,8 @@
 
 ``/similarity`` scores each item by its mean cosine similarity to the given items, which is Oryx 2's score:
 the dot product of the item's unit vector with the mean of the given items' unit vectors. The scan runs by
-cosine against that mean and rescales by its length, so rescorers see Oryx 2's values.
+cosine against that mean and rescales by its length, so rescorers see Oryx 2's values. Cosines compare the
+latent factors only: a biased model's bias coordinates say how liked an item is, not what it is like.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ def similarity(items: str) -> Response:
     als = common.model()
     item_ids = common.segments(items)
     check(bool(item_ids), "at least one item ID is required")
-    units = [normalize(common.item_vector_or_404(als, item)) for item in item_ids]
-    mean_unit = np.mean(np.asarray(units, dtype=np.float64), axis=0)
+    factors = als.layout.factors
+    units = [normalize(als.layout.factor_part(common.item_vector_or_404(als, item))) for item in item_ids]
+    mean_unit = np.zeros(als.features, dtype=np.float64)
+    mean_unit[:factors] = np.mean(np.asarray(units, dtype=np.float64), axis=0)
     scale = float(np.linalg.norm(mean_unit))
     provider = als.rescorer_provider
     rescorer = None if provider is None else provider.get_most_similar_items_rescorer(common.rescorer_params())
@@ -45,9 +48,11 @@ def similarity(items: str) -> Response:
 def similarity_to_item(to_item: str, items: str) -> Response:
     """Cosine similarities in request order; unknown items give 0."""
     als = common.model()
-    target = common.item_vector_or_404(als, to_item)
+    target = als.layout.factor_part(common.item_vector_or_404(als, to_item))
     others = als.item_vectors(common.segments(items))
-    return respond([0.0 if other is None else cosine_similarity(target, other) for other in others])
+    return respond(
+        [0.0 if other is None else cosine_similarity(target, als.layout.factor_part(other)) for other in others]
+    )
 
 
 def _known_item_vectors(als: ALSServingModel, user_id: str) -> tuple[list[str], np.ndarray]:
@@ -62,9 +67,9 @@ def because(user_id: str, item_id: str) -> Response:
     """The user's known items ranked by cosine similarity to the item: why it was recommended."""
     how_many, offset = common.paging()
     als = common.model()
-    target = common.item_vector_or_404(als, item_id)
+    target = als.layout.factor_part(common.item_vector_or_404(als, item_id))
     ids, matrix = _known_item_vectors(als, user_id)
-    scores = [cosine_similarity(target, row) for row in matrix]
+    scores = [cosine_similarity(target, row) for row in als.layout.factor_part(matrix)]
     ranked = sorted(zip(ids, scores, strict=True), key=lambda pair: -pair[1])
     return respond(common.page(ranked[: how_many + offset], offset))
 

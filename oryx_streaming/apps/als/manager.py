@@ -64,7 +64,11 @@ class ALSSpeedModelManager:
         description = read_als_pmml(model_pmml(key, message, self._model_dir))
         with self._lock:
             current = self._model
-            if current is None or current.features != description.features:
+            if (
+                current is None
+                or current.layout.biased != description.biased
+                or current.features != description.features
+            ):
                 self._model = ALSSpeedModel(description)
                 log.info(
                     "New ALS model: %d features, implicit=%s, expecting %d users and %d items",

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from oryx_core.apps.als.foldin import Solver, SolverCache
+from oryx_core.apps.als.foldin import Solver, SolverCache, restricted_gram
+from oryx_core.apps.als.layout import VectorLayout
 from oryx_core.apps.als.model_pmml import ALSModelDescription
 from oryx_core.apps.als.vectors import FeatureVectors
 
@@ -35,12 +36,18 @@ class ALSSpeedModel:
         # Set by a fold-in rather than by the current model: kept by the next MODEL even if it does not list them.
         self._recent_x: set[str] = set()
         self._recent_y: set[str] = set()
-        self._xtx = SolverCache(self.x.gram, name="XtX")
-        self._yty = SolverCache(self.y.gram, name="YtY")
+        # Each solver works on the coordinates its fold-in moves: XᵀX updates items, YᵀY users.
+        self._xtx = SolverCache(lambda: restricted_gram(self.x.gram(), self.layout.item_free), name="XtX")
+        self._yty = SolverCache(lambda: restricted_gram(self.y.gram(), self.layout.user_free), name="YtY")
 
     @property
     def features(self) -> int:
         return self.description.features
+
+    @property
+    def layout(self) -> VectorLayout:
+        """The current model's vector layout (biases, global mean, rating range)."""
+        return self.description.layout
 
     @property
     def implicit(self) -> bool:

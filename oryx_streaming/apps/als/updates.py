@@ -54,11 +54,13 @@ def fold_in_records(model: ALSSpeedModel, records: Iterable[Record], *, no_known
         )
         return []
     updates: list[str] = []
+    layout = model.layout
+    user_prior, item_prior = layout.user_prior(), layout.item_prior()
     for (user, item), value in values.items():
         xu = model.x.get(user)
         yi = model.y.get(item)
-        new_xu = compute_updated_xu(yty, value, xu, yi, model.implicit)
-        new_yi = compute_updated_xu(xtx, value, yi, xu, model.implicit)
+        new_xu = compute_updated_xu(yty, value, xu, yi, model.implicit, free=layout.user_free, prior=user_prior)
+        new_yi = compute_updated_xu(xtx, value, yi, xu, model.implicit, free=layout.item_free, prior=item_prior)
         if new_xu is not None:
             model.set_user_vector(user, new_xu, folded_in=True)
             updates.append(format_x_update(user, new_xu, None if no_known_items else [item]))

@@ -12,8 +12,9 @@ import pytest
 from pyspark.sql import DataFrame, SparkSession
 
 from oryx_assets.apps.als import ALSUpdate
-from oryx_assets.apps.als.evaluation import mean_user_auc, rmse
+from oryx_assets.apps.als.evaluation import explicit_evaluation, mean_user_auc
 from oryx_assets.apps.als.split import time_range_split, user_latest_split, user_test_count
+from oryx_core.apps.als.layout import VectorLayout
 from oryx_core.apps.als.messages import parse_update
 from oryx_core.apps.als.model_pmml import read_als_pmml
 from oryx_core.config import ConfigError, load_config
@@ -89,11 +90,37 @@ def test_mean_user_auc_counts_strictly_higher_positives(spark: SparkSession) -> 
     assert mean_user_auc(spark, test, x, y) == pytest.approx(0.75)
 
 
-def test_rmse_of_dot_product_estimates(spark: SparkSession) -> None:
+def biases(spark: SparkSession, kind: str, rows: dict[str, float]) -> DataFrame:
+    return spark.createDataFrame(list(rows.items()), f"{kind} string, bias double")
+
+
+def test_explicit_evaluation_scores_estimates_and_both_baselines_on_the_same_pairs(spark: SparkSession) -> None:
     x = vectors(spark, {"u1": [1, 0]})
     y = vectors(spark, {"a": [2, 0], "b": [0, 5]})
-    # estimates 2 and 0 for strengths 3 and 1: errors 1 and 1
-    assert rmse(spark, pairs(spark, [("u1", "a", 3.0), ("u1", "b", 1.0)]), x, y) == pytest.approx(1.0)
+    layout = VectorLayout(2, global_mean=2.5)
+    test = pairs(spark, [("u1", "a", 3.0), ("u1", "b", 1.0), ("u1", "unknown", 5.0)])
+    evaluation = explicit_evaluation(
+        spark, test, x, y, layout, biases(spark, "user", {"u1": -0.5}), biases(spark, "item", {"a": 1.0})
+    )
+    # estimates 2 and 0 for 3 and 1: errors 1, 1. Mean 2.5: errors 0.5, 1.5. Biases: 3.0 (a), 2.0 (b): 0, 1.
+    assert evaluation.metrics == pytest.approx({"rmse": 1.0, "mae": 1.0})
+    assert evaluation.baselines["global_mean"] == pytest.approx({"rmse": math.sqrt(1.25), "mae": 1.0})
+    assert evaluation.baselines["biases"] == pytest.approx({"rmse": math.sqrt(0.5), "mae": 0.5})
+    assert (evaluation.score, evaluation.baseline, evaluation.test_rows) == (pytest.approx(-1.0), "biases", 2)
+    assert evaluation.baseline_score == pytest.approx(-math.sqrt(0.5))
+    assert evaluation.beats_baseline() is False
+
+
+def test_explicit_estimates_and_baselines_are_clipped_to_the_rating_range(spark: SparkSession) -> None:
+    x = vectors(spark, {"u1": [1, 0]})
+    y = vectors(spark, {"a": [9, 0], "b": [-3, 0]})
+    layout = VectorLayout(2, global_mean=0.5, rating_range=(1.0, 5.0))
+    test = pairs(spark, [("u1", "a", 5.0), ("u1", "b", 1.0)])
+    no_bias = biases(spark, "user", {})
+    evaluation = explicit_evaluation(spark, test, x, y, layout, no_bias, biases(spark, "item", {}))
+    # 9 -> 5 and -3 -> 1: exact. The mean 0.5 clips to 1: errors 4 and 0.
+    assert evaluation.metrics == pytest.approx({"rmse": 0.0, "mae": 0.0})
+    assert evaluation.baselines["global_mean"] == pytest.approx({"rmse": math.sqrt(8.0), "mae": 2.0})
 
 
 def two_taste_lines(seed: int = 3) -> list[str]:
@@ -133,7 +160,13 @@ def test_build_model_writes_x_and_y_and_a_skeleton_pmml_that_scores_well(
     assert sorted(row[0] for row in x_lines) == sorted(model.x_ids)
     assert all(len(row[1]) == 4 for row in x_lines)
     # Negatives come from the test items, half of them of the user's own taste group: 0.75 is the ideal here.
-    assert als.evaluate(spark, pmml, candidate, test, train) > 0.6
+    evaluation = als.evaluate(spark, pmml, candidate, test, train)
+    assert evaluation.score == evaluation.metrics["auc"] > 0.6
+    assert set(evaluation.metrics) == {"auc", "precision_at_10", "ndcg_at_10"}
+    assert evaluation.baseline == "most_popular"
+    assert evaluation.baseline_score == evaluation.baselines["most_popular"]["auc"]
+    # Every test item is of the user's taste; the top 10 of 12 unseen items hold them, popularity does not know.
+    assert evaluation.metrics["ndcg_at_10"] > evaluation.baselines["most_popular"]["ndcg_at_10"]
 
 
 class ListProducer:
@@ -187,11 +220,18 @@ def test_no_known_items_sends_user_vectors_alone(spark: SparkSession, tmp_path: 
     ]
 
 
-def test_hyperparameters_come_from_oryx_config_and_epsilon_only_with_log_strength() -> None:
-    plain = ALSUpdate(load_config(None, ["oryx.als.hyperparams.features=[5, 20]"]))
-    assert sorted(plain.hyperparameter_values(plain.config)) == ["alpha", "features", "lambda"]  # type: ignore[arg-type]
-    logged = ALSUpdate(load_config(None, ["oryx.als.logStrength=true"]))
-    assert "epsilon" in logged.hyperparameter_values(logged.config)  # type: ignore[arg-type]
+@pytest.mark.parametrize(
+    ("overrides", "searched"),
+    [
+        ([], ["alpha", "features", "lambda"]),
+        (["oryx.als.logStrength=true"], ["alpha", "epsilon", "features", "lambda"]),
+        (["oryx.als.implicit=false"], ["bias-lambda", "features", "lambda"]),
+        (["oryx.als.implicit=false", "oryx.als.biases=false"], ["features", "lambda"]),
+    ],
+)
+def test_only_the_hyperparameters_the_model_uses_are_searched(overrides: list[str], searched: list[str]) -> None:
+    als = ALSUpdate(load_config(None, overrides))
+    assert sorted(als.hyperparameter_values(als.config)) == searched  # type: ignore[arg-type]
 
 
 def test_a_decay_factor_outside_zero_to_one_is_a_config_error() -> None:
