@@ -12,14 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dagster import DagsterInstance
+from dagster import AssetCheckSeverity, DagsterInstance
 
 from oryx_assets.definitions import build_definitions
 from oryx_assets.lambda_.automation import GENERATION_JOB, start_generation
 from oryx_assets.resources import OryxConfigResource
 from oryx_core.config import state_dir
 
-BLOCKING_CHECKS = frozenset({"model_meets_threshold", "model_not_empty"})
+BLOCKING_CHECKS = frozenset(
+    {"model_meets_threshold", "model_not_empty", "model_has_valid_score", "model_beats_baseline"}
+)
 
 
 @dataclass
@@ -31,7 +33,9 @@ class GenerationSummary:
     assets: dict[str, dict[str, Any]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     failed_checks: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Checks that did not pass, with their metadata (a failed blocking check stops publication)."""
+    """Checks that failed with ERROR severity, with their metadata (a failed blocking check stops publication)."""
+    warned_checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Checks that failed with WARN severity: shown, but they stop nothing."""
 
     @property
     def status(self) -> str:
@@ -41,10 +45,17 @@ class GenerationSummary:
 
     def _search_lines(self) -> list[str]:
         tuned = self.assets.get("tuned_model", {})
-        if not tuned.get("ml_app") or "candidates" not in tuned:
+        if not tuned.get("ml_app"):
             return []
-        score = tuned.get("score", "not evaluated")
-        return [f"  best candidate: score {score}, hyperparameters {tuned.get('hyperparams', {})}"]
+        lines = []
+        if "test_source" in tuned:
+            lines.append(f"  test lines: {tuned.get('test_rows', 0)} ({tuned['test_source']})")
+        if "candidates" in tuned:
+            score = tuned.get("score", "not evaluated")
+            lines.append(f"  best candidate: score {score}, hyperparameters {tuned.get('hyperparams', {})}")
+        if "note" in tuned:
+            lines.append(f"  no model kept: {tuned['note']}")
+        return lines
 
     def lines(self) -> list[str]:
         window = self.assets.get("input_window", {})
@@ -58,6 +69,7 @@ class GenerationSummary:
             f"  model built: {model.get('model_built', False)}, published: {model.get('published', False)}",
             *(f"  {k}: {v}" for k, v in model.items() if k not in {"model_built", "published", "reason"}),
             *(f"  check {name} failed: {meta}" for name, meta in self.failed_checks.items()),
+            *(f"  check {name} warned: {meta}" for name, meta in self.warned_checks.items()),
             *(f"  error: {error}" for error in self.errors),
         ]
 
@@ -83,7 +95,8 @@ def run_generation(
         summary.assets[event.asset_key.to_user_string()] = {name: value.value for name, value in metadata.items()}
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed:
-            summary.failed_checks[evaluation.check_name] = {k: v.value for k, v in evaluation.metadata.items()}
+            failed = summary.failed_checks if evaluation.severity == AssetCheckSeverity.ERROR else summary.warned_checks
+            failed[evaluation.check_name] = {k: v.value for k, v in evaluation.metadata.items()}
     for failure in result.get_step_failure_events():
         summary.errors.append(f"{failure.step_key}: {_root_cause(failure.step_failure_data.error)}")
     return summary

@@ -1,55 +1,61 @@
-"""``tuned_model``: the best of this generation's candidate models, and the checks that guard its publication.
+"""``tuned_model``: the best of this generation's candidate models, refitted on every line, ready to publish.
 
-``oryx.ml.eval.candidates`` hyperparameter combinations are chosen by ``oryx.ml.eval.hyperparam-search``
-(seeded by the generation, so a re-run searches the same combinations), built and scored (see ``candidates``),
-and the best is moved from ``<model-dir>/.temporary/<ts>/<i>/`` to ``<model-dir>/<ts>/``; the other candidates
-are deleted. Its score is numeric metadata, so the asset's page in the Dagster UI plots model quality across
-generations, and every candidate's hyperparameters and score are a table in the materialization.
+``oryx.ml.eval.candidates`` distinct hyperparameter combinations are chosen by ``oryx.ml.eval.hyperparam-search``
+(seeded by the generation, so a re-run searches the same combinations; scale parameters on a log scale, see
+``oryx_core.ml.log_scale``), built and scored (see ``candidates``). The best valid score wins; a NaN score
+never does. With ``oryx.ml.eval.refit`` (the default) the winning hyperparameters are then built again on
+train + test data into ``<model-dir>/<ts>/``, and that model is published with the winner's validation score;
+otherwise the winning candidate's own folder is moved there, as in Oryx 2. The other candidates are deleted.
 
-Two blocking checks stand between this asset and ``published_model``: ``model_meets_threshold``
-(``oryx.ml.eval.threshold``; a model below it is deleted and never published, as in Oryx 2) and
-``model_not_empty`` (a PMML document with no model in it would replace a good model in serving). A failed
-blocking check stops the run before publication, and the run shows as failed, which is what the operator
-should see.
+No model is kept when a generation meant to be evaluated has no test line or no valid score, when the best
+score is below ``oryx.ml.eval.threshold``, or when it does not beat the app's baseline and
+``oryx.ml.eval.baseline-check`` is "block"; the previous model then stays in service and the metadata says why.
+The checks in ``checks`` report each of these to the UI. The metadata holds the candidate table and the
+winner's score, metrics and baselines as numbers, so the asset's page plots them across generations.
 """
 
-import math
 import random
+from dataclasses import dataclass
 from typing import Any
 
-from dagster import (
-    AssetCheckExecutionContext,
-    AssetCheckResult,
-    AssetExecutionContext,
-    MetadataValue,
-    Output,
-    asset,
-)
+from dagster import AssetExecutionContext, MetadataValue, Output, asset
 from dagster_pyspark import LazyPySparkResource
 from pyspark.sql import DataFrame
 
 from oryx_assets.lambda_.publication import ChosenModel
 from oryx_assets.lambda_.storage import HadoopStorage, child_uri
 from oryx_assets.lambda_.update_class import load_ml_app
-from oryx_assets.ml.candidates import (
-    MODEL_FILE,
-    Candidate,
-    best_candidate,
-    build_candidates,
-    candidates_markdown,
-    meets_threshold,
-    temporary_name,
-)
+from oryx_assets.ml.candidates import MODEL_FILE, Candidate, best_candidate, build_candidates, refit, temporary_name
+from oryx_assets.ml.reporting import baselines_markdown, candidates_markdown, evaluation_metadata
 from oryx_assets.ml.split import PASS_THROUGH, TrainTestSplit, delete_split
-from oryx_assets.partitions import generation_check, generation_timestamp, generations
+from oryx_assets.ml.verdicts import BaselineCheck, baseline_check, meets_threshold
+from oryx_assets.partitions import generation_timestamp, generations
 from oryx_assets.resources import OryxConfigResource
-from oryx_core.api.batch import MLApp
+from oryx_core.api.batch import Evaluation, MLApp
 from oryx_core.config import OryxConfig
-from oryx_core.ml.hyperparams import choose_combinations
-from oryx_core.ml.pmml import PMMLError, local_name, read_pmml
+from oryx_core.ml.hyperparams import HyperParamValues, choose_combinations
+from oryx_core.ml.log_scale import LOG_SCALE_KEY, hyperparam_keys, log_scale_names, log_scaled
 
 NO_DATA = "No data in current generation's RDD"
-_NOT_CONTENT = frozenset({"Header", "MiningBuildTask", "DataDictionary", "TransformationDictionary"})
+REFIT_KEY = "oryx.ml.eval.refit"
+
+
+@dataclass(frozen=True)
+class TunedModel(ChosenModel):
+    """The chosen model with what the checks judge it by.
+
+    ``evaluates`` is false only with ``test-fraction`` 0; ``evaluation`` is the winner's (its validation score
+    when refitted); ``refit_rows`` is None when the published model is the candidate itself; ``note`` says why
+    no model was kept.
+    """
+
+    requested: int = 0
+    evaluates: bool = True
+    test_rows: int = 0
+    test_source: str = ""
+    evaluation: Evaluation | None = None
+    refit_rows: int | None = None
+    note: str | None = None
 
 
 def search_settings(config: OryxConfig, has_test: bool) -> tuple[int, str, int, float | None]:
@@ -63,44 +69,58 @@ def search_settings(config: OryxConfig, has_test: bool) -> tuple[int, str, int, 
     )
 
 
-def _cached(frame: DataFrame | None) -> DataFrame | None:
-    return frame.cache() if frame is not None else None
+def search_space(context: AssetExecutionContext, app: MLApp, config: OryxConfig) -> dict[str, HyperParamValues]:
+    """The app's hyperparameters, scale parameters on a log scale; warns for ranges that cannot be."""
+    params, refused = log_scaled(app.hyperparameter_values(config), log_scale_names(config))
+    for name in refused:
+        keys = ", ".join(hyperparam_keys(config, name, params[name])) or f"hyperparameter {name!r}"
+        context.log.warning(
+            f"{keys}: the range {params[name]} reaches 0 or below, so it is searched linearly, not on a log scale "
+            f"({LOG_SCALE_KEY}); give it a minimum > 0 to search it by order of magnitude"
+        )
+    return params
 
 
-def _search(
-    context: AssetExecutionContext,
+def _refusal(
+    candidates: list[Candidate], best: Candidate | None, threshold: float | None, mode: BaselineCheck
+) -> str | None:
+    """Why the best candidate is not kept, or None when it is."""
+    if best is None:
+        return (
+            "no candidate built a model" if not any(c.built for c in candidates) else "no candidate has a valid score"
+        )
+    if not meets_threshold(best.score, threshold):
+        return f"best model's score {best.score} did not exceed threshold {threshold}"
+    if mode is BaselineCheck.BLOCK and best.evaluation is not None and best.evaluation.beats_baseline() is False:
+        return f"best model's score {best.score} does not beat baseline {best.evaluation.baseline_score} (block)"
+    return None
+
+
+def _keep(
     app: MLApp,
-    config: OryxConfig,
     storage: HadoopStorage,
+    best: Candidate,
     split: TrainTestSplit,
+    data_dir: str,
     train: DataFrame,
-    test: DataFrame | None,
-) -> tuple[list[Candidate], str, float | None]:
-    """Builds and scores this generation's candidates in ``.temporary/<ts>/``; returns them with the settings."""
-    how_many, strategy, parallelism, threshold = search_settings(config, test is not None)
-    combinations = choose_combinations(app.hyperparameter_values(config), how_many, strategy, random.Random(split.seed))
-    scratch = temporary_name(generation_timestamp(context.partition_key))
-    storage.delete(scratch)  # what a killed run of this generation left
+    final: str,
+    refitting: bool,
+) -> int | None:
+    """Puts the winner in ``<model-dir>/<final>/``: refitted on every line (returns their count), or else the
+    candidate itself (returns None), also when the app builds no model from all the data."""
     session = train.sparkSession
-    session.sparkContext.setCheckpointDir(child_uri(storage.uri, ".checkpoint"))
-    try:
-        log = context.log.info
-        candidates = build_candidates(app, session, storage, scratch, combinations, train, test, parallelism, log)
-    finally:
-        for frame in (train, test):
-            if frame is not None:
-                frame.unpersist()
-    return candidates, strategy, threshold
-
-
-def _keep(storage: HadoopStorage, best: Candidate | None, threshold: float | None, final: str) -> bool:
-    """Moves the best candidate to ``<model-dir>/<final>/`` if it meets the threshold; deletes the scratch folder."""
-    kept = best is not None and meets_threshold(best.score, threshold)
-    if best is not None and kept:
-        storage.delete(final)
-        storage.rename(best.relative, final)
-    storage.delete(temporary_name(int(final)))
-    return kept
+    every_line = split.all_data(session, data_dir, int(final)) if refitting else None
+    if every_line is not None:
+        every_line = every_line.cache()
+        try:
+            rows = every_line.count()
+            if refit(app, session, storage, best, every_line, final):
+                return rows
+        finally:
+            every_line.unpersist()
+    storage.delete(final)
+    storage.rename(best.relative, final)
+    return None
 
 
 @asset(partitions_def=generations, kinds={"spark", "pmml"}, group_name="ml")
@@ -110,12 +130,13 @@ def tuned_model(
     oryx: OryxConfigResource,
     spark: LazyPySparkResource,
 ) -> Output[ChosenModel | None]:
-    """The best candidate model of this generation in ``<model-dir>/<ts>/``; None for a plain BatchLayerUpdate."""
+    """The generation's chosen model in ``<model-dir>/<ts>/``; None for a plain BatchLayerUpdate."""
     config = oryx.load()
     app = load_ml_app(config)
-    if app is None or train_test_split is None:
+    split = train_test_split
+    if app is None or split is None:
         return Output(None, metadata={"ml_app": False, "note": PASS_THROUGH})
-    if train_test_split.new_rows == 0:
+    if split.new_rows == 0:
         # Oryx 2's lambda tier builds nothing in a generation without new input, whatever the split rule says.
         context.log.info(NO_DATA)
         return Output(None, metadata={"ml_app": True, "note": NO_DATA})
@@ -123,95 +144,107 @@ def tuned_model(
     session = spark.spark_session
     data_dir = config.get_string("oryx.batch.storage.data-dir")
     model_dir = config.get_string("oryx.batch.storage.model-dir")
-    train = _cached(train_test_split.train_data(session, data_dir, timestamp))
+    facts = {"test_rows": split.test_rows, "test_source": split.test_source}
+    if split.evaluates and split.test_rows == 0:
+        note = f"no test line ({split.test_source}): no model this generation, the previous model stays"
+        return _nothing(
+            context, session, data_dir, timestamp, TunedModel(None, note=note, test_source=split.test_source)
+        )
+    train = split.train_data(session, data_dir, timestamp)
     if train is None:
         # e.g. test-fraction 1 on the first generation: every new line tests, and there is no past yet.
-        note = f"no training data ({train_test_split.rule.value}): no model this generation"
-        context.log.warning(note)
-        return Output(ChosenModel(None), metadata={"ml_app": True, "note": note})
-    test = _cached(train_test_split.test_data(session))
+        note = f"no training data ({split.rule.value}): no model this generation"
+        return _nothing(context, session, data_dir, timestamp, TunedModel(None, note=note, **facts))
+    train = train.cache()
+    train_rows = train.count()
+    test = split.test_data(session)
+    test = test.cache() if test is not None else None
+    how_many, strategy, parallelism, threshold = search_settings(config, test is not None)
+    params = search_space(context, app, config)
+    combinations = choose_combinations(params, how_many, strategy, random.Random(split.seed))
     storage = HadoopStorage(session, model_dir)
-    candidates, strategy, threshold = _search(context, app, config, storage, train_test_split, train, test)
-    best = best_candidate(candidates)
-    kept = _keep(storage, best, threshold, str(timestamp))
-    if best is not None and not kept:
-        context.log.warning(f"best model's score {best.score} did not exceed threshold {threshold}: discarded")
+    scratch = temporary_name(timestamp)
+    storage.delete(scratch)  # what a killed run of this generation left
+    session.sparkContext.setCheckpointDir(child_uri(model_dir, ".checkpoint"))
+    try:
+        log = context.log.info
+        candidates = build_candidates(app, session, storage, scratch, combinations, train, test, parallelism, log)
+        best = best_candidate(candidates, evaluated=split.evaluates)
+        note = _refusal(candidates, best, threshold, baseline_check(config))
+        refit_rows = None
+        if best is not None and note is None:
+            refitting = test is not None and config.get_bool(REFIT_KEY)
+            refit_rows = _keep(app, storage, best, split, data_dir, train, str(timestamp), refitting)
+        elif note is not None:
+            context.log.warning(f"{note}: nothing is published this generation")
+    finally:
+        for frame in (train, test):
+            if frame is not None:
+                frame.unpersist()
+        storage.delete(scratch)
     delete_split(session, data_dir, timestamp)
-    chosen = ChosenModel(
-        child_uri(model_dir, str(timestamp)) if kept else None,
+    chosen = TunedModel(
+        child_uri(model_dir, str(timestamp)) if best is not None and note is None else None,
         best.score if best is not None else None,
         threshold,
         len(candidates),
         sum(c.built for c in candidates),
+        requested=config.get_int("oryx.ml.eval.candidates"),
+        evaluates=split.evaluates,
+        test_rows=split.test_rows,
+        test_source=split.test_source,
+        evaluation=best.evaluation if best is not None else None,
+        refit_rows=refit_rows,
+        note=note,
     )
-    metadata = _metadata(chosen, candidates, best, strategy, train_test_split)
-    if kept:
+    metadata = _metadata(chosen, candidates, best, strategy, params, train_rows)
+    if chosen.path is not None:
         metadata["pmml_bytes"] = storage.size(f"{timestamp}/{MODEL_FILE}")
     return Output(chosen, metadata=metadata)
 
 
+def _nothing(
+    context: AssetExecutionContext, session: Any, data_dir: str, timestamp: int, chosen: TunedModel
+) -> Output[ChosenModel | None]:
+    context.log.warning(chosen.note)
+    delete_split(session, data_dir, timestamp)
+    metadata = {"ml_app": True, "kept": False, "note": chosen.note, "test_rows": chosen.test_rows}
+    return Output(chosen, metadata={**metadata, "test_source": chosen.test_source})
+
+
 def _metadata(
-    chosen: ChosenModel, candidates: list[Candidate], best: Candidate | None, strategy: str, split: TrainTestSplit
+    chosen: TunedModel,
+    candidates: list[Candidate],
+    best: Candidate | None,
+    strategy: str,
+    params: dict[str, HyperParamValues],
+    train_rows: int,
 ) -> dict[str, Any]:
     metadata: dict[str, Any] = {
         "ml_app": True,
         "candidates": MetadataValue.md(candidates_markdown(candidates, best)),
+        "candidates_requested": chosen.requested,
+        "candidates_built": chosen.built,
         "hyperparam_search": strategy,
+        "log_scale": MetadataValue.json(sorted(n for n, v in params.items() if getattr(v, "log", False))),
         "threshold": chosen.threshold if chosen.threshold is not None else "(none)",
         "kept": chosen.path is not None,
         "model_path": MetadataValue.path(chosen.path) if chosen.path else "(no model kept)",
-        "test_rows": split.test_rows,
+        "test_rows": chosen.test_rows,
+        "test_source": chosen.test_source,
+        "train_rows": train_rows,
+        "refit": chosen.refit_rows is not None,
     }
+    if chosen.refit_rows is not None:
+        metadata["refit_rows"] = chosen.refit_rows
+    if chosen.note is not None:
+        metadata["note"] = chosen.note
     if best is not None:
         metadata["hyperparams"] = MetadataValue.json(best.hyperparams)
-        if not math.isnan(best.score):
-            # A float under the same key every generation: the UI plots it as model quality over time.
-            metadata["score"] = MetadataValue.float(best.score)
+        if best.evaluation is not None and best.evaluation.valid:
+            # Floats under the same keys every generation: the UI plots model quality over time.
+            metadata.update(evaluation_metadata(best.evaluation))
+            table = baselines_markdown(best.evaluation)
+            if table is not None:
+                metadata["baselines"] = MetadataValue.md(table)
     return metadata
-
-
-def pmml_content(text: str) -> list[str]:
-    """Names of the PMML's top-level elements that carry a model (model elements, Oryx's Extensions)."""
-    root = read_pmml(text)
-    return [local_name(child.tag) for child in root if local_name(child.tag) not in _NOT_CONTENT]
-
-
-@generation_check(
-    asset=tuned_model,
-    blocking=True,
-    description="The best candidate's evaluation is at least oryx.ml.eval.threshold; otherwise nothing is published.",
-)
-def model_meets_threshold(tuned_model: ChosenModel | None) -> AssetCheckResult:
-    if tuned_model is None:
-        return AssetCheckResult(passed=True, metadata={"note": "no ML model this generation"})
-    score, threshold = tuned_model.score, tuned_model.threshold
-    metadata = {
-        "score": "none" if score is None else str(score),
-        "threshold": "none" if threshold is None else str(threshold),
-    }
-    return AssetCheckResult(passed=meets_threshold(score, threshold), metadata=metadata)
-
-
-@generation_check(
-    asset=tuned_model,
-    blocking=True,
-    description="A candidate built a model, and its PMML holds a model or Oryx extensions, not just a header.",
-)
-def model_not_empty(
-    context: AssetCheckExecutionContext, tuned_model: ChosenModel | None, spark: LazyPySparkResource
-) -> AssetCheckResult:
-    if tuned_model is None:
-        return AssetCheckResult(passed=True, metadata={"note": "no ML model this generation"})
-    if tuned_model.candidates and not tuned_model.built:
-        return AssetCheckResult(passed=False, metadata={"note": f"none of {tuned_model.candidates} candidates built"})
-    if tuned_model.path is None:
-        return AssetCheckResult(passed=True, metadata={"note": "no model kept (see model_meets_threshold)"})
-    text = HadoopStorage(spark.spark_session, tuned_model.path).read_text(MODEL_FILE)
-    try:
-        content = pmml_content(text)
-    except PMMLError as error:
-        return AssetCheckResult(passed=False, metadata={"note": f"model.pmml is not usable PMML: {error}"})
-    context.log.info(f"{tuned_model.path}/{MODEL_FILE}: {content}")
-    return AssetCheckResult(
-        passed=bool(content), metadata={"content": MetadataValue.json(content), "pmml_bytes": len(text)}
-    )

@@ -5,6 +5,8 @@ Candidate ``i`` is built in ``<model-dir>/.temporary/<ts>/<i>/``: the app's PMML
 SparkSession (Spark schedules jobs from several threads side by side; PySpark pins each Python thread to its
 own JVM thread), so a pool of two lets Spark overlap one candidate's driver-side work with another's jobs.
 
+The winner's hyperparameters are then built once more on every line (:func:`refit`, ``oryx.ml.eval.refit``).
+
 This module holds no Dagster code: ``best_model`` turns its results into the asset and its metadata.
 """
 
@@ -22,6 +24,8 @@ from oryx_core.api.batch import Evaluation, as_evaluation
 from oryx_core.ml.pmml import write_pmml
 
 if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
+
     from pyspark.sql import DataFrame, SparkSession
 
     from oryx_core.api.batch import MLApp
@@ -50,6 +54,21 @@ def temporary_name(timestamp_ms: int) -> str:
     return f"{TEMPORARY_DIR}/{timestamp_ms}"
 
 
+def build_into(
+    app: MLApp,
+    spark: SparkSession,
+    storage: HadoopStorage,
+    relative: str,
+    hyperparams: Mapping[str, Any],
+    train: DataFrame,
+) -> Element | None:
+    """The app's model of ``train`` built in ``<model folder>/<relative>/``, its PMML written there."""
+    pmml = app.build_model(spark, train, dict(hyperparams), child_uri(storage.uri, relative))
+    if pmml is not None:
+        storage.write_text(f"{relative}/{MODEL_FILE}", write_pmml(pmml))
+    return pmml
+
+
 def build_candidate(
     app: MLApp,
     spark: SparkSession,
@@ -61,16 +80,32 @@ def build_candidate(
     """Builds one candidate, writes its PMML, and scores it when there is test data."""
     started = time.monotonic()
     spark.sparkContext.setJobDescription(f"oryx candidate {candidate.index} {candidate.hyperparams}")
-    path = child_uri(storage.uri, candidate.relative)
-    pmml = app.build_model(spark, train, dict(candidate.hyperparams), path)
+    pmml = build_into(app, spark, storage, candidate.relative, candidate.hyperparams, train)
     if pmml is not None:
-        storage.write_text(f"{candidate.relative}/{MODEL_FILE}", write_pmml(pmml))
         candidate.built = True
         if test is not None:
+            path = child_uri(storage.uri, candidate.relative)
             candidate.evaluation = as_evaluation(app.evaluate(spark, pmml, path, test, train))
             candidate.score = candidate.evaluation.score
     candidate.seconds = time.monotonic() - started
     return candidate
+
+
+def refit(
+    app: MLApp, spark: SparkSession, storage: HadoopStorage, winner: Candidate, every_line: DataFrame, final: str
+) -> bool:
+    """Builds the winner's hyperparameters again on every line (train + test) into ``<model folder>/<final>/``.
+
+    The winner was fitted on the training split only; its validation score stands for the refitted model,
+    which has seen more data (the usual practice once hyperparameters are chosen). False when the app built
+    no model from all the data; ``final`` is then left absent.
+    """
+    storage.delete(final)
+    spark.sparkContext.setJobDescription(f"oryx refit of candidate {winner.index} {winner.hyperparams}")
+    if build_into(app, spark, storage, final, winner.hyperparams, every_line) is not None:
+        return True
+    storage.delete(final)
+    return False
 
 
 def build_candidates(
@@ -99,41 +134,15 @@ def build_candidates(
     return candidates
 
 
-def best_candidate(candidates: Sequence[Candidate]) -> Candidate | None:
-    """The built candidate with the highest score; when none has a score, the first built one (Oryx 2's rule)."""
+def best_candidate(candidates: Sequence[Candidate], evaluated: bool = True) -> Candidate | None:
+    """The built candidate with the highest valid score; ties go to the first.
+
+    A NaN score never wins: when the generation was evaluated and no candidate has a real score there is no
+    winner (Oryx 2 took the first built candidate). Without evaluation (``test-fraction`` 0, one candidate)
+    the first built candidate is the model.
+    """
     built = [c for c in candidates if c.built]
+    if not evaluated:
+        return built[0] if built else None
     scored = [c for c in built if not math.isnan(c.score)]
-    if scored:
-        return max(scored, key=lambda c: (c.score, -c.index))
-    return built[0] if built else None
-
-
-def meets_threshold(score: float | None, threshold: float | None) -> bool:
-    """Oryx 2's rule: a model is kept unless its score is below the threshold; an unknown (NaN) score passes."""
-    if threshold is None or score is None or math.isnan(score):
-        return True
-    return score >= threshold
-
-
-def _cell(value: Any) -> str:
-    text = f"{value:.6g}" if isinstance(value, float) else str(value)
-    return text.replace("|", "\\|")
-
-
-def candidates_markdown(candidates: Sequence[Candidate], best: Candidate | None) -> str:
-    """One row per candidate: its hyperparameters, score, build time, and which one won."""
-    names = sorted({name for c in candidates for name in c.hyperparams})
-    header = ["#", *names, "score", "seconds", "chosen"]
-    rows = [
-        [
-            str(c.index),
-            *(_cell(c.hyperparams.get(n, "")) for n in names),
-            _cell(c.score) if c.built else "no model",
-            f"{c.seconds:.1f}",
-            "yes" if best is not None and c.index == best.index else "",
-        ]
-        for c in candidates
-    ]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
+    return max(scored, key=lambda c: (c.score, -c.index)) if scored else None

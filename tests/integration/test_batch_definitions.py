@@ -27,7 +27,10 @@ GRAPH = {
     "tuned_model": {"train_test_split"},
     "published_model": {"input_window", "historical_data", "tuned_model"},
 }
-CHECKS = {"input_window": {"bad_line_ratio"}, "tuned_model": {"model_meets_threshold", "model_not_empty"}}
+CHECKS = {
+    "input_window": {"bad_line_ratio"},
+    "tuned_model": {"model_meets_threshold", "model_not_empty", "model_has_valid_score", "model_beats_baseline"},
+}
 
 
 pytestmark = pytest.mark.usefixtures("spark_stopped_after_module")
@@ -79,6 +82,8 @@ def test_the_generation_job_runs_a_plain_app_through_the_ml_assets(oryx: OryxCon
         "bad_line_ratio": True,
         "model_meets_threshold": True,
         "model_not_empty": True,
+        "model_has_valid_score": True,
+        "model_beats_baseline": True,
     }
     [model] = [m for m in update_messages(oryx, 1) if m.key == MODEL]
     assert model_from_json(model.message) == count_distinct_other_words(LINES)

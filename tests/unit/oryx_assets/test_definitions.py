@@ -23,6 +23,8 @@ CHECKS = {
     ("input_window", "bad_line_ratio", False),
     ("tuned_model", "model_meets_threshold", True),
     ("tuned_model", "model_not_empty", True),
+    ("tuned_model", "model_has_valid_score", True),
+    ("tuned_model", "model_beats_baseline", True),
 }
 
 

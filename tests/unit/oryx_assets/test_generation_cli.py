@@ -63,3 +63,37 @@ def test_summary_of_a_rejected_model_names_the_check_and_the_search() -> None:
     assert summary.lines()[0] == "generation 1700000000000 REJECTED: nothing published"
     assert "  best candidate: score 0.93, hyperparameters {'max_depth': 4}" in summary.lines()
     assert "  check model_meets_threshold failed: {'score': '0.93', 'threshold': '0.99'}" in summary.lines()
+
+
+def test_summary_says_what_was_tested_and_lists_warnings_apart_from_failures() -> None:
+    summary = GenerationSummary(
+        "1700000000000",
+        True,
+        {
+            "tuned_model": {
+                "ml_app": True,
+                "candidates": "| # |",
+                "score": -0.9,
+                "hyperparams": {"lambda": 0.1},
+                "test_rows": 120,
+                "test_source": "retained history and new data, the app's split",
+            },
+        },
+        warned_checks={"model_beats_baseline": {"note": "score -1.1 vs biases -1: does not beat the baseline"}},
+    )
+
+    lines = summary.lines()
+    assert lines[0] == "generation 1700000000000 succeeded"
+    assert "  test lines: 120 (retained history and new data, the app's split)" in lines
+    assert (
+        "  check model_beats_baseline warned: {'note': 'score -1.1 vs biases -1: does not beat the baseline'}" in lines
+    )
+
+
+def test_summary_of_a_generation_without_test_lines_says_why_nothing_was_kept() -> None:
+    note = "no test line (new data, the app's split): no model this generation, the previous model stays"
+    tuned = {"ml_app": True, "kept": False, "note": note, "test_rows": 0, "test_source": "new data, the app's split"}
+
+    lines = GenerationSummary("1700000000000", True, {"tuned_model": tuned}).lines()
+
+    assert f"  no model kept: {note}" in lines

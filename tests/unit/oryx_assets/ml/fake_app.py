@@ -8,9 +8,9 @@ from xml.etree.ElementTree import Element
 
 from pyspark.sql import DataFrame, SparkSession
 
-from oryx_core.api.batch import MLUpdate
+from oryx_core.api.batch import Evaluation, MLUpdate
 from oryx_core.config import OryxConfig
-from oryx_core.ml.hyperparams import DiscreteRange, HyperParamValues
+from oryx_core.ml.hyperparams import ContinuousRange, DiscreteRange, HyperParamValues
 from oryx_core.ml.pmml import add_extension, get_extension, pmml_skeleton
 
 
@@ -42,3 +42,44 @@ class HoldOutTLinesApp(FakeApp):
 
     def split_new_data(self, new_df: DataFrame, test_fraction: float, seed: int) -> tuple[DataFrame, DataFrame]:
         return new_df.filter(~new_df.value.startswith("t")), new_df.filter(new_df.value.startswith("t"))
+
+
+class NaNScoringApp(FakeApp):
+    """Builds models it cannot score: every evaluation is NaN."""
+
+    def evaluate(
+        self, spark: SparkSession, model_pmml: Element, candidate_dir: str, test_df: DataFrame, train_df: DataFrame
+    ) -> float:
+        return math.nan
+
+
+class BaselineApp(FakeApp):
+    """Returns an Evaluation: MAE |x - 3| next to a "mean" baseline whose MAE is ``baseline_mae``."""
+
+    baseline_mae = 0.5
+
+    def evaluate(
+        self, spark: SparkSession, model_pmml: Element, candidate_dir: str, test_df: DataFrame, train_df: DataFrame
+    ) -> Evaluation:
+        mae = float(abs(int(get_extension(model_pmml, "x") or 0) - 3))
+        return Evaluation(
+            score=-mae,
+            metrics={"mae": mae, "rows": float(train_df.count())},
+            baselines={"mean": {"mae": self.baseline_mae}},
+            baseline="mean",
+            baseline_score=-self.baseline_mae,
+            test_rows=test_df.count(),
+        )
+
+
+class LosesToBaselineApp(BaselineApp):
+    """A baseline with MAE 0: the best candidate (MAE 0) only ties it, and a tie does not beat it."""
+
+    baseline_mae = 0.0
+
+
+class ScaleApp(FakeApp):
+    """Adds a scale parameter ``lambda`` in [0.01, 1] (log-scaled by default) and a linear one reaching 0."""
+
+    def hyperparameter_values(self, config: OryxConfig) -> dict[str, HyperParamValues]:
+        return {"x": DiscreteRange(1, 5), "lambda": ContinuousRange(0.01, 1.0), "alpha": ContinuousRange(0.0, 1.0)}

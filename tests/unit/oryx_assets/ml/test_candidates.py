@@ -1,4 +1,4 @@
-"""Candidates are built in their own folders, scored, and the best chosen by Oryx 2's rules."""
+"""Candidates are built in their own folders and scored; the best valid score wins; the winner is refitted."""
 
 from __future__ import annotations
 
@@ -10,14 +10,10 @@ from fake_app import FakeApp
 from pyspark.sql import DataFrame, SparkSession
 
 from oryx_assets.lambda_.storage import HadoopStorage
-from oryx_assets.ml.candidates import (
-    Candidate,
-    best_candidate,
-    build_candidates,
-    candidates_markdown,
-    meets_threshold,
-    temporary_name,
-)
+from oryx_assets.ml.candidates import Candidate, best_candidate, build_candidates, refit, temporary_name
+from oryx_assets.ml.reporting import candidates_markdown
+from oryx_assets.ml.verdicts import meets_threshold
+from oryx_core.api.batch import Evaluation
 from oryx_core.ml.pmml import get_extension, read_pmml
 
 
@@ -33,8 +29,13 @@ def test_unscored_candidates_lose_to_scored_ones() -> None:
     assert best_candidate([candidate(0, math.nan), candidate(1, -7.0)]).index == 1
 
 
-def test_when_nothing_is_scored_the_first_built_candidate_wins() -> None:
-    assert best_candidate([candidate(0, math.nan, built=False), candidate(1, math.nan)]).index == 1
+def test_a_nan_score_never_wins_so_an_evaluated_search_of_nan_scores_has_no_winner() -> None:
+    assert best_candidate([candidate(0, math.nan), candidate(1, math.nan)]) is None
+
+
+def test_without_evaluation_the_first_built_candidate_is_the_model() -> None:
+    candidates = [candidate(0, math.nan, built=False), candidate(1, math.nan)]
+    assert best_candidate(candidates, evaluated=False).index == 1
 
 
 def test_no_built_candidate_means_no_winner() -> None:
@@ -47,6 +48,21 @@ def test_no_built_candidate_means_no_winner() -> None:
 )
 def test_threshold_rule(score: float | None, threshold: float | None, kept: bool) -> None:
     assert meets_threshold(score, threshold) is kept
+
+
+def test_markdown_shows_each_candidates_main_metrics() -> None:
+    scored = candidate(0, -0.9)
+    scored.evaluation = Evaluation(-0.9, metrics={"rmse": 0.9, "mae": 0.7})
+    unscored = candidate(1, math.nan)
+
+    rows = candidates_markdown([scored, unscored], scored)
+
+    assert rows.splitlines() == [
+        "| # | x | score | rmse | mae | seconds | chosen |",
+        "|---|---|---|---|---|---|---|",
+        "| 0 | 0 | -0.9 | 0.9 | 0.7 | 0.0 | yes |",
+        "| 1 | 1 | nan |  |  | 0.0 |  |",
+    ]
 
 
 def test_markdown_lists_every_candidate_and_marks_the_winner() -> None:
@@ -102,3 +118,24 @@ def test_a_failing_candidate_fails_the_search(spark: SparkSession, tmp_path: Pat
 
     with pytest.raises(RuntimeError, match="x=99"):
         build_candidates(FakeApp(), spark, storage, temporary_name(9), [{"x": 1}, {"x": 99}], lines, lines, 2)
+
+
+def test_refit_builds_the_winners_hyperparameters_on_every_line_into_the_final_folder(
+    spark: SparkSession, tmp_path: Path, lines: DataFrame
+) -> None:
+    storage = HadoopStorage(spark, f"file:{tmp_path}")
+    every_line = lines.unionByName(spark.createDataFrame([(None, "t")] * 5, "key string, value string"))
+    winner = Candidate(2, {"x": 3}, ".temporary/9/2", built=True, score=0.0)
+
+    assert refit(FakeApp(), spark, storage, winner, every_line, "9") is True
+
+    pmml = read_pmml((tmp_path / "9" / "model.pmml").read_text())
+    assert (get_extension(pmml, "x"), get_extension(pmml, "rows")) == ("3", "12")
+
+
+def test_a_refit_without_a_model_leaves_no_final_folder(spark: SparkSession, tmp_path: Path, lines: DataFrame) -> None:
+    storage = HadoopStorage(spark, f"file:{tmp_path}")
+    (tmp_path / "9").mkdir()  # what a killed earlier run left
+
+    assert refit(FakeApp(), spark, storage, Candidate(0, {"x": -1}, ".temporary/9/0"), lines, "9") is False
+    assert not (tmp_path / "9").exists()

@@ -1,0 +1,117 @@
+"""The checks that stand between ``tuned_model`` and ``published_model``, shown next to the model in the UI.
+
+All four are blocking checks, and their severity says whether a failure stops publication: Dagster skips
+the downstream asset only when a blocking check fails with ERROR severity, so a WARN failure marks the asset
+without holding the model back (``verdicts`` has the rules).
+
+* ``model_meets_threshold`` (Oryx 2's ``oryx.ml.eval.threshold``) and ``model_not_empty`` (a PMML without a
+  model would replace a good model in serving) fail with ERROR.
+* ``model_has_valid_score``: ERROR when a generation meant to be evaluated has no valid score; a WARN with
+  ``test-fraction`` 0, or when there was no test line at all (nothing is published then, and the previous
+  model stays).
+* ``model_beats_baseline``: WARN, or ERROR with ``oryx.ml.eval.baseline-check = "block"``.
+
+A failed ERROR check fails the run, which is what the operator should see.
+"""
+
+from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, MetadataValue
+from dagster_pyspark import LazyPySparkResource
+
+from oryx_assets.lambda_.publication import ChosenModel
+from oryx_assets.lambda_.storage import HadoopStorage
+from oryx_assets.ml.best_model import TunedModel, tuned_model
+from oryx_assets.ml.candidates import MODEL_FILE
+from oryx_assets.ml.verdicts import Verdict, baseline_check, baseline_verdict, meets_threshold, score_verdict
+from oryx_assets.partitions import generation_check
+from oryx_assets.resources import OryxConfigResource
+from oryx_core.ml.pmml import PMMLError, local_name, read_pmml
+
+NO_MODEL = "no ML model this generation"
+_NOT_CONTENT = frozenset({"Header", "MiningBuildTask", "DataDictionary", "TransformationDictionary"})
+
+
+def _result(verdict: Verdict, **metadata: object) -> AssetCheckResult:
+    severity = AssetCheckSeverity.ERROR if verdict.blocks else AssetCheckSeverity.WARN
+    return AssetCheckResult(passed=verdict.passed, severity=severity, metadata={"note": verdict.note, **metadata})
+
+
+def pmml_content(text: str) -> list[str]:
+    """Names of the PMML's top-level elements that carry a model (model elements, Oryx's Extensions)."""
+    root = read_pmml(text)
+    return [local_name(child.tag) for child in root if local_name(child.tag) not in _NOT_CONTENT]
+
+
+@generation_check(
+    asset=tuned_model,
+    blocking=True,
+    description="The best candidate's evaluation is at least oryx.ml.eval.threshold; otherwise nothing is published.",
+)
+def model_meets_threshold(tuned_model: ChosenModel | None) -> AssetCheckResult:
+    if tuned_model is None:
+        return AssetCheckResult(passed=True, metadata={"note": NO_MODEL})
+    score, threshold = tuned_model.score, tuned_model.threshold
+    metadata = {
+        "score": "none" if score is None else str(score),
+        "threshold": "none" if threshold is None else str(threshold),
+    }
+    return AssetCheckResult(passed=meets_threshold(score, threshold), metadata=metadata)
+
+
+@generation_check(
+    asset=tuned_model,
+    blocking=True,
+    description="A candidate built a model, and its PMML holds a model or Oryx extensions, not just a header.",
+)
+def model_not_empty(
+    context: AssetCheckExecutionContext, tuned_model: ChosenModel | None, spark: LazyPySparkResource
+) -> AssetCheckResult:
+    if tuned_model is None:
+        return AssetCheckResult(passed=True, metadata={"note": NO_MODEL})
+    if tuned_model.candidates and not tuned_model.built:
+        return AssetCheckResult(passed=False, metadata={"note": f"none of {tuned_model.candidates} candidates built"})
+    if tuned_model.path is None:
+        return AssetCheckResult(passed=True, metadata={"note": "no model kept (see tuned_model's note)"})
+    text = HadoopStorage(spark.spark_session, tuned_model.path).read_text(MODEL_FILE)
+    try:
+        content = pmml_content(text)
+    except PMMLError as error:
+        return AssetCheckResult(passed=False, metadata={"note": f"model.pmml is not usable PMML: {error}"})
+    context.log.info(f"{tuned_model.path}/{MODEL_FILE}: {content}")
+    return AssetCheckResult(
+        passed=bool(content), metadata={"content": MetadataValue.json(content), "pmml_bytes": len(text)}
+    )
+
+
+@generation_check(
+    asset=tuned_model,
+    blocking=True,
+    description="The model was scored on test data (a real, non-NaN score); an error blocks publication. "
+    "A warning with test-fraction 0 (evaluation off), or when no test line existed (nothing is published).",
+)
+def model_has_valid_score(tuned_model: TunedModel | None) -> AssetCheckResult:
+    if tuned_model is None:
+        return AssetCheckResult(passed=True, metadata={"note": NO_MODEL})
+    evaluation = tuned_model.evaluation
+    verdict = score_verdict(tuned_model.evaluates, tuned_model.test_rows, tuned_model.built > 0, evaluation)
+    metadata: dict[str, object] = {"test_rows": tuned_model.test_rows, "test_source": tuned_model.test_source}
+    if evaluation is not None and evaluation.valid:
+        metadata["score"] = MetadataValue.float(evaluation.score)
+    return _result(verdict, **metadata)
+
+
+@generation_check(
+    asset=tuned_model,
+    blocking=True,
+    description="The model's score beats the app's strongest baseline (e.g. predicting the mean). "
+    'oryx.ml.eval.baseline-check: "warn" (a warning), "block" (an error: not published) or "off".',
+)
+def model_beats_baseline(tuned_model: TunedModel | None, oryx: OryxConfigResource) -> AssetCheckResult:
+    mode = baseline_check(oryx.load())
+    evaluation = tuned_model.evaluation if tuned_model is not None else None
+    verdict = baseline_verdict(mode, evaluation)
+    metadata: dict[str, object] = {"mode": mode.value}
+    if evaluation is not None and evaluation.baseline_score is not None and evaluation.valid:
+        metadata["score"] = MetadataValue.float(evaluation.score)
+        metadata["baseline"] = evaluation.baseline or "baseline"
+        metadata["baseline_score"] = MetadataValue.float(evaluation.baseline_score)
+    return _result(verdict, **metadata)
