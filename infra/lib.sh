@@ -28,9 +28,23 @@ resolve_jars() {  # resolve_jars <pom> <output dir> [extra mvn args...]
   require_maven
   rm -rf "$out"; mkdir -p "$out"
   echo "resolving $(basename "$(dirname "$pom")") jars from Maven Central into $out ..." >&2
-  mvn -q -B -f "$pom" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$out" "$@" >&2 \
-    || die "Maven could not resolve the jars of $pom"
+  # Maven 3.8's jansi writes colour-reset escapes even in batch mode (-q prints nothing else unless it fails):
+  # its output is kept aside and shown without them, so logs stay plain text.
+  local log status=0
+  log=$(mktemp)
+  mvn -q -B -Dstyle.color=never -f "$pom" dependency:copy-dependencies -DincludeScope=runtime \
+    -DoutputDirectory="$out" "$@" >"$log" 2>&1 || status=$?
+  sed -e 's/\x1b\[[0-9;]*m//g' -e '/^$/d' "$log" >&2
+  rm -f "$log"
+  [ "$status" -eq 0 ] || die "Maven could not resolve the jars of $pom"
   echo "$sum$*" > "$stamp"
+}
+
+# pip's own output is hundreds of lines (and -q says nothing for minutes): show a count every 25 packages.
+pip_progress() {
+  awk '/^(Collecting|Requirement already satisfied) / { n++; if (n % 25 == 0) { printf "  %d packages resolved ...\n", n; fflush() } }
+       /^Installing collected packages/ { printf "  %d packages resolved; installing them ...\n", n; fflush() }
+       /^ERROR/ || (/^WARNING/ && !/Running pip as/) { print "  " $0; fflush() }' >&2
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

@@ -3,5 +3,5 @@
 # real Kafka broker themselves. Extra arguments go to pytest (e.g. -k, -x, tests/unit).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-bash infra/setup.sh
+ORYX_SETUP_BROWSER=1 bash infra/setup.sh
 exec .venv/bin/python -m pytest "$@"
