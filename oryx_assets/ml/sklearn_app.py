@@ -9,8 +9,11 @@ A subclass of :class:`SklearnMLApp` says which hyperparameters to search and bui
   number of fields, or hold a non-number in a numeric column are skipped and counted, as Oryx 2 skips them;
 * the estimator is fitted and exported to PMML with ``sklearn2pmml`` (which runs Java, so ``java`` must be on
   the PATH of the batch layer);
-* candidates are scored on the test lines with scikit-learn's metrics: accuracy for classifiers, negated
-  RMSE for regressors (higher is better), unless the app overrides :meth:`SklearnMLApp.score`.
+* candidates are scored on the test lines with scikit-learn's metrics next to a trivial model's
+  (``sklearn_evaluation``): accuracy and log-loss against always predicting the majority class for
+  classifiers, RMSE and MAE against predicting the training mean for regressors. The score is the accuracy,
+  or the negated RMSE (higher is better), unless the app overrides :meth:`SklearnMLApp.score`; the baseline's
+  score is then unknown, since it is on the app's scale.
 
 Size limit: scikit-learn trains in one process, so the whole training set must fit in the driver's memory.
 A generation whose training or test set has more than :attr:`SklearnMLApp.max_collect_rows` lines (one
@@ -25,6 +28,7 @@ import tempfile
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -35,7 +39,8 @@ from sklearn.pipeline import Pipeline
 from sklearn2pmml import sklearn2pmml
 from sklearn2pmml.pipeline import PMMLPipeline
 
-from oryx_core.api.batch import MLUpdate
+from oryx_assets.ml.sklearn_evaluation import TrainingTarget, evaluate_pipeline
+from oryx_core.api.batch import Evaluation, MLUpdate
 from oryx_core.config import OryxConfig
 from oryx_core.input.lines import BadLineCounter
 from oryx_core.input.schema import InputSchema
@@ -60,7 +65,7 @@ class SklearnMLApp(MLUpdate, ABC):
             raise ValueError(f"{type(self).__name__} needs the Oryx configuration (its oryx.input-schema)")
         super().__init__(config)
         self.columns = InputSchema.from_config(config)
-        self._fitted: dict[str, Pipeline] = {}
+        self._fitted: dict[str, tuple[Pipeline, TrainingTarget]] = {}
         self._lock = threading.Lock()
 
     @abstractmethod
@@ -130,16 +135,22 @@ class SklearnMLApp(MLUpdate, ABC):
             sklearn2pmml(pipeline, str(path))
             pmml = read_pmml(path.read_bytes())
         with self._lock:
-            self._fitted[candidate_dir] = pipeline
+            self._fitted[candidate_dir] = (pipeline, TrainingTarget.of(target, self.is_classification))
         return pmml
 
     def evaluate(
         self, spark: SparkSession, model_pmml: Element, candidate_dir: str, test_df: DataFrame, train_df: DataFrame
-    ) -> float:
+    ) -> Evaluation:
         """Scores the fitted estimator kept from ``build_model`` (the PMML itself is not evaluated here)."""
         with self._lock:
-            pipeline = self._fitted.pop(candidate_dir, None)
-        if pipeline is None:
-            return math.nan
+            fitted = self._fitted.pop(candidate_dir, None)
+        if fitted is None:
+            return Evaluation(math.nan)
         features, target, _ = self.collect(test_df)
-        return self.score(pipeline, features, target) if not features.empty else math.nan
+        if features.empty:
+            return Evaluation(math.nan, test_rows=0)
+        pipeline, training_target = fitted
+        evaluation = evaluate_pipeline(pipeline, features, target, training_target)
+        if type(self).score is not SklearnMLApp.score:
+            return replace(evaluation, score=self.score(pipeline, features, target), baseline_score=None)
+        return evaluation

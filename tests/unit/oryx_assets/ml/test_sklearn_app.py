@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pyspark.sql import DataFrame, SparkSession
 from sklearn.datasets import load_iris
+from sklearn.metrics import log_loss
+from sklearn.tree import DecisionTreeClassifier
 
 from oryx_assets.apps.sklearn_example import DecisionTreeUpdate
 from oryx_core.config import ConfigError, OryxConfig, load_config
@@ -85,10 +89,59 @@ def test_a_decision_tree_is_exported_as_pmml_and_scored_on_test_lines(spark: Spa
     train, test = lines(spark, data[0::2]), lines(spark, data[1::2])
 
     pmml = app.build_model(spark, train, {"max_depth": 3, "impurity": "gini"}, f"file:{tmp_path}/0")
-    score = app.evaluate(spark, pmml, f"file:{tmp_path}/0", test, train)
+    evaluation = app.evaluate(spark, pmml, f"file:{tmp_path}/0", test, train)
 
     assert pmml is not None and find_child(pmml, "TreeModel") is not None
-    assert 0.9 <= score <= 1.0
+    assert 0.9 <= evaluation.score == evaluation.metrics["accuracy"] <= 1.0
+    assert evaluation.test_rows == 75
+    # The first 150 Iris rows alternate into train and test: 25 of each species in each half.
+    assert evaluation.baseline == "majority"
+    assert evaluation.baselines["majority"]["accuracy"] == pytest.approx(25 / 75)
+    assert evaluation.baselines["majority"]["log_loss"] == pytest.approx(math.log(3))
+    features, target, _ = app.collect(train)
+    tree = DecisionTreeClassifier(max_depth=3, criterion="gini", random_state=0).fit(features, target)
+    test_features, test_target, _ = app.collect(test)
+    expected = log_loss(test_target, tree.predict_proba(test_features), labels=tree.classes_)
+    assert evaluation.metrics["log_loss"] == pytest.approx(expected)
+    assert evaluation.beats_baseline() is True
+
+
+def test_a_regressor_reports_rmse_and_mae_next_to_the_training_mean(spark: SparkSession, tmp_path: Path) -> None:
+    app = DecisionTreeUpdate(
+        config('oryx.input-schema.ignored-features=["species"]', "oryx.input-schema.target-feature=petal_width")
+    )
+    data = iris_lines()
+    train, test = lines(spark, data[0::2]), lines(spark, data[1::2])
+    train_widths = [float(line.split(",")[4]) for line in data[0::2]]
+    test_widths = [float(line.split(",")[4]) for line in data[1::2]]
+    mean = sum(train_widths) / len(train_widths)
+
+    pmml = app.build_model(spark, train, {"max_depth": 3, "impurity": "gini"}, f"file:{tmp_path}/0")
+    evaluation = app.evaluate(spark, pmml, f"file:{tmp_path}/0", test, train)
+
+    baseline = evaluation.baselines["mean"]
+    assert baseline["mae"] == pytest.approx(sum(abs(w - mean) for w in test_widths) / len(test_widths))
+    assert baseline["rmse"] == pytest.approx(math.sqrt(sum((w - mean) ** 2 for w in test_widths) / len(test_widths)))
+    assert evaluation.score == -evaluation.metrics["rmse"] and evaluation.baseline_score == -baseline["rmse"]
+    assert evaluation.metrics["rmse"] < 0.5 * baseline["rmse"]
+
+
+def test_an_app_with_its_own_score_keeps_the_metrics_but_has_no_baseline_score(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    class MisclassifiedCount(DecisionTreeUpdate):
+        def score(self, estimator: Any, features: Any, target: Any) -> float:
+            return -float((estimator.predict(features) != target).sum())
+
+    app = MisclassifiedCount(config())
+    data = iris_lines()
+    train, test = lines(spark, data[0::2]), lines(spark, data[1::2])
+
+    pmml = app.build_model(spark, train, {"max_depth": 3, "impurity": "gini"}, f"file:{tmp_path}/0")
+    evaluation = app.evaluate(spark, pmml, f"file:{tmp_path}/0", test, train)
+
+    assert evaluation.score == -round(75 * (1 - evaluation.metrics["accuracy"]))
+    assert evaluation.baseline_score is None and evaluation.beats_baseline() is None
 
 
 def test_hyperparameters_are_read_from_the_rdf_keys() -> None:
