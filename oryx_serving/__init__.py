@@ -15,7 +15,8 @@ from oryx_core.api.serving import ServingModelManager
 from oryx_core.classnames import resolve_resource_packages
 from oryx_core.config import ConfigError, OryxConfig, load_config
 from oryx_serving import console
-from oryx_serving.lambda_ import GENERIC_BLUEPRINTS, auth, metrics, openapi
+from oryx_serving.lambda_ import GENERIC_BLUEPRINTS, auth, metrics, openapi, preconditions
+from oryx_serving.lambda_.bodies import MAX_DECOMPRESSION_RATIO_CONFIG
 from oryx_serving.lambda_.formats import compress_response
 from oryx_serving.lambda_.input import InputProducer
 from oryx_serving.lambda_.model_manager import UpdateConsumer, init_app
@@ -61,10 +62,13 @@ def create_app(
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
         MAX_FORM_MEMORY_SIZE=settings.max_request_bytes,
+        **{MAX_DECOMPRESSION_RATIO_CONFIG: settings.max_decompression_ratio},
     )
-    # Order matters: the timer starts before authentication, so refused requests are measured too.
+    # Order matters: the timer starts before authentication, so refused requests are measured too; then
+    # Jersey's checks (415, 403 read-only, 406) run before any view reads a body.
     metrics.init_app(app)
     auth.init_app(app, settings.credentials)
+    preconditions.init_app(app)
     app.after_request(compress_response)
     for blueprint in blueprints:
         app.register_blueprint(blueprint, url_prefix=settings.context_path or None)

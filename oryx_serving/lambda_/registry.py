@@ -3,7 +3,8 @@
 An app builds an ``ApiBlueprint`` and adds its views with ``api_route``, giving a summary, its parameters, its
 body and which of Oryx 2's answers it can give (a result, 204, 403 when read-only, 503 without a model). Keeping
 the description beside the route means the console and the OpenAPI document cannot drift from what is served,
-and the declared body types are enforced here (415 for anything else), as Jersey's ``@Consumes`` did.
+and ``preconditions`` enforces what is declared (415 for an undeclared body type, as Jersey's ``@Consumes`` did;
+403 for writes when read-only; 406 when nothing offered is acceptable).
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, request
-
-from oryx_core.api.serving import OryxServingError
+from flask import Blueprint, Flask
 
 CSV_JSON_TYPES = ("text/plain", "text/csv", "application/json")
-"""What result endpoints produce (see ``formats.negotiated_type``)."""
-LINE_BODY_TYPES = ("text/plain", "text/csv", "application/json", "multipart/form-data")
-"""What endpoints reading input lines accept (``formats.read_body_lines``); Oryx 2's ``@Consumes`` set."""
+"""What result endpoints produce (see ``formats.negotiate``)."""
+TEXT_BODY_TYPES = ("text/plain", "text/csv", "application/json", "application/x-www-form-urlencoded")
+"""Bodies read as text (``bodies``): Oryx 2's ``@Consumes`` set, plus the type curl and HTML forms send."""
+LINE_BODY_TYPES = (*TEXT_BODY_TYPES, "multipart/form-data")
+"""What endpoints reading input lines accept (``bodies.read_body_lines``)."""
 
 _PATH_PARAM = re.compile(r"<(?:(?P<converter>[a-zA-Z_]\w*)(?:\([^)]*\))?:)?(?P<name>[a-zA-Z_]\w*)>")
 _CONVERTER_TYPES = {"int": "integer", "float": "number"}
@@ -86,8 +87,11 @@ class Endpoint:
         if self.writes:
             answers[403] = "Serving Layer is read-only"
         if self.body:
-            answers[413] = "Request (or its decompressed body) is larger than oryx.serving.api.max-request-bytes"
-            answers[415] = "Unsupported Content-Type or Content-Encoding"
+            answers[413] = (
+                "Request (or its decompressed body) is larger than oryx.serving.api.max-request-bytes, "
+                "or expands more than oryx.serving.api.max-decompression-ratio"
+            )
+            answers[415] = "Unsupported Content-Type, charset or Content-Encoding"
         if self.produces and set(self.produces) & set(CSV_JSON_TYPES):
             answers[406] = "None of the offered types is acceptable"
         if self.needs_model:
@@ -126,7 +130,6 @@ class ApiBlueprint(Blueprint):
         self.generic = generic
         """Part of every serving instance (readiness, metrics...) rather than of an app; listed after the apps."""
         self.endpoints: list[Endpoint] = []
-        self.before_request(_check_body_type)
 
     def api_route(
         self,
@@ -170,20 +173,3 @@ class ApiBlueprint(Blueprint):
 def api_blueprints(app: Flask) -> Iterator[ApiBlueprint]:
     """The app's documented blueprints, in registration order (generic ones first, then each app's)."""
     return (b for b in app.blueprints.values() if isinstance(b, ApiBlueprint))
-
-
-def _has_body() -> bool:
-    return bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
-
-
-def _check_body_type() -> None:
-    """415 for a body whose Content-Type the endpoint does not declare; no Content-Type means plain text."""
-    blueprint = current_app.blueprints.get(request.blueprint or "")
-    view_name = (request.endpoint or "").rpartition(".")[2]
-    endpoint = blueprint.endpoint_for(view_name) if isinstance(blueprint, ApiBlueprint) else None
-    if endpoint is None or endpoint.body is None or not _has_body() or not request.mimetype:
-        return
-    if request.mimetype not in endpoint.body.media_types:
-        raise OryxServingError(
-            415, f"Unsupported Content-Type {request.mimetype!r}; use one of {', '.join(endpoint.body.media_types)}"
-        )

@@ -21,6 +21,7 @@ CERT_FILE_KEY = "oryx.serving.api.cert-file"
 KEY_FILE_KEY = "oryx.serving.api.key-file"
 KEYSTORE_FILE_KEY = "oryx.serving.api.keystore-file"
 MAX_REQUEST_BYTES_KEY = "oryx.serving.api.max-request-bytes"
+MAX_DECOMPRESSION_RATIO_KEY = "oryx.serving.api.max-decompression-ratio"
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class ServingSettings:
     min_model_load_fraction: float
     no_init_topics: bool
     max_request_bytes: int
+    max_decompression_ratio: int
+    """Output bytes a compressed request body may inflate to per compressed byte (beyond its first MiB)."""
     credentials: Credentials | None
     tls: TLSFiles | None
     model_dir: str | None
@@ -65,6 +68,11 @@ class ServingSettings:
         max_request_bytes = config.get_int(MAX_REQUEST_BYTES_KEY)
         if max_request_bytes <= 0:
             raise ConfigError(MAX_REQUEST_BYTES_KEY, f"must be a positive number of bytes; got {max_request_bytes}")
+        max_ratio = config.get_int(MAX_DECOMPRESSION_RATIO_KEY)
+        if max_ratio < 1:
+            raise ConfigError(
+                MAX_DECOMPRESSION_RATIO_KEY, f"must be 1 or more (bytes out per byte in); got {max_ratio}"
+            )
         return cls(
             port=config.get_int("oryx.serving.api.secure-port" if tls else "oryx.serving.api.port"),
             workers=config.get_int("oryx.serving.api.workers"),
@@ -76,6 +84,7 @@ class ServingSettings:
             min_model_load_fraction=config.get_float("oryx.serving.min-model-load-fraction"),
             no_init_topics=config.get_bool("oryx.serving.no-init-topics"),
             max_request_bytes=max_request_bytes,
+            max_decompression_ratio=max_ratio,
             credentials=_credentials(config),
             tls=tls,
             model_dir=config.get_optional_string(MODEL_DIR_KEY),

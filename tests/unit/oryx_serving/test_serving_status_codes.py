@@ -91,9 +91,10 @@ def test_413_for_a_chunked_body_over_the_size_cap(make_app: Callable[..., Flask]
     assert response.status_code == 413
 
 
-def test_415_for_an_undeclared_content_type(loaded: Flask) -> None:
-    response = loaded.test_client().post("/add", data=b"a=b", content_type="application/x-www-form-urlencoded")
+def test_415_for_an_undeclared_content_type(loaded: Flask, broker: InMemoryBroker) -> None:
+    response = loaded.test_client().post("/add", data=b"<a/>", content_type="application/xml")
     assert response.status_code == 415 and "text/plain" in response.text
+    assert broker.messages("OryxInput") == []
 
 
 def test_415_for_an_unsupported_content_encoding(loaded: Flask) -> None:

@@ -1,11 +1,9 @@
-"""Oryx 2's HasCSV negotiation and the request bodies every ingest endpoint accepts."""
+"""Oryx 2's HasCSV response formats and their compression."""
 
 from __future__ import annotations
 
 import gzip
-import io
 import json
-import zipfile
 import zlib
 from collections.abc import Callable
 
@@ -13,7 +11,9 @@ import pytest
 from flask import Flask
 
 from oryx_core.api.serving import OryxServingError
-from oryx_serving.lambda_.formats import IDCount, IDValue, read_body_lines, respond, to_csv, to_json
+from oryx_serving.lambda_.formats import IDCount, IDValue, respond, to_csv, to_json
+
+LoadModel = Callable[[dict[str, int]], None]
 
 
 @pytest.fixture
@@ -87,86 +87,6 @@ def test_accepting_none_of_the_offered_types_is_406(app: Flask) -> None:
     assert raised.value.status == 406
 
 
-def body_lines(app: Flask, data: bytes, **headers: str) -> list[str]:
-    with app.test_request_context("/", method="POST", data=data, headers=headers):
-        return read_body_lines()
-
-
-def test_plain_body_lines_without_blank_ones(app: Flask) -> None:
-    assert body_lines(app, b"a b\r\n\nc d\n", **{"Content-Type": "text/plain"}) == ["a b", "c d"]
-
-
-def test_gzip_body_is_decompressed(app: Flask) -> None:
-    data = gzip.compress(b"a b\nc d\n")
-    assert body_lines(app, data, **{"Content-Encoding": "gzip", "Content-Type": "text/csv"}) == ["a b", "c d"]
-
-
-def test_deflate_body_is_decompressed(app: Flask) -> None:
-    data = zlib.compress(b"x,1\ny,2\n")
-    assert body_lines(app, data, **{"Content-Encoding": "deflate"}) == ["x,1", "y,2"]
-
-
-def test_raw_deflate_body_is_decompressed(app: Flask) -> None:
-    compressor = zlib.compressobj(wbits=-zlib.MAX_WBITS)
-    data = compressor.compress(b"x,1\n") + compressor.flush()
-    assert body_lines(app, data, **{"Content-Encoding": "deflate"}) == ["x,1"]
-
-
-def test_corrupt_gzip_body_is_400(app: Flask) -> None:
-    with pytest.raises(OryxServingError) as raised:
-        body_lines(app, b"not gzip", **{"Content-Encoding": "gzip"})
-    assert raised.value.status == 400
-
-
-def test_unknown_content_encoding_is_415(app: Flask) -> None:
-    with pytest.raises(OryxServingError) as raised:
-        body_lines(app, b"x", **{"Content-Encoding": "br"})
-    assert raised.value.status == 415
-
-
-def test_a_gzip_bomb_is_refused_with_413(app: Flask) -> None:
-    data = gzip.compress(b"a" * 1_000_000)  # about 1 KB, inflating to 100 times MAX_CONTENT_LENGTH
-    with pytest.raises(OryxServingError) as raised:
-        body_lines(app, data, **{"Content-Encoding": "gzip"})
-    assert raised.value.status == 413
-
-
-def zipped(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-    return buffer.getvalue()
-
-
-def test_multipart_zip_and_gzip_parts_are_unpacked(app: Flask) -> None:
-    form = {
-        "first": (io.BytesIO(zipped({"a.csv": "z1\nz2\n", "b.csv": "z3\n"})), "data.zip", "application/zip"),
-        "second": (io.BytesIO(gzip.compress(b"g1\ng2\n")), "data.gz", "application/gzip"),
-        "third": (io.BytesIO(gzip.compress(b"x1\n")), "data2.gz", "application/x-gzip"),
-        "plain": (io.BytesIO(b"p1\n"), "data.txt", "text/plain"),
-    }
-    with app.test_request_context("/", method="POST", data=form, content_type="multipart/form-data"):
-        lines = read_body_lines()
-    assert sorted(lines) == ["g1", "g2", "p1", "x1", "z1", "z2", "z3"]
-
-
-def test_multipart_zip_keeps_member_order(app: Flask) -> None:
-    form = {"f": (io.BytesIO(zipped({"a": "1\n2\n", "b": "3\n"})), "d.zip", "application/zip")}
-    with app.test_request_context("/", method="POST", data=form, content_type="multipart/form-data"):
-        assert read_body_lines() == ["1", "2", "3"]
-
-
-def test_multipart_corrupt_zip_is_400(app: Flask) -> None:
-    form = {"f": (io.BytesIO(b"not a zip"), "d.zip", "application/zip")}
-    with (
-        app.test_request_context("/", method="POST", data=form, content_type="multipart/form-data"),
-        pytest.raises(OryxServingError) as raised,
-    ):
-        read_body_lines()
-    assert raised.value.status == 400
-
-
 # ---- response compression --------------------------------------------------------------------------------------
 
 
@@ -200,7 +120,47 @@ def test_no_compression_without_accept_encoding(example_app: Flask, load_example
     assert "Content-Encoding" not in response.headers and response.text.startswith("word0,0\n")
 
 
-def test_small_answers_are_not_compressed(example_app: Flask, load_example_model: Callable[..., None]) -> None:
+def test_small_answers_are_compressed_too(example_app: Flask, load_example_model: Callable[..., None]) -> None:
+    """Oryx 2's ``CompressedResponseTest`` reads a 27-byte ``/item/allIDs`` through ``GZIPInputStream``."""
     load_example_model({"a": 1})
     response = example_app.test_client().get("/distinct/a", headers={"Accept-Encoding": "gzip"})
+    assert (response.headers["Content-Encoding"], gzip.decompress(response.data)) == ("gzip", b"1")
+
+
+@pytest.mark.parametrize(
+    ("accept_encoding", "coding"),
+    [
+        ("deflate;q=0.5, gzip;q=0.4", "deflate"),
+        ("gzip; q=0.5, deflate", "deflate"),
+        ("gzip, deflate", "gzip"),
+        ("*", "gzip"),
+        ("gzip;q=0, *", "deflate"),
+        ("GZIP", "gzip"),
+    ],
+)
+def test_the_coding_follows_accept_encoding_q_values(
+    example_app: Flask, load_example_model: Callable[..., None], accept_encoding: str, coding: str
+) -> None:
+    load_example_model({"a": 1})
+    response = example_app.test_client().get("/distinct/a", headers={"Accept-Encoding": accept_encoding})
+    assert response.headers["Content-Encoding"] == coding
+
+
+@pytest.mark.parametrize("accept_encoding", ["gzip;q=0", "*;q=0", "br", "identity", "gzip;q=abc"])
+def test_no_compression_for_codings_refused_or_unknown(
+    example_app: Flask, load_example_model: Callable[..., None], accept_encoding: str
+) -> None:
+    load_example_model({"a": 1})
+    response = example_app.test_client().get("/distinct/a", headers={"Accept-Encoding": accept_encoding})
     assert ("Content-Encoding" in response.headers, response.text) == (False, "1")
+
+
+def test_empty_and_error_answers_are_not_compressed(
+    example_app: Flask, load_example_model: Callable[..., None]
+) -> None:
+    load_example_model({"a": 1})
+    client = example_app.test_client()
+    ready = client.get("/ready", headers={"Accept-Encoding": "gzip"})
+    missing = client.get("/distinct/zebra", headers={"Accept-Encoding": "gzip"})
+    assert (ready.status_code, "Content-Encoding" in ready.headers) == (200, False)
+    assert (missing.status_code, "Content-Encoding" in missing.headers, missing.text) == (400, False, "No such word")

@@ -76,6 +76,7 @@ def test_a_write_is_described_with_its_body_types_and_204(example_app: Flask) ->
         "text/plain",
         "text/csv",
         "application/json",
+        "application/x-www-form-urlencoded",
         "multipart/form-data",
     }
     assert {"204", "403", "415"} <= set(operation["responses"])

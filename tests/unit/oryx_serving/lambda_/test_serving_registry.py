@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
+from oryx_serving.lambda_ import preconditions
 from oryx_serving.lambda_.registry import CSV_JSON_TYPES, ApiBlueprint, Body, Param
 
 
@@ -55,6 +56,7 @@ def test_an_undeclared_body_type_is_415_and_a_declared_one_passes() -> None:
     bp.api_route("/w", view, "POST", summary="s", body=Body("lines", media_types=("text/plain",)))
     app = Flask(__name__)
     app.register_blueprint(bp)
+    preconditions.init_app(app)
 
     @app.errorhandler(Exception)
     def status(error: Exception) -> tuple[str, int]:
