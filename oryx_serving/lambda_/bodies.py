@@ -240,6 +240,4 @@ def check_json_depth(value: str, what: str) -> None:
     """400 for a value that ``parse_line`` would parse as a JSON array nested deeper than ``MAX_JSON_DEPTH``."""
     line = value.rstrip("\r\n")
     if line.startswith("[") and line.endswith("]") and json_nesting_exceeds(line, MAX_JSON_DEPTH):
-        raise OryxServingError(
-            400, f"{what} is a JSON array nested deeper than {MAX_JSON_DEPTH} levels; input lines are flat arrays"
-        )
+        raise OryxServingError(400, f"{what} is a JSON array nested deeper than {MAX_JSON_DEPTH} levels")
