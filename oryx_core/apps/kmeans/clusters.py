@@ -49,9 +49,10 @@ def _squared_distances(centers: FloatArray, points: FloatArray) -> FloatArray:
     PMML's definition (a sum over the clustering fields in order), so every path assigns the same cluster.
     """
     total = np.zeros((len(points), len(centers)))
-    for j in range(centers.shape[1]):
-        diff = points[:, j, None] - centers[None, :, j]
-        total += diff * diff
+    with np.errstate(over="ignore"):  # beyond ~1e154 a square is +inf, which callers detect (serving: a 400)
+        for j in range(centers.shape[1]):
+            diff = points[:, j, None] - centers[None, :, j]
+            total += diff * diff
     return total
 
 

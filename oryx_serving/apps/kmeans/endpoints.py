@@ -4,7 +4,12 @@ A datum is one input line with every schema column (CSV or a JSON array), ID and
 Distances: a point is assigned to the center at the smallest squared Euclidean distance, exactly the PMML's
 ``squaredEuclidean`` measure (so an independent PMML evaluator agrees), and ``/distanceToNearest`` reports the
 plain Euclidean distance to that center, as Oryx 2 does; the two rules pick the same center. Every malformed
-datum is a 400 naming the problem, for ``/distanceToNearest`` too (Oryx 2 could answer 500 there, spec 8).
+datum is a 400 naming the problem, for ``/distanceToNearest`` too (Oryx 2 could answer 500 there, spec 8): an
+empty or unparsable line, a wrong column count, a non-number, NaN, ±inf, a missing value, or a point too far
+from every center for its distance to be a double.
+
+JSON answers have Oryx 2's shapes: one ``/assign`` or ``/distanceToNearest`` is a JSON number (Oryx 2 wrote the
+bare text ``2`` or ``0.0``), bulk ``/assign`` an array of strings (Oryx 2's ``List<String>``).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import cast
 from flask import Response
 
 from oryx_core.input.lines import BadLineError, parse_line
-from oryx_serving.apps.kmeans.model import KMeansServingModel
+from oryx_serving.apps.kmeans.model import KMeansServingModel, TooFarError
 from oryx_serving.lambda_.errors import check, fail, require_model
 from oryx_serving.lambda_.formats import read_body_lines, respond
 from oryx_serving.lambda_.forwarding import forward_body_lines, forward_line
@@ -48,24 +53,33 @@ def _points(model: KMeansServingModel, lines: list[str]) -> list[list[float]]:
 
 
 def assign(datum: str) -> Response:
-    """The ID of the nearest cluster, as text (a JSON string with ``Accept: application/json``), as Oryx 2."""
+    """The ID of the nearest cluster: text, or a JSON number with ``Accept: application/json``, as Oryx 2."""
     model = _model()
-    return respond(str(model.assign_one(_point(model, datum))))
+    try:
+        return respond(model.assign_one(_point(model, datum)))
+    except TooFarError as error:
+        fail(400, f"Bad datum: {error}")
 
 
 def assign_lines() -> Response:
-    """One cluster ID per body line, in order."""
+    """One cluster ID per body line, in order (strings in JSON, as Oryx 2's ``List<String>``)."""
     model = _model()
     lines = read_body_lines()
     if not lines:
         return respond([])
-    return respond([str(cluster) for cluster in model.assign(_points(model, lines))])
+    try:
+        return respond([str(cluster) for cluster in model.assign(_points(model, lines))])
+    except TooFarError as error:
+        fail(400, f"Bad datum on line {error.index + 1}: {error}")
 
 
 def distance_to_nearest(datum: str) -> Response:
     """The Euclidean distance from the datum to its nearest center."""
     model = _model()
-    return respond(model.distance_to_nearest_one(_point(model, datum)))
+    try:
+        return respond(model.distance_to_nearest_one(_point(model, datum)))
+    except TooFarError as error:
+        fail(400, f"Bad datum: {error}")
 
 
 def register(blueprint: ApiBlueprint) -> None:

@@ -17,6 +17,7 @@ from oryx_core.apps.kmeans.points import kmeans_schema
 from oryx_core.config import load_config
 from oryx_core.ml.pmml import write_pmml
 from oryx_core.topics.memory import InMemoryBroker
+from oryx_serving.apps.kmeans.model import TOO_FAR
 
 SCHEMA = [
     'oryx.input-schema.feature-names=["id", "x", "y", "label"]',
@@ -62,9 +63,12 @@ def test_assign_answers_the_nearest_cluster_id(loaded: Flask) -> None:
     assert client.get('/assign/["c", "9", "0", "x"]').text == "1"
 
 
-def test_assign_json_is_a_string_id(loaded: Flask) -> None:
-    response = loaded.test_client().get("/assign/a,1,1,x", headers={"Accept": "application/json"})
-    assert response.get_json() == "0"
+def test_json_answers_are_numbers_for_one_datum_as_oryx2_wrote_them(loaded: Flask) -> None:
+    """Oryx 2 wrote the bare text ``1`` and ``5.0`` (a String entity), which JSON clients read as numbers."""
+    client = loaded.test_client()
+    assign = client.get("/assign/b,8,-3,x", headers={"Accept": "application/json"})
+    distance = client.get("/distanceToNearest/a,13,4,x", headers={"Accept": "application/json"})
+    assert (assign.text, distance.text) == ("1", "5.0")
 
 
 def test_bulk_assign_gives_one_id_per_line(loaded: Flask) -> None:
@@ -100,6 +104,11 @@ def test_distance_to_nearest_is_euclidean(loaded: Flask) -> None:
         ("/distanceToNearest/a,1,x", "Wrong number of features: expected 4, got 3"),
         ("/distanceToNearest/a,1,2,3,4,5", "Wrong number of features: expected 4, got 6"),
         ("/distanceToNearest/a,inf,1,x", "Bad datum: column 'x': 'inf' is not a finite number"),
+        ("/assign/a,-Infinity,1,x", "Bad datum: column 'x': '-Infinity' is not a finite number"),
+        ("/assign/a,1e999,1,x", "Bad datum: column 'x': '1e999' is not a finite number"),
+        ("/assign/a,NaN,1,x", "Bad datum: has no value for ['x']"),
+        ("/assign/a,1e200,1,x", "Bad datum: too far from every cluster center to measure"),
+        ("/distanceToNearest/a,-1e308,1e308,x", "Bad datum: too far from every cluster center to measure"),
         ('/distanceToNearest/["a", 1', "Wrong number of features: expected 4, got 2"),
         ("/distanceToNearest/a,%221,1,x", "Bad datum: "),
     ],
@@ -113,6 +122,14 @@ def test_malformed_datum_is_400_with_the_reason(loaded: Flask, path: str, messag
 def test_bulk_assign_names_the_bad_line(loaded: Flask) -> None:
     response = loaded.test_client().post("/assign", data="a,1,1,x\nb,1,x\n", content_type="text/plain")
     assert (response.status_code, response.text) == (400, "Wrong number of features on line 2: expected 4, got 3")
+    too_far = loaded.test_client().post("/assign", data="a,1,1,x\nb,1,1,x\nc,1e300,0,x\n", content_type="text/plain")
+    assert (too_far.status_code, too_far.text) == (400, "Bad datum on line 3: " + TOO_FAR)
+
+
+def test_a_far_point_with_one_finite_distance_is_still_assigned(loaded: Flask) -> None:
+    """1e154 squared stays finite (1e308); only a point with no finite distance at all is refused."""
+    response = loaded.test_client().get("/distanceToNearest/a,1e154,0,x")
+    assert (response.status_code, float(response.text)) == (200, 1e154)
 
 
 def test_up_replaces_one_center(
