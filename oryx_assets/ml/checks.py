@@ -31,7 +31,8 @@ _NOT_CONTENT = frozenset({"Header", "MiningBuildTask", "DataDictionary", "Transf
 
 
 def _result(verdict: Verdict, **metadata: object) -> AssetCheckResult:
-    severity = AssetCheckSeverity.ERROR if verdict.blocks else AssetCheckSeverity.WARN
+    """ERROR (Dagster's default) unless the verdict is a failure that must not block: then WARN."""
+    severity = AssetCheckSeverity.WARN if not verdict.passed and not verdict.blocks else AssetCheckSeverity.ERROR
     return AssetCheckResult(passed=verdict.passed, severity=severity, metadata={"note": verdict.note, **metadata})
 
 

@@ -75,6 +75,11 @@ def check_verdicts(result: ExecuteInProcessResult) -> dict[str, bool]:
     return {evaluation.check_name: evaluation.passed for evaluation in result.get_asset_check_evaluations()}
 
 
+def check_severities(result: ExecuteInProcessResult) -> dict[str, tuple[bool, str]]:
+    """Each check's (passed, severity): a failed WARN shows on the asset, a failed ERROR blocks publication."""
+    return {e.check_name: (e.passed, e.severity.value) for e in result.get_asset_check_evaluations()}
+
+
 def markdown_rows(table: str) -> list[dict[str, str]]:
     """The rows of a markdown table as header -> cell."""
     lines = [line.strip().strip("|").split("|") for line in table.strip().splitlines()]

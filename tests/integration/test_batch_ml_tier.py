@@ -1,7 +1,8 @@
 """The ML tier end to end on the real broker and Spark, with the scikit-learn decision tree on Iris.
 
-Input lines go to the input topic; each generation splits them, searches hyperparameters, keeps the best
-candidate in ``<model-dir>/<ts>/``, and publishes its PMML as MODEL, unless a blocking check stops it.
+Input lines go to the input topic; each generation splits them (drawing the test set from history too when
+the new data's is under ``min-test-rows``), searches hyperparameters, refits the best candidate on every line
+into ``<model-dir>/<ts>/``, and publishes its PMML as MODEL, unless a blocking check stops it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pytest
 from batch_support import (
     asset_metadata,
     batch_overrides,
+    check_severities,
     check_verdicts,
     markdown_rows,
     materialize_generation,
@@ -78,7 +80,9 @@ def test_two_generations_publish_the_tuned_pmml_and_train_on_past_data(
     assert (tmp_path / "model" / str(FIRST) / "model.pmml").read_text("utf-8") == model.message
     assert first["train_test_split"]["new_rows"] == 100
     assert first["train_test_split"]["new_train_rows"] + first["train_test_split"]["test_rows"] == 100
-    assert first["tuned_model"]["score"] >= 0.8
+    tuned = first["tuned_model"]
+    assert tuned["score"] >= 0.8
+    assert (tuned["refit"], tuned["refit_rows"]) == (True, 100)  # the published tree saw all 100 lines
     assert first["published_model"]["message_key"] == MODEL
 
     produce(oryx, lines[100:])
@@ -88,7 +92,11 @@ def test_two_generations_publish_the_tuned_pmml_and_train_on_past_data(
     assert len(models) == 2
     split = second["train_test_split"]
     assert (split["new_rows"], split["past_windows"]) == (50, 1)
-    assert split["new_train_rows"] + split["test_rows"] == 50
+    # 30 % of 50 new lines is under min-test-rows (100): the app's split draws the test set from all 150 lines.
+    assert split["test_source"] == "retained history and new data, the app's split"
+    assert split["train_rows"] + split["test_rows"] == 150 and split["test_rows"] > 15
+    tuned = second["tuned_model"]
+    assert (tuned["train_rows"], tuned["refit_rows"]) == (150 - split["test_rows"], 150)
     assert sorted(p.name for p in (tmp_path / "model").iterdir() if not p.name.startswith(".")) == [
         str(FIRST),
         str(SECOND),
@@ -105,10 +113,12 @@ def test_hyperparameter_search_keeps_the_best_candidate(
     )
     produce(searching, iris_lines())
 
-    meta = asset_metadata(materialize_generation(searching, DagsterInstance.ephemeral(), FIRST))["tuned_model"]
+    result = materialize_generation(searching, DagsterInstance.ephemeral(), FIRST)
+    meta = asset_metadata(result)["tuned_model"]
 
     rows = markdown_rows(meta["candidates"])
     assert len(rows) == 4
+    assert {"accuracy", "log_loss"} <= set(rows[0])  # each candidate's main metrics
     # Grid search over 4 candidates tries both ends of each range: depths 1 and 4, both impurities.
     assert {(row["max_depth"], row["impurity"]) for row in rows} == {
         ("1", "gini"),
@@ -121,6 +131,13 @@ def test_hyperparameter_search_keeps_the_best_candidate(
     assert meta["score"] == pytest.approx(float(chosen["score"]), abs=1e-6)
     assert chosen["max_depth"] != "1"  # a stump cannot separate three species
     assert meta["hyperparams"]["max_depth"] == int(chosen["max_depth"])
+    # The winner's figures next to the majority-class baseline's, as numbers the asset page plots.
+    assert meta["metric_accuracy"] == meta["score"]
+    assert meta["baseline"] == "majority" and meta["baseline_score"] == meta["baseline_majority_accuracy"] < 0.5
+    assert meta["baseline_majority_log_loss"] > meta["metric_log_loss"] > 0
+    assert meta["scored_test_rows"] == meta["test_rows"]
+    verdicts = check_verdicts(result)
+    assert verdicts["model_beats_baseline"] is True and verdicts["model_has_valid_score"] is True
     assert [p.name for p in (tmp_path / "model").iterdir() if not p.name.startswith(".")] == [str(FIRST)]
 
 
@@ -149,12 +166,34 @@ def test_no_test_data_builds_one_unscored_candidate_and_publishes_it(
     no_test = iris_app(kafka_brokers, fresh_topics, tmp_path, "oryx.ml.eval.test-fraction=0")
     produce(no_test, iris_lines()[:60])
 
-    meta = asset_metadata(materialize_generation(no_test, DagsterInstance.ephemeral(), FIRST))
+    result = materialize_generation(no_test, DagsterInstance.ephemeral(), FIRST)
+    meta = asset_metadata(result)
 
     assert meta["train_test_split"]["rule"].startswith("test-fraction 0")
     assert len(markdown_rows(meta["tuned_model"]["candidates"])) == 1
     assert "score" not in meta["tuned_model"]
+    assert meta["tuned_model"]["refit"] is False  # the one candidate already trained on every line
     assert [m.key for m in update_messages(no_test, 1)] == [MODEL]
+    # Evaluation off is the user's explicit choice: a warning on the asset, not a blocked model.
+    assert check_severities(result)["model_has_valid_score"] == (False, "WARN")
+
+
+def test_a_generation_without_a_test_line_publishes_nothing_and_says_why(
+    kafka_brokers: str, fresh_topics: tuple[str, str], tmp_path: Path
+) -> None:
+    # Two lines at a 5 % test fraction: the random split (seeded by the generation) holds out neither.
+    tiny = iris_app(kafka_brokers, fresh_topics, tmp_path, "oryx.ml.eval.test-fraction=0.05")
+    produce(tiny, iris_lines()[:2])
+
+    result = materialize_generation(tiny, DagsterInstance.ephemeral(), FIRST)
+
+    meta = asset_metadata(result)
+    assert (meta["train_test_split"]["new_rows"], meta["train_test_split"]["test_rows"]) == (2, 0)
+    note = "no test line (new data, the app's split): no model this generation, the previous model stays"
+    assert (meta["tuned_model"]["kept"], meta["tuned_model"]["note"]) == (False, note)
+    assert meta["published_model"]["model_built"] is False
+    assert update_messages(tiny, 0, timeout=3.0) == []
+    assert check_severities(result)["model_has_valid_score"] == (False, "WARN")
 
 
 def test_a_model_larger_than_max_size_is_published_as_a_reference(
@@ -197,7 +236,9 @@ def test_grid_search_picks_the_best_candidate_and_the_app_adds_its_updates(
     assert (model.key, update.key) == (MODEL, UP)
     pmml = read_pmml(model.message)
     assert get_extension(pmml, "x") == "3"
+    # The winner x = 3 is refitted on every line; the candidates trained on the lines not held out.
     test_rows = meta["train_test_split"]["test_rows"]
-    assert get_extension(pmml, "rows") == str(40 + 20 - test_rows)
+    assert get_extension(pmml, "rows") == str(40 + 20)
+    assert meta["tuned_model"]["train_rows"] == 40 + 20 - test_rows
     assert update.message == "new=20 past=40"
     assert meta["published_model"]["additional_updates"] == 1
