@@ -214,9 +214,11 @@ def read_body_text() -> str:
 
 def read_body_lines() -> list[str]:
     """The body's input lines, without blank ones; 400 for a line that is a JSON array nested too deeply."""
-    lines = [line for text in _body_texts() for line in split_body_lines(text)]
-    for number, line in enumerate(lines, start=1):
-        check_json_depth(line, f"line {number} of the request body")
+    texts = list(_body_texts())
+    lines = [line for text in texts for line in split_body_lines(text)]
+    if any(text.count("[") + text.count("{") > MAX_JSON_DEPTH for text in texts):  # else no line can nest that deep
+        for number, line in enumerate(lines, start=1):
+            check_json_depth(line, f"line {number} of the request body")
     return lines
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from oryx_core.api.serving import OryxServingError
 
-PIECE_BYTES = 64 * 1024
+PIECE_BYTES = 256 * 1024
 """Largest piece one decompression call may produce: the unit of both checks and of peak memory."""
 RATIO_ALLOWANCE_BYTES = 1 << 20
 """Output always allowed before the ratio applies, so small, very repetitive bodies still pass."""

@@ -221,6 +221,15 @@ def test_a_json_line_nested_past_the_limit_is_400_naming_the_line(app: Flask) ->
     )
 
 
+def test_objects_count_towards_the_nesting_too(app: Flask) -> None:
+    line = "[" + '{"a":' * 3000 + "1" + "}" * 3000 + "]"
+    error = refusal(app, line.encode(), **{"Content-Type": "application/json"})
+    assert (error.status, error.message) == (
+        400,
+        f"line 1 of the request body is a JSON array nested deeper than {MAX_JSON_DEPTH} levels",
+    )
+
+
 def test_json_nesting_counts_brackets_outside_strings_only() -> None:
     assert json_nesting_exceeds(nested(MAX_JSON_DEPTH + 1), MAX_JSON_DEPTH)
     assert not json_nesting_exceeds(nested(MAX_JSON_DEPTH), MAX_JSON_DEPTH)
