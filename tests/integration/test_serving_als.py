@@ -221,7 +221,7 @@ def test_pref_and_ingest_write_exact_lines_to_the_input_topic(
         reader.close()
     after = int(time.time() * 1000)
     fields = [line.split(",") for line in sorted(lines)]
-    assert [f[:3] for f in fields] == [["u1", "i2", "2.5"], ["u1", "i3", ""], ["u2", "i4", "3"], ["u3", "i5", "1"]]
+    assert [f[:3] for f in fields] == [["u1", "i2", "2.5"], ["u1", "i3", ""], ["u2", "i4", "3.0"], ["u3", "i5", "1"]]
     assert fields[2][3] == "1700000000000"
     assert all(before <= int(f[3]) <= after for f in (fields[0], fields[1], fields[3]))
 

@@ -12,7 +12,9 @@ from oryx_serving.lambda_.negotiation import parse_accept, select_media_type
 
 OFFERED = ("text/plain", "text/csv", "application/json")
 JAVA_DEFAULT = "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2"
-"""What ``HttpURLConnection`` (and so Jersey's default client connector) sends when nobody sets ``Accept``."""
+"""What ``HttpURLConnection`` (and so Jersey's default client connector) sends when nobody sets ``Accept``, up to
+JDK 11; later JDK 17 updates send ``JAVA_17_DEFAULT`` (the integration test runs the JDK to check)."""
+JAVA_17_DEFAULT = "text/html, image/gif, image/jpeg, */*; q=0.2"
 FIREFOX = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 CHROME = (
     "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,"
@@ -26,6 +28,7 @@ CHROME = (
         (None, "text/plain"),
         ("", "text/plain"),
         (JAVA_DEFAULT, "text/plain"),
+        (JAVA_17_DEFAULT, "text/plain"),
         ("*/*", "text/plain"),  # curl
         (FIREFOX, "text/plain"),
         (CHROME, "text/plain"),
@@ -83,6 +86,7 @@ def loaded(example_app: Flask, load_example_model: LoadModel) -> Flask:
     ("accept", "mimetype", "body"),
     [
         (JAVA_DEFAULT, "text/plain", "apple,2\nbanana,1\n"),
+        (JAVA_17_DEFAULT, "text/plain", "apple,2\nbanana,1\n"),
         ("*/*", "text/plain", "apple,2\nbanana,1\n"),
         (FIREFOX, "text/plain", "apple,2\nbanana,1\n"),
         ("text/csv", "text/csv", "apple,2\nbanana,1\n"),
