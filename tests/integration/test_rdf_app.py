@@ -215,9 +215,19 @@ def missing_one_value(pipeline: Pipeline, lines: list[str]) -> list[str]:
     return [",".join("" if i == index else v for i, v in enumerate(parse_line(line))) for line in lines]
 
 
+def unseen_category(pipeline: Pipeline, lines: list[str]) -> list[str]:
+    """Lines with each categorical predictor set to a value the model never saw (none for Iris)."""
+    kind = pipeline.kind
+    indices = [kind.columns.index(c) for c in kind.categorical if c != kind.target]
+    return [",".join("unseen" if i in indices else v for i, v in enumerate(parse_line(line))) for line in lines]
+
+
 def test_independent_pmml_evaluator_predicts_exactly_like_the_serving_layer(pipeline: Pipeline) -> None:
+    """Unseen categories too: the PMML declares them missing (invalidValueTreatment asMissing), as we serve them."""
     lines = pipeline.kind.lines()
     lines += missing_one_value(pipeline, lines[:40])
+    if not pipeline.kind.classification:
+        lines += unseen_category(pipeline, lines[:40])
     expected = jpmml_predictions(pipeline, lines)
     served = pipeline.client.post("/predict", data="\n".join(lines), content_type="text/csv")
     assert served.status_code == 200
@@ -235,11 +245,13 @@ def datum_of(pipeline: Pipeline, index: int = 0) -> str:
 
 
 def test_predict_answers_one_example_in_csv_and_json(pipeline: Pipeline) -> None:
+    """JSON: a class name is a string, a value a number (Oryx 2 wrote the bare text)."""
     forest, encodings = pipeline.model()
     datum = datum_of(pipeline)
     expected = forest.predict(encodings.features(parse_line(datum)))
     assert pipeline.client.get(f"/predict/{datum}").text == expected
-    assert pipeline.client.get(f"/predict/{datum}", headers={"Accept": "application/json"}).get_json() == expected
+    as_json = pipeline.client.get(f"/predict/{datum}", headers={"Accept": "application/json"}).get_json()
+    assert as_json == (expected if pipeline.kind.classification else float(expected))
 
 
 def test_classification_distribution_or_400_for_regression(pipeline: Pipeline) -> None:
@@ -268,22 +280,46 @@ def test_feature_importances_per_column(pipeline: Pipeline) -> None:
 def test_bad_input_is_400_with_a_message(pipeline: Pipeline) -> None:
     kind = pipeline.kind
     fields = parse_line(datum_of(pipeline))
-    category = kind.categorical[0] if kind.classification is False else None
     cases = {
         ",".join(fields[:-2]): f"has {len(fields) - 2} fields, expected {len(fields)}",
         ",".join(["x", *fields[1:]]): f"column {kind.columns[0]!r}: 'x' is not a number",
         "%20": "empty datum",
     }
-    if category is not None:
-        bad = list(fields)
-        bad[kind.columns.index(category)] = "unknown"
-        cases[",".join(bad)] = f"column {category!r}: unknown value 'unknown'"
     for datum, message in cases.items():
         response = pipeline.client.get(f"/predict/{datum}")
         assert response.status_code == 400 and message in response.text, (datum, response.text)
     bulk = pipeline.client.post("/predict", data=f"{datum_of(pipeline)}\n1,2\n", content_type="text/csv")
     assert bulk.status_code == 400 and bulk.text.startswith("line 2: has 2 fields")
     assert pipeline.client.get("/classificationDistribution/1,2").status_code == 400
+
+
+def incomplete_rows(pipeline: Pipeline) -> dict[str, int]:
+    """``oryx_serving_rdf_incomplete_rows_total`` of bulk ``/predict`` by reason."""
+    found = {}
+    for line in pipeline.client.get("/metrics").text.splitlines():
+        if line.startswith('oryx_serving_rdf_incomplete_rows_total{endpoint="/predict",'):
+            found[line.split('reason="')[1].split('"')[0]] = int(line.rsplit(" ", 1)[1])
+    return found
+
+
+def test_hostile_numbers_and_incomplete_rows_are_answered_and_counted(pipeline: Pipeline) -> None:
+    """-2 and -1e308 once made bulk /predict a 500; an unseen category or a missing value once failed the batch."""
+    kind = pipeline.kind
+    fields = parse_line(datum_of(pipeline))
+    numeric = next(i for i, c in enumerate(kind.columns) if c not in kind.categorical)
+    lines = []
+    for value in ("-2", "-1e308", "1e308", "-inf", "inf", "-0.0", "5e-324", "NaN", ""):
+        lines.append(",".join(value if i == numeric else v for i, v in enumerate(fields)))
+    lines += unseen_category(pipeline, [datum_of(pipeline)]) if not kind.classification else []
+    before = incomplete_rows(pipeline)
+    response = pipeline.client.post("/predict", data="\n".join(lines), content_type="text/csv")
+    assert response.status_code == 200, response.text
+    forest, encodings = pipeline.model()
+    vectors = [encodings.prediction_features(parse_line(line)).vector for line in lines]
+    assert response.text.splitlines() == [forest.predict(vector) for vector in vectors]
+    after = incomplete_rows(pipeline)
+    assert after.get("missing", 0) - before.get("missing", 0) == 2
+    assert after.get("unseen", 0) - before.get("unseen", 0) == (0 if kind.classification else 1)
 
 
 def test_train_writes_lines_to_the_input_topic(pipeline: Pipeline, kafka_brokers: str) -> None:

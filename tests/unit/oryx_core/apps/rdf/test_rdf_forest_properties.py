@@ -3,7 +3,7 @@
 Forests are random (depths up to 6, numeric and categorical splits, ``defaultChild`` or ``none`` missing-value
 strategies, weighted segments); rows carry hostile numbers (-2, ±1e308, ±inf, NaN, -0.0, subnormals), unseen and
 missing categories. The compiled forest is what bulk ``/predict`` and the batch layer's evaluation
-(``oryx_assets.apps.rdf._score_batches``) run, so it is checked here directly; the object forest is what single
+(``oryx_assets.apps.rdf``) run, so it is checked here directly; the object forest is what single
 ``/predict`` runs. Examples come from the ``oryx`` Hypothesis profile (``tests/hypothesis_profiles.py``).
 """
 
