@@ -237,15 +237,46 @@ class ALSServingModel:
         *,
         cosine: bool = False,
     ) -> list[tuple[str, float]]:
-        """The best items for the query vector by dot product (or cosine), best first."""
+        """The best items for the query vector by dot product, best first, with Oryx 2's scores.
+
+        The vectorised float32 scan picks the items; each one returned is then scored again as Oryx 2 scores
+        it, in double precision from the float32 vectors (``VectorMath.dot``), and passed to the rescorer with
+        that score, so answers carry Oryx 2's values rather than float32 roundings of them. ``cosine``: the
+        query is a unit vector and each score is divided by the item's norm (``CosineAverageFunction``, which
+        takes the query's norm as exactly 1); only the factor coordinates count.
+        """
         scan = self.y.top_n_cosine if cosine else self.y.top_n
-        return scan(
+        found = scan(
             query,
             how_many,
             exclude,
             is_filtered=None if rescorer is None else rescorer.is_filtered,
             rescore=None if rescorer is None else rescorer.rescore,
         )
+        return self._double_precision_scores(np.asarray(query, dtype=np.float32), found, rescorer, cosine)
+
+    def _double_precision_scores(
+        self, query: np.ndarray, found: list[tuple[str, float]], rescorer: Rescorer | None, cosine: bool
+    ) -> list[tuple[str, float]]:
+        """``found`` rescored from the vectors in float64 and re-sorted (stable); an item removed since the scan
+        keeps its scan score."""
+        if not found:
+            return found
+        query64 = query.astype(np.float64)
+        rescored: list[tuple[str, float]] = []
+        for (id_, scan_score), vector in zip(found, self.item_vectors(id_ for id_, _ in found), strict=True):
+            score = scan_score
+            if vector is not None:
+                factors = self.layout.factor_part(vector).astype(np.float64) if cosine else vector.astype(np.float64)
+                score = float(factors @ query64[: len(factors)])
+                if cosine:
+                    score /= float(np.linalg.norm(factors))
+                if rescorer is not None:
+                    score = rescorer.rescore(id_, score)
+            if score == score:  # a rescorer may still answer NaN: dropped, as in Oryx 2
+                rescored.append((id_, score))
+        rescored.sort(key=lambda pair: -pair[1])
+        return rescored
 
     def popular_representative_items(self) -> list[str]:
         """For each latent feature j, the item with the largest j-th coordinate (exact, whatever the sample rate;

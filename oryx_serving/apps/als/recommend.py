@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 from flask import Response
+from flask.blueprints import BlueprintSetupState
+from werkzeug.routing import PathConverter
 
 from oryx_serving.apps.als import common
 from oryx_serving.lambda_.errors import check, fail
@@ -41,7 +43,10 @@ def recommend_to_many(user_ids: str) -> Response:
             exclude |= als.known_items_of(user)
     provider = als.rescorer_provider
     rescorer = None if provider is None else provider.get_recommend_rescorer(users, common.rescorer_params())
-    query = np.mean(np.asarray(vectors, dtype=np.float64), axis=0)
+    query = np.zeros(als.features, dtype=np.float32)
+    for vector in vectors:  # in float32, one user at a time, as Oryx 2's DotsFunction averages them
+        query += vector
+    query /= np.float32(len(vectors))
     return respond(common.page(als.top_items(query, how_many + offset, exclude, rescorer), offset))
 
 
@@ -77,7 +82,20 @@ def recommend_with_context(user_id: str, items: str) -> Response:
     return respond(common.page(als.top_items(vector, how_many + offset, exclude, rescorer), offset))
 
 
+class OptionalPathConverter(PathConverter):
+    """A ``path`` that may be empty: Oryx 2 routes ``/recommendWithContext/{userID}/{itemID : .*}``, so
+    ``/recommendWithContext/U0/`` (no context items) recommends for U0, while ``/recommendWithContext/U0`` is 404."""
+
+    regex = ".*?"
+    part_isolating = False  # werkzeug infers True from a regex without "/", which would stop at the first one
+
+
+def _add_optional_path_converter(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters.setdefault("optional_path", OptionalPathConverter)
+
+
 def register(blueprint: ApiBlueprint) -> None:
+    blueprint.record_once(_add_optional_path_converter)  # before the rules below are added to the app
     user = Param("user_id", "a user ID", example="u1")
     user_ids = Param("user_ids", "user IDs separated by /", example="u1/u2")
     items = Param("items", "item IDs separated by /, each optionally =strength", example="i1=2/i2")
@@ -114,10 +132,10 @@ def register(blueprint: ApiBlueprint) -> None:
         **route,
     )
     blueprint.api_route(
-        "/recommendWithContext/<user_id>/<path:items>",
+        "/recommendWithContext/<user_id>/<optional_path:items>",
         recommend_with_context,
         "GET",
-        summary="Items for the user with the given context items folded in (context items excluded)",
+        summary="Items for the user with the given context items (none after the slash: the user's own) folded in",
         params=[user, items],
         query=query,
         errors={404: "Unknown user (body: the ID)", 503: "No model yet, or no YᵀY solver yet"},

@@ -1,8 +1,9 @@
 """``/similarity``, ``/similarityToItem``, ``/because``, ``/mostSurprising``: item-to-item answers.
 
-``/similarity`` scores each item by its mean cosine similarity to the given items, which is Oryx 2's score:
-the dot product of the item's unit vector with the mean of the given items' unit vectors. The scan runs by
-cosine against that mean and rescales by its length, so rescorers see Oryx 2's values. Cosines compare the
+``/similarity`` scores each item by its cosine similarity to the mean of the given items' vectors, as Oryx 2's
+``CosineAverageFunction`` does: the mean is normalised to a 32-bit unit vector and every cosine is taken
+against it (with one item, the plain cosine). That is not the mean of the items' cosines: Oryx 2's own
+``SimilarityTest`` ranks I5 above I1 for I0/I4/I6, which the mean of cosines would not. Cosines compare the
 latent factors only: a biased model's bias coordinates say how liked an item is, not what it is like.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from flask import Response
 
-from oryx_core.apps.als.vectors import cosine_similarity, normalize
+from oryx_core.apps.als.vectors import cosine_similarity
 from oryx_serving.apps.als import common
 from oryx_serving.apps.als.model import ALSServingModel
 from oryx_serving.lambda_.errors import check
@@ -20,28 +21,21 @@ from oryx_serving.lambda_.registry import CSV_JSON_TYPES, ApiBlueprint, Param
 
 
 def similarity(items: str) -> Response:
+    """Items by cosine similarity to the direction of the given items' summed vectors (given items excluded)."""
     how_many, offset = common.paging()
     als = common.model()
     item_ids = common.segments(items)
     check(bool(item_ids), "at least one item ID is required")
-    factors = als.layout.factors
-    units = [normalize(als.layout.factor_part(common.item_vector_or_404(als, item))) for item in item_ids]
-    mean_unit = np.zeros(als.features, dtype=np.float64)
-    mean_unit[:factors] = np.mean(np.asarray(units, dtype=np.float64), axis=0)
-    scale = float(np.linalg.norm(mean_unit))
+    vectors = [als.layout.factor_part(common.item_vector_or_404(als, item)) for item in item_ids]
     provider = als.rescorer_provider
     rescorer = None if provider is None else provider.get_most_similar_items_rescorer(common.rescorer_params())
-    if scale == 0.0:  # the given items cancel out (or are zero vectors): every mean cosine is 0
+    direction = np.sum(np.asarray(vectors, dtype=np.float64), axis=0) / len(vectors)
+    norm = float(np.linalg.norm(direction))
+    if norm == 0.0:  # the given items cancel out (or are zero vectors): no direction, so nothing is similar
         return respond([])
-    results = als.y.top_n_cosine(
-        mean_unit,
-        how_many + offset,
-        set(item_ids),
-        is_filtered=None if rescorer is None else rescorer.is_filtered,
-        rescore=None if rescorer is None else (lambda id_, score: rescorer.rescore(id_, score * scale)),
-    )
-    if rescorer is None:
-        results = [(id_, score * scale) for id_, score in results]
+    target = np.zeros(als.features, dtype=np.float32)
+    target[: als.layout.factors] = (direction / norm).astype(np.float32)
+    results = als.top_items(target, how_many + offset, set(item_ids), rescorer, cosine=True)
     return respond(common.page(results, offset))
 
 
@@ -93,7 +87,7 @@ def register(blueprint: ApiBlueprint) -> None:
         "/similarity/<path:items>",
         similarity,
         "GET",
-        summary="Items most similar (mean cosine similarity) to the given items, which are excluded",
+        summary="Items most similar (cosine to the given items' mean vector) to the given items, which are excluded",
         params=[items],
         query=(*common.PAGING, common.RESCORER_PARAMS),
         errors=unknown_item,

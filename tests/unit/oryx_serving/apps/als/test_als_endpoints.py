@@ -192,11 +192,10 @@ def test_similarity_to_one_item_is_cosine_excluding_it(client: FlaskClient) -> N
     )
 
 
-def test_similarity_to_several_items_is_the_mean_cosine(client: FlaskClient) -> None:
-    # i3 vs i1: 0.7071, vs i2: 0.7071 -> 0.7071; i4: (-1 + 0) / 2.
-    assert id_values(client, "/similarity/i1/i2") == approx(
-        [("i3", math.sqrt(0.5)), ("i5", math.sqrt(0.5)), ("i4", -0.5)]
-    )
+def test_similarity_to_several_items_is_the_cosine_to_their_mean_vector(client: FlaskClient) -> None:
+    # Oryx 2's CosineAverageFunction: the mean of i1 and i2 is (0.5, 0.5), the direction of i3 and i5 (cosine 1,
+    # where the mean of their cosines would be 0.7071) and opposite to i4's half (cosine -0.7071, not -0.5).
+    assert id_values(client, "/similarity/i1/i2") == approx([("i3", 1.0), ("i5", 1.0), ("i4", -math.sqrt(0.5))])
 
 
 def test_similarity_rescorer_sees_and_changes_cosines(rescored_client: FlaskClient) -> None:
