@@ -220,31 +220,39 @@ def _metadata(
     params: dict[str, HyperParamValues],
     train_rows: int,
 ) -> dict[str, Any]:
-    metadata: dict[str, Any] = {
-        "ml_app": True,
-        "candidates": MetadataValue.md(candidates_markdown(candidates, best)),
-        "candidates_requested": chosen.requested,
-        "candidates_built": chosen.built,
-        "hyperparam_search": strategy,
-        "log_scale": MetadataValue.json(sorted(n for n, v in params.items() if getattr(v, "log", False))),
-        "threshold": chosen.threshold if chosen.threshold is not None else "(none)",
-        "kept": chosen.path is not None,
-        "model_path": MetadataValue.path(chosen.path) if chosen.path else "(no model kept)",
-        "test_rows": chosen.test_rows,
-        "test_source": chosen.test_source,
-        "train_rows": train_rows,
-        "refit": chosen.refit_rows is not None,
-    }
-    if chosen.refit_rows is not None:
-        metadata["refit_rows"] = chosen.refit_rows
+    """What the asset page shows, in the order a user reads it: why nothing was kept, the winner's figures
+    next to its baselines, the candidates, the data it was tested and trained on, then the search settings."""
+    metadata: dict[str, Any] = {"ml_app": True, "kept": chosen.path is not None}
     if chosen.note is not None:
         metadata["note"] = chosen.note
+    evaluation = best.evaluation if best is not None else None
+    if evaluation is not None and evaluation.valid:
+        # Floats under the same keys every generation: the UI plots model quality over time.
+        metadata.update(evaluation_metadata(evaluation))
+        table = baselines_markdown(evaluation)
+        if table is not None:
+            metadata["baselines"] = MetadataValue.md(table)
     if best is not None:
         metadata["hyperparams"] = MetadataValue.json(best.hyperparams)
-        if best.evaluation is not None and best.evaluation.valid:
-            # Floats under the same keys every generation: the UI plots model quality over time.
-            metadata.update(evaluation_metadata(best.evaluation))
-            table = baselines_markdown(best.evaluation)
-            if table is not None:
-                metadata["baselines"] = MetadataValue.md(table)
+    metadata.update(
+        {
+            "candidates": MetadataValue.md(candidates_markdown(candidates, best)),
+            "test_rows": chosen.test_rows,
+            "test_source": chosen.test_source,
+            "train_rows": train_rows,
+            "refit": chosen.refit_rows is not None,
+        }
+    )
+    if chosen.refit_rows is not None:
+        metadata["refit_rows"] = chosen.refit_rows
+    metadata.update(
+        {
+            "candidates_requested": chosen.requested,
+            "candidates_built": chosen.built,
+            "hyperparam_search": strategy,
+            "log_scale": MetadataValue.json(sorted(n for n, v in params.items() if getattr(v, "log", False))),
+            "threshold": chosen.threshold if chosen.threshold is not None else "(none)",
+            "model_path": MetadataValue.path(chosen.path) if chosen.path else "(no model kept)",
+        }
+    )
     return metadata

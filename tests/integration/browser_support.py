@@ -1,4 +1,5 @@
-"""Shared by the web-console browser tests: a real headless Chromium driven over its DevTools protocol (CDP).
+"""Shared by the browser tests (web consoles, Dagster's asset page): a real headless Chromium driven over its
+DevTools protocol (CDP).
 
 Chromium is driven with ``websocket-client``; a test module that imports this is skipped, saying why, when
 Chromium or websocket-client is missing.
@@ -6,6 +7,7 @@ Chromium or websocket-client is missing.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import shutil
@@ -76,14 +78,26 @@ class DevTools:
         )
         self.send("Input.insertText", text=text)
 
+    def screenshot(self, path: Path, width: int = 1600, height: int = 2000) -> Path:
+        """A PNG of the page at ``width`` x ``height`` CSS pixels, written to ``path``."""
+        self.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
+        shot = self.send("Page.captureScreenshot", format="png")
+        path.write_bytes(base64.b64decode(shot["data"]))
+        return path
+
     def close(self) -> None:
         self._ws.close()
 
 
+CONSOLE_READY = "document.querySelectorAll('form').length"
+"""The web console has loaded once its forms are on the page."""
+
+
 @contextlib.contextmanager
-def chromium_pages(tmp_path: Path) -> Iterator[Callable[[str], DevTools]]:
-    """``open(url)``: a headless Chromium page showing ``url``, ready once the console's forms are there (the
-    ``browser`` fixture of tests/integration/conftest.py)."""
+def chromium_pages(tmp_path: Path) -> Iterator[Callable[..., DevTools]]:
+    """``open(url, ready=CONSOLE_READY)``: a headless Chromium page showing ``url``, once the
+    JavaScript expression ``ready`` is true (by default: the console's forms are there). This is the
+    ``browser`` fixture of tests/integration/conftest.py."""
     assert CHROMIUM is not None
     profile = tmp_path / "chromium-profile"
     process = subprocess.Popen(
@@ -94,7 +108,7 @@ def chromium_pages(tmp_path: Path) -> Iterator[Callable[[str], DevTools]]:
     )  # fmt: skip
     pages: list[DevTools] = []
 
-    def open_page(url: str) -> DevTools:
+    def open_page(url: str, ready: str = CONSOLE_READY) -> DevTools:
         active = profile / "DevToolsActivePort"
         port = wait_for(lambda: active.exists() and active.read_text().split("\n")[0], 30, "Chromium's DevTools port")
         targets = requests.get(f"http://127.0.0.1:{port}/json/list", timeout=10).json()
@@ -103,9 +117,7 @@ def chromium_pages(tmp_path: Path) -> Iterator[Callable[[str], DevTools]]:
         page.send("Page.enable")
         page.send("Page.navigate", url=url)
         wait_for(
-            lambda: page.evaluate("document.readyState === 'complete' && document.querySelectorAll('form').length"),
-            30,
-            "the console page to load",
+            lambda: page.evaluate(f"document.readyState === 'complete' && ({ready})"), 30, f"{url} to show {ready}"
         )
         return page
 
