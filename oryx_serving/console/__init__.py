@@ -1,5 +1,9 @@
 """The web console at ``/`` and ``/index.html``: one form per endpoint of the configured apps, like Oryx 2's.
 
+The page keeps Oryx 2's texts (title and heading "Oryx Serving Layer", then each app's name) and starts each
+ID field with an ID of the loaded model where the app offers one (``ApiBlueprint.live_examples``), so a first
+click answers instead of 404.
+
 The page is rendered from the endpoint registries (``lambda_.registry``), so a new endpoint appears on the
 console as soon as its app declares it. Each form is sent by ``static/console.js`` with ``fetch`` and the answer
 (status line and body) is shown under it. The page carries Oryx 2's headers (``X-Frame-Options: SAMEORIGIN``,
@@ -9,13 +13,17 @@ is why the page has no inline script.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from flask import Flask, Response, current_app, render_template
 
 from oryx_serving.lambda_.formats import CSV_TYPES, JSON_TYPE
-from oryx_serving.lambda_.registry import ApiBlueprint, Endpoint, api_blueprints
+from oryx_serving.lambda_.registry import ApiBlueprint, Endpoint, Param, api_blueprints
 from oryx_serving.lambda_.settings import ServingSettings
+
+log = logging.getLogger(__name__)
 
 SETTINGS_KEY = "oryx_console"
 CONTENT_SECURITY_POLICY = (
@@ -40,6 +48,22 @@ class Section:
     description: str
     endpoints: list[tuple[str, Endpoint]]
     """(method, endpoint) pairs, one form each; HEAD is left out where GET is offered."""
+    examples: Mapping[str, str] = field(default_factory=dict)
+    """Parameter name -> the value its fields start with, from the loaded model where the app offers one."""
+
+    def example(self, param: Param) -> str:
+        return self.examples.get(param.name, param.example)
+
+
+def _live_examples(bp: ApiBlueprint) -> Mapping[str, str]:
+    """The app's values from its current model (IDs that exist), or none while there is no model."""
+    if bp.live_examples is None:
+        return {}
+    try:
+        return bp.live_examples()
+    except Exception as error:  # no model yet (503), or a hook failing: the declared examples still serve
+        log.debug("No live console examples from %s: %s", bp.name, error)
+        return {}
 
 
 def _sections() -> list[Section]:
@@ -48,7 +72,7 @@ def _sections() -> list[Section]:
     for bp in sorted(api_blueprints(current_app), key=lambda b: b.generic):
         forms = [(e.methods[0], e) for e in bp.endpoints if e.console]
         if forms:
-            sections.append(Section(bp.title, bp.description, forms))
+            sections.append(Section(bp.title, bp.description, forms, _live_examples(bp)))
     return sections
 
 

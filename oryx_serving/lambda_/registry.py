@@ -122,13 +122,24 @@ class ApiBlueprint(Blueprint):
     """A Flask blueprint that also records an ``Endpoint`` for every route it adds through ``api_route``."""
 
     def __init__(
-        self, name: str, import_name: str, *, title: str, description: str = "", generic: bool = False, **kwargs: Any
+        self,
+        name: str,
+        import_name: str,
+        *,
+        title: str,
+        description: str = "",
+        generic: bool = False,
+        live_examples: Callable[[], Mapping[str, str]] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(name, import_name, **kwargs)
         self.title = title
         self.description = description
         self.generic = generic
         """Part of every serving instance (readiness, metrics...) rather than of an app; listed after the apps."""
+        self.live_examples = live_examples
+        """Parameter name -> a value from the loaded model (e.g. a user ID that exists), asked for when the console
+        renders and preferred to the declared ``Param.example``; may raise when there is no model yet."""
         self.endpoints: list[Endpoint] = []
 
     def api_route(

@@ -7,14 +7,16 @@ split by what they answer: ``recommend``, ``similarity``, ``estimate``, ``popula
 
 from __future__ import annotations
 
-from oryx_serving.apps.als import estimate, ingest, popularity, recommend, similarity
+from oryx_serving.apps.als import estimate, examples, ingest, popularity, recommend, similarity
 from oryx_serving.lambda_.registry import ApiBlueprint
 
 blueprint = ApiBlueprint(
     "als",
     __name__,
-    title="ALS collaborative filtering",
-    description="Recommendations, similar items and estimates from the latest ALS model; interactions as input.",
+    title="Alternating Least Squares",
+    description="Collaborative filtering: recommendations, similar items and estimates from the latest ALS model; "
+    "interactions as input.",
+    live_examples=examples.console_examples,
 )
 for module in (recommend, similarity, estimate, popularity, ingest):
     module.register(blueprint)

@@ -62,6 +62,7 @@ class ALSServingModel:
         self._expected_lock = threading.Lock()
         self._expected_users: set[str] = set()
         self._expected_items: set[str] = set()
+        self._examples: tuple[list[str], list[str]] = ([], [])
         self._yty = SolverCache(lambda: restricted_gram(self.y.gram(), self.layout.user_free), "YtY")
         self._y_changed = False
         """Y changed since YᵀY was last marked dirty. Marking happens at query time (``yty_solver``), so the
@@ -182,6 +183,20 @@ class ALSServingModel:
     def item_ids(self) -> list[str]:
         return self.y.ids()
 
+    def example_ids(self, how_many: int = 2) -> tuple[list[str], list[str]]:
+        """Up to ``how_many`` user IDs and item IDs of the model, for the console's forms.
+
+        The same IDs while they stay in the model; new ones (an O(n) copy of the IDs) only when one has gone.
+        IDs with a "/" are passed over: they could not be typed into one path segment of a form.
+        """
+        users, items = self._examples
+        if not _still_present(users, self.x, how_many):
+            users = _typeable_ids(self.x.ids(), how_many)
+        if not _still_present(items, self.y, how_many):
+            items = _typeable_ids(self.y.ids(), how_many)
+        self._examples = (users, items)
+        return list(users), list(items)
+
     def known_items_of(self, user: str) -> frozenset[str]:
         return self.known_items.get(user)
 
@@ -285,6 +300,14 @@ class ALSServingModel:
         if len(ids) == 0:
             return []
         return [ids[row] for row in np.argmax(self.layout.factor_part(matrix), axis=0).tolist()]
+
+
+def _still_present(ids: list[str], store: FeatureVectors, how_many: int) -> bool:
+    return len(ids) >= min(how_many, len(store)) and all(id_ in store for id_ in ids)
+
+
+def _typeable_ids(ids: list[str], how_many: int) -> list[str]:
+    return sorted(id_ for id_ in ids if "/" not in id_)[:how_many]
 
 
 def _completing_position(expected: set[str], ids: Sequence[str]) -> int | None:

@@ -1,0 +1,14 @@
+"""Oryx 2's ALS ``ConsoleTest``: ``/index.html`` is Oryx 2's console page, with its headers and texts."""
+
+from __future__ import annotations
+
+from compat.conftest import Oryx2Server
+
+
+def testConsole(als: Oryx2Server) -> None:
+    response = als.client.get("/index.html", headers={"Accept": "text/html"})
+    assert response.headers["Cache-Control"] == "public"
+    assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+    html = response.text
+    for substring in ("DOCTYPE", "Oryx Serving Layer", "Alternating Least Squares", "/recommend", "<form"):
+        assert substring in html, f"Doesn't contain {substring}"
