@@ -96,12 +96,15 @@ def pref_delete(user_id: str, item_id: str) -> Response:
 
 
 def normalize_line(line: str, timestamp_ms: int) -> str:
-    """``user,item[,strength[,timestamp]]`` (CSV or JSON array) as four CSV fields; 400 naming the line."""
+    """``user,item[,strength[,timestamp]]`` (CSV or JSON array) as four CSV fields; 400 naming the line.
+
+    Fields after the fourth are dropped, as Oryx 2's ``Ingest`` wrote only tokens 0-3 of a longer line.
+    """
     try:
-        fields = parse_line(line)
+        fields = parse_line(line)[:4]
     except BadLineError as error:
         fail(400, str(error))
-    check(2 <= len(fields) <= 4, f"bad line {line!r}: expected user,item[,strength[,timestamp]]")
+    check(len(fields) >= 2, f"bad line {line!r}: expected user,item[,strength[,timestamp]]")
     user, item = fields[0], fields[1]
     check(bool(user) and bool(item), f"bad line {line!r}: user and item IDs must not be empty")
     if len(fields) < 3:

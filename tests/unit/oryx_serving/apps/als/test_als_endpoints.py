@@ -361,7 +361,14 @@ def test_ingest_accepts_a_gzip_body(client: FlaskClient, broker: InMemoryBroker)
     assert input_lines(broker) == ["u1,i1,1.0,5"]
 
 
-@pytest.mark.parametrize("line", ["u1", "u1,i1,abc", "u1,i1,1,x", "u1,i1,1,0", "u1,i1,1,-5", "u1,i1,inf", "a,b,1,2,3"])
+def test_ingest_keeps_the_first_four_fields_of_a_longer_line(client: FlaskClient, broker: InMemoryBroker) -> None:
+    """Oryx 2's ``Ingest`` reads tokens 0-3 of a line and writes those four; extra fields are not an error."""
+    body = "a,b,1,2,3\nc,d,,5,extra,more\n"
+    assert client.post("/ingest", data=body, content_type="text/plain").status_code == 204
+    assert input_lines(broker) == ["a,b,1.0,2", "c,d,,5"]
+
+
+@pytest.mark.parametrize("line", ["u1", "u1,i1,abc", "u1,i1,1,x", "u1,i1,1,0", "u1,i1,1,-5", "u1,i1,inf", ",i1,1"])
 def test_ingest_rejects_a_bad_line_and_sends_nothing(client: FlaskClient, broker: InMemoryBroker, line: str) -> None:
     response = client.post("/ingest", data=f"u0,i0\n{line}\n", content_type="text/plain")
     assert response.status_code == 400
