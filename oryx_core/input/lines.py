@@ -60,6 +60,10 @@ def _parse_json_array(line: str) -> list[str]:
         values = json.loads(line, parse_int=str, parse_float=str, parse_constant=_reject_constant)
     except ValueError as error:
         raise BadLineError(line, f"invalid JSON array: {error}") from error
+    except RecursionError:
+        # Python's parser recurses once per nesting level; a line nested past the interpreter's limit (about
+        # 1,000) would otherwise escape as RecursionError and stop the speed or batch layer reading it.
+        raise BadLineError(line, "invalid JSON array: nested too deeply (a field must be a string or number)") from None
     fields = []
     for index, value in enumerate(values):
         if value is None:

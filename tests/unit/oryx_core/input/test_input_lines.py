@@ -85,6 +85,22 @@ def test_malformed_lines_raise_bad_line_error(line: str, reason: str) -> None:
     assert raised.value.line == line.rstrip("\r\n")
 
 
+@pytest.mark.parametrize("open_, close", [("[", "]"), ('[{"a":', "}]")])
+def test_a_line_nested_past_the_recursion_limit_is_a_bad_line_not_a_crash(open_: str, close: str) -> None:
+    """Written straight to Kafka, such a line reaches the speed and batch layers' parse_line: it must be counted and
+    skipped like any bad line, never raise RecursionError out of the micro-batch or the generation."""
+    depth = 100_000
+    line = open_ * depth + close * depth
+    with pytest.raises(BadLineError, match="nested too deeply"):
+        parse_line(line)
+    counter = BadLineCounter()
+    assert counter.parse(line) is None
+    assert (counter.count, counter.samples[0][1]) == (
+        1,
+        "invalid JSON array: nested too deeply (a field must be a string or number)",
+    )
+
+
 @pytest.mark.parametrize(
     "fields",
     [
