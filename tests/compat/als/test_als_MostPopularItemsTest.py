@@ -1,4 +1,4 @@
-"""Oryx 2's ``MostPopularItemsTest``: ``/mostPopularItems`` (counts from known items) on ``TestALSModelFactory``'s model."""
+"""Oryx 2's ``MostPopularItemsTest``: ``/mostPopularItems`` (known-item counts) on ``TestALSModelFactory``'s model."""
 
 from __future__ import annotations
 
