@@ -33,7 +33,7 @@ from oryx_assets.partitions import generation_timestamp, generations
 from oryx_assets.resources import OryxConfigResource
 from oryx_core.api.batch import Evaluation, MLApp
 from oryx_core.config import OryxConfig
-from oryx_core.ml.hyperparams import HyperParamValues, choose_combinations
+from oryx_core.ml.hyperparams import ContinuousRange, HyperParamValues, choose_combinations
 from oryx_core.ml.log_scale import LOG_SCALE_KEY, hyperparam_keys, log_scale_names, log_scaled
 
 NO_DATA = "No data in current generation's RDD"
@@ -73,10 +73,12 @@ def search_space(context: AssetExecutionContext, app: MLApp, config: OryxConfig)
     """The app's hyperparameters, scale parameters on a log scale; warns for ranges that cannot be."""
     params, refused = log_scaled(app.hyperparameter_values(config), log_scale_names(config))
     for name in refused:
-        keys = ", ".join(hyperparam_keys(config, name, params[name])) or f"hyperparameter {name!r}"
+        values = params[name]
+        assert isinstance(values, ContinuousRange)
+        keys = ", ".join(hyperparam_keys(config, name, values)) or f"hyperparameter {name!r}"
         context.log.warning(
-            f"{keys}: the range {params[name]} reaches 0 or below, so it is searched linearly, not on a log scale "
-            f"({LOG_SCALE_KEY}); give it a minimum > 0 to search it by order of magnitude"
+            f"{keys}: the range [{values.lo}, {values.hi}] reaches 0 or below, so it is searched linearly, not on a "
+            f"log scale ({LOG_SCALE_KEY}); give it a minimum > 0 to search it by order of magnitude"
         )
     return params
 

@@ -211,3 +211,18 @@ def test_a_plain_batch_layer_update_passes_through(spark: SparkSession, tmp_path
 
     assert chosen is None
     assert metadata["ml_app"] is False
+
+
+def test_a_scale_range_reaching_zero_is_searched_linearly_with_a_warning_naming_its_key(
+    spark: SparkSession, tmp_path: Path, split: TrainTestSplit, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # ScaleApp's alpha is [0, 1]; the same range in ALS's block is the key a user would have written.
+    app = "oryx.batch.update-class=fake_app.ScaleApp"
+    run_tuned_model(tmp_path, split, app, "oryx.als.hyperparams.alpha=[0.0, 1.0]")
+
+    [warning] = [line for line in capfd.readouterr().err.splitlines() if "log scale" in line]
+    assert warning.endswith(
+        "WARNING - system - oryx.als.hyperparams.alpha: the range [0.0, 1.0] reaches 0 or below, so it is searched "
+        "linearly, not on a log scale (oryx.ml.eval.log-scale-hyperparams); give it a minimum > 0 to search it by "
+        "order of magnitude"
+    )
