@@ -44,9 +44,7 @@ class ALSServingModelManager:
         if not 0.0 < self.sample_rate <= 1.0:
             raise ConfigError(SAMPLE_RATE_KEY, f"must be in (0, 1]; got {self.sample_rate}")
         self.track_known_items = not config.get_bool("oryx.als.no-known-items")
-        self.rescorer_provider: RescorerProvider | None = load_rescorer_providers(
-            config.get_optional_string(RESCORER_KEY), RESCORER_KEY
-        )
+        self.rescorer_provider = _rescorer_providers(config.get_optional_string(RESCORER_KEY))
         self.min_model_load_fraction = config.get_float("oryx.serving.min-model-load-fraction")
         self._model: ALSServingModel | None = None
         self._solver_started_for: ALSServingModel | None = None
@@ -152,6 +150,19 @@ class ALSServingModelManager:
 
     def close(self) -> None:
         self._model = None
+
+
+def _rescorer_providers(names: str | None) -> RescorerProvider | None:
+    """The configured providers; a constructor that fails is a configuration error naming the key, as Oryx 2's
+    ``loadRescorerProviders`` answered any failure to instantiate with IllegalArgumentException."""
+    try:
+        return load_rescorer_providers(names, RESCORER_KEY)
+    except ConfigError:
+        raise
+    except Exception as error:
+        raise ConfigError(
+            RESCORER_KEY, f"{names!r} could not be instantiated: {type(error).__name__}: {error}"
+        ) from error
 
 
 def _rows(parsed: ParsedUpdates, rows: list[int]) -> tuple[list[str], np.ndarray, list[list[str] | None]]:

@@ -69,9 +69,11 @@ class ALSServingModel:
         cache's background thread recomputes at most once per demand, never continuously while updates stream."""
 
     def __repr__(self) -> str:
+        """Oryx 2's ``toString`` layout (what its logs show), plus the sample rate."""
+        implicit = "true" if self.implicit else "false"
         return (
-            f"ALSServingModel(features={self.features}, implicit={self.implicit}, users={len(self.x)}, "
-            f"items={len(self.y)}, sample_rate={self.sample_rate}, loaded={self.get_fraction_loaded():.3f})"
+            f"ALSServingModel[features:{self.features}, implicit:{implicit}, X:({len(self.x)} users), "
+            f"Y:({len(self.y)} items), sampleRate:{self.sample_rate}, fractionLoaded:{self.get_fraction_loaded()}]"
         )
 
     # ---- loading -----------------------------------------------------------------------------------------
