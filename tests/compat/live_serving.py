@@ -1,0 +1,224 @@
+"""Oryx 2's tests end to end: the serving layer under gunicorn, its model from the real broker's update topic.
+
+``LiveServer`` offers what the ported tests use of ``Oryx2Server`` (``client``, ``clear_input``,
+``input_messages``, ``input_fields``), so the very same test functions run against it: ``HttpClient`` speaks
+HTTP with the Flask test client's method names and answers, and the input topic is read back from Kafka. Input
+topics get one partition, the analogue of Oryx 2's ``MockTopicProducer`` list, so lines keep their order.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import urllib3
+
+from oryx_core.topics.admin import TopicAdmin
+from oryx_core.topics.consumer import InputTopicReader
+from oryx_core.topics.messages import KeyMessage
+from oryx_core.topics.producer import TopicProducer
+
+REPO = Path(__file__).resolve().parents[2]
+TESTS = REPO / "tests"
+
+
+@dataclass
+class HttpResponse:
+    """The parts of werkzeug's ``TestResponse`` the ported tests read; the body exactly as sent (not inflated)."""
+
+    status_code: int
+    headers: urllib3.HTTPHeaderDict
+    raw: bytes
+
+    @property
+    def mimetype(self) -> str:
+        return self.headers.get("Content-Type", "").split(";")[0].strip()
+
+    def get_data(self) -> bytes:
+        return self.raw
+
+    @property
+    def text(self) -> str:
+        body = self.raw
+        encoding = self.headers.get("Content-Encoding")
+        if encoding == "gzip":
+            body = gzip.decompress(body)
+        elif encoding == "deflate":
+            body = zlib.decompress(body)
+        return body.decode("utf-8")
+
+    def get_json(self) -> Any:
+        return json.loads(self.text)
+
+
+class HttpClient:
+    """``FlaskClient``'s ``get``/``post``/``delete``/``head`` over real HTTP (no automatic decompression)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self._pool = urllib3.PoolManager(retries=False, timeout=30.0)
+
+    def open(
+        self,
+        method: str,
+        path: str,
+        *,
+        query_string: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        data: bytes | str | dict[str, tuple[Any, str, str]] | None = None,
+        content_type: str | None = None,
+    ) -> HttpResponse:
+        headers = dict(headers or {})
+        body: bytes | None
+        if isinstance(data, dict):  # werkzeug's multipart form: name -> (file, filename, part type)
+            fields = {name: (filename, file.read(), part_type) for name, (file, filename, part_type) in data.items()}
+            body, headers["Content-Type"] = urllib3.encode_multipart_formdata(fields)
+        else:
+            body = data.encode() if isinstance(data, str) else data
+            if content_type is not None:
+                headers["Content-Type"] = content_type
+        url = self.base_url + path
+        if query_string:
+            url += "?" + urllib3.util.request.urlencode(query_string)
+        response = self._pool.request(method, url, body=body, headers=headers, decode_content=False)
+        return HttpResponse(response.status, response.headers, response.data)
+
+    def get(self, path: str, **kwargs: Any) -> HttpResponse:
+        return self.open("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> HttpResponse:
+        return self.open("POST", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> HttpResponse:
+        return self.open("DELETE", path, **kwargs)
+
+    def head(self, path: str, **kwargs: Any) -> HttpResponse:
+        return self.open("HEAD", path, **kwargs)
+
+
+@dataclass
+class LiveServer:
+    """A gunicorn serving layer and its topics on the real broker."""
+
+    base_url: str
+    brokers: str
+    input_topic: str
+    _start: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def client(self) -> HttpClient:
+        return HttpClient(self.base_url)
+
+    @contextmanager
+    def _reader(self) -> Iterator[InputTopicReader]:
+        reader = InputTopicReader(self.brokers, self.input_topic, group_id=f"compat-{uuid.uuid4().hex[:8]}")
+        try:
+            yield reader
+        finally:
+            reader.close()
+
+    def clear_input(self) -> LiveServer:
+        with self._reader() as reader:
+            self._start = reader.end_offsets()
+        return self
+
+    def input_messages(self) -> list[KeyMessage]:
+        """What the server wrote since ``clear_input``: every write answered 204 only once the broker had it."""
+        with self._reader() as reader:
+            return list(reader.read_range(self._start, reader.end_offsets(), idle_timeout=10))
+
+    def input_fields(self) -> list[list[str]]:
+        messages = self.input_messages()
+        assert all(message.key is not None for message in messages)
+        return [message.message.split(",") for message in messages]
+
+
+def create_topics(brokers: str, name: str) -> tuple[str, str]:
+    """A fresh input (one partition) and update topic pair with Oryx 2's other settings."""
+    suffix = uuid.uuid4().hex[:10]
+    input_topic, update_topic = f"OryxInput-{name}-{suffix}", f"OryxUpdate-{name}-{suffix}"
+    TopicAdmin(brokers).create_oryx_topics(input_topic, update_topic, input_partitions=1)
+    return input_topic, update_topic
+
+
+def publish(brokers: str, topic: str, messages: Sequence[tuple[str, str]]) -> None:
+    """Writes the messages to the update topic, as Oryx 2's batch layer (or ``ProduceData``) would."""
+    with TopicProducer(brokers, topic) as producer:
+        for key, message in messages:
+            producer.send(key, message)
+        producer.flush()
+
+
+def topic_config(brokers: str, input_topic: str, update_topic: str) -> list[str]:
+    return [
+        f"oryx.input-topic.broker={brokers}",
+        f"oryx.input-topic.message.topic={input_topic}",
+        f"oryx.update-topic.broker={brokers}",
+        f"oryx.update-topic.message.topic={update_topic}",
+    ]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not true within {timeout:g}s")
+        time.sleep(0.1)
+
+
+@contextmanager
+def gunicorn(state_dir: Path, *overrides: str, scheme: str = "http") -> Iterator[str]:
+    """``python -m oryx_serving`` with one worker; yields its base URL once ``/ready`` answers, stops it after.
+
+    ``tests/`` is on the workers' path, so config may name test classes (Oryx 2's ``TestALSRescorerProvider``).
+    """
+    port = _free_port()
+    port_key = "secure-port" if scheme == "https" else "port"
+    command = [sys.executable, "-m", "oryx_serving", "-D", f"oryx.serving.api.{port_key}={port}"]
+    for override in ("oryx.serving.api.workers=1", "oryx.serving.api.threads=4", *overrides):
+        command += ["-D", override]
+    state_dir.mkdir(parents=True, exist_ok=True)
+    log = state_dir / "serving.log"
+    env = {**os.environ, "ORYX_STATE_DIR": str(state_dir), "PYTHONPATH": os.pathsep.join([str(TESTS), str(REPO)])}
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base_url = f"{scheme}://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _ready(base_url) or process.poll() is not None, 90, "gunicorn's /ready")
+        if process.poll() is not None:
+            raise AssertionError(f"serving exited with {process.returncode}:\n{log.read_text(errors='replace')}")
+        yield base_url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _ready(base_url: str) -> bool:
+    try:
+        pool = urllib3.PoolManager(retries=False, timeout=2.0, cert_reqs="CERT_NONE")
+        return pool.request("GET", base_url + "/ready").status in (200, 401)
+    except urllib3.exceptions.HTTPError:
+        return False
