@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import urllib3
 
@@ -92,7 +93,7 @@ class HttpClient:
                 headers["Content-Type"] = content_type
         url = self.base_url + path
         if query_string:
-            url += "?" + urllib3.util.request.urlencode(query_string)
+            url += "?" + urlencode(query_string, doseq=True)
         response = self._pool.request(method, url, body=body, headers=headers, decode_content=False)
         return HttpResponse(response.status, response.headers, response.data)
 
@@ -186,11 +187,37 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
 
 
 @contextmanager
-def gunicorn(state_dir: Path, *overrides: str, scheme: str = "http") -> Iterator[str]:
-    """``python -m oryx_serving`` with one worker; yields its base URL once ``/ready`` answers, stops it after.
+def gunicorn(*servers: tuple[Path, Sequence[str]], scheme: str = "http") -> Iterator[list[str]]:
+    """``python -m oryx_serving`` with one worker per (state folder, config overrides), all started at once; yields
+    their base URLs once each ``/ready`` answers, and stops them after.
 
     ``tests/`` is on the workers' path, so config may name test classes (Oryx 2's ``TestALSRescorerProvider``).
     """
+    started: list[tuple[subprocess.Popen[bytes], str, Path]] = []
+    try:
+        for state_dir, overrides in servers:
+            started.append(_start(state_dir, overrides, scheme))
+        for process, base_url, log in started:
+            _wait_until_ready(process, base_url, log)
+        yield [base_url for _, base_url, _ in started]
+    finally:
+        for process, _, _ in started:
+            process.send_signal(signal.SIGTERM)
+        for process, _, _ in started:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_until_ready(process: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
+    wait_for(lambda: _ready(base_url) or process.poll() is not None, 90, "gunicorn's /ready")
+    if process.poll() is not None:
+        raise AssertionError(f"serving exited with {process.returncode}:\n{log.read_text(errors='replace')}")
+
+
+def _start(state_dir: Path, overrides: Sequence[str], scheme: str) -> tuple[subprocess.Popen[bytes], str, Path]:
     port = _free_port()
     port_key = "secure-port" if scheme == "https" else "port"
     command = [sys.executable, "-m", "oryx_serving", "-D", f"oryx.serving.api.{port_key}={port}"]
@@ -201,19 +228,7 @@ def gunicorn(state_dir: Path, *overrides: str, scheme: str = "http") -> Iterator
     env = {**os.environ, "ORYX_STATE_DIR": str(state_dir), "PYTHONPATH": os.pathsep.join([str(TESTS), str(REPO)])}
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base_url = f"{scheme}://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: _ready(base_url) or process.poll() is not None, 90, "gunicorn's /ready")
-        if process.poll() is not None:
-            raise AssertionError(f"serving exited with {process.returncode}:\n{log.read_text(errors='replace')}")
-        yield base_url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    return process, f"{scheme}://127.0.0.1:{port}", log
 
 
 def _ready(base_url: str) -> bool:
