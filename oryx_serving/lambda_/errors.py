@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, NoReturn
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
 from oryx_core.api.serving import OryxServingError, ServingModel
@@ -45,8 +45,10 @@ def handle_http_error(error: HTTPException) -> Response:
 
 @blueprint.app_errorhandler(Exception)
 def handle_unexpected(error: Exception) -> Response:
+    """Oryx 2's error page first line (``Error 500 : <path>``), then the exception's type. Its message and stack
+    trace, which Oryx 2's page also showed, go to the log only: they can carry data and internals (CWE-209)."""
     log.exception("Unhandled error while serving a request")
-    return _plain(f"Internal server error: {type(error).__name__}", 500)
+    return _plain(f"Error 500 : {request.path}\nInternal server error: {type(error).__name__}", 500)
 
 
 def fail(status: int, message: str = "") -> NoReturn:

@@ -111,9 +111,13 @@ def _csv_line(value: Any) -> str:
 
 
 def to_csv(value: Any) -> str:
-    """A collection gives one line per element (a map: ``key,value`` lines); a scalar its string form."""
+    """A collection gives one line per element (a map: ``key,value`` lines); a scalar its string form.
+
+    An ``IDValue``/``IDCount`` alone is one line with its line break, as Oryx 2's ``CSVMessageBodyWriter`` wrote a
+    ``HasCSV``; a plain number or string has none, as Jersey's own writers sent them.
+    """
     if isinstance(value, IDValue | IDCount):
-        return _csv_line(value)
+        return _csv_line(value) + "\n"
     if isinstance(value, Mapping):
         lines = [join_csv([_csv_field(k), _csv_field(v)]) for k, v in value.items()]
     elif isinstance(value, list | tuple | set | frozenset):

@@ -187,9 +187,12 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
 
 
 @contextmanager
-def gunicorn(*servers: tuple[Path, Sequence[str]], scheme: str = "http") -> Iterator[list[str]]:
+def gunicorn(
+    *servers: tuple[Path, Sequence[str]], scheme: str = "http", ready: Sequence[int] = (200, 401)
+) -> Iterator[list[str]]:
     """``python -m oryx_serving`` with one worker per (state folder, config overrides), all started at once; yields
-    their base URLs once each ``/ready`` answers, and stops them after.
+    their base URLs once each ``/ready`` answers with a status in ``ready`` (200: the model is loaded; 401: it
+    is, or not, behind auth), and stops them after.
 
     ``tests/`` is on the workers' path, so config may name test classes (Oryx 2's ``TestALSRescorerProvider``).
     """
@@ -198,7 +201,7 @@ def gunicorn(*servers: tuple[Path, Sequence[str]], scheme: str = "http") -> Iter
         for state_dir, overrides in servers:
             started.append(_start(state_dir, overrides, scheme))
         for process, base_url, log in started:
-            _wait_until_ready(process, base_url, log)
+            _wait_until_ready(process, base_url, log, ready)
         yield [base_url for _, base_url, _ in started]
     finally:
         for process, _, _ in started:
@@ -211,8 +214,8 @@ def gunicorn(*servers: tuple[Path, Sequence[str]], scheme: str = "http") -> Iter
                 process.wait()
 
 
-def _wait_until_ready(process: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
-    wait_for(lambda: _ready(base_url) or process.poll() is not None, 90, "gunicorn's /ready")
+def _wait_until_ready(process: subprocess.Popen[bytes], base_url: str, log: Path, ready: Sequence[int]) -> None:
+    wait_for(lambda: _ready_status(base_url) in ready or process.poll() is not None, 90, "gunicorn's /ready")
     if process.poll() is not None:
         raise AssertionError(f"serving exited with {process.returncode}:\n{log.read_text(errors='replace')}")
 
@@ -231,9 +234,10 @@ def _start(state_dir: Path, overrides: Sequence[str], scheme: str) -> tuple[subp
     return process, f"{scheme}://127.0.0.1:{port}", log
 
 
-def _ready(base_url: str) -> bool:
+def _ready_status(base_url: str) -> int | None:
+    """``/ready``'s status, or None while nothing answers (certificates not checked: tests bring their own)."""
     try:
         pool = urllib3.PoolManager(retries=False, timeout=2.0, cert_reqs="CERT_NONE")
-        return pool.request("GET", base_url + "/ready").status in (200, 401)
+        return pool.request("GET", base_url + "/ready").status
     except urllib3.exceptions.HTTPError:
-        return False
+        return None

@@ -31,7 +31,7 @@ def test_unhandled_exception_is_500_with_a_short_message_and_a_logged_traceback(
     make_app: Callable[..., Flask], fake_manager: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     response = app_raising(make_app, fake_manager, KeyError("secret")).test_client().get("/boom")
-    assert (response.status_code, response.text) == (500, "Internal server error: KeyError")
+    assert (response.status_code, response.text) == (500, "Error 500 : /boom\nInternal server error: KeyError")
     assert any(record.exc_info for record in caplog.records)
 
 
