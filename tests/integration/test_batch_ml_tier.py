@@ -7,6 +7,7 @@ into ``<model-dir>/<ts>/``, and publishes its PMML as MODEL, unless a blocking c
 
 from __future__ import annotations
 
+import math
 import random
 from pathlib import Path
 
@@ -134,7 +135,9 @@ def test_hyperparameter_search_keeps_the_best_candidate(
     # The winner's figures next to the majority-class baseline's, as numbers the asset page plots.
     assert meta["metric_accuracy"] == meta["score"]
     assert meta["baseline"] == "majority" and meta["baseline_score"] == meta["baseline_majority_accuracy"] < 0.5
-    assert meta["baseline_majority_log_loss"] > meta["metric_log_loss"] > 0
+    # The majority baseline's probabilities are the training class shares, about 1/3 each on Iris. (A deep tree's
+    # 0/1 leaves can do worse on log-loss: the score is the accuracy.)
+    assert meta["baseline_majority_log_loss"] == pytest.approx(math.log(3), abs=0.1) and meta["metric_log_loss"] > 0
     assert meta["scored_test_rows"] == meta["test_rows"]
     verdicts = check_verdicts(result)
     assert verdicts["model_beats_baseline"] is True and verdicts["model_has_valid_score"] is True
