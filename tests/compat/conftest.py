@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import pytest
+from compat import oryx2_kmeans_models as kmeans_models
 from compat import oryx2_models as models
+from compat import oryx2_rdf_models as rdf_models
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -108,29 +110,29 @@ def _als_read_only(serve: Callable[..., Oryx2Server]) -> Oryx2Server:
 @pytest.fixture(scope="session")
 def _kmeans(serve: Callable[..., Oryx2Server]) -> Oryx2Server:
     """``AbstractKMeansServingTest``: ``TestKMeansModelFactory``'s three clusters."""
-    return serve([("MODEL", models.KMEANS_TEST_MODEL_PMML)], *models.KMEANS_CONFIG)
+    return serve([("MODEL", kmeans_models.KMEANS_TEST_MODEL_PMML)], *kmeans_models.KMEANS_CONFIG)
 
 
 @pytest.fixture(scope="session")
 def _kmeans_read_only(serve: Callable[..., Oryx2Server]) -> Oryx2Server:
-    return serve([("MODEL", models.KMEANS_TEST_MODEL_PMML)], *models.KMEANS_CONFIG, READ_ONLY)
+    return serve([("MODEL", kmeans_models.KMEANS_TEST_MODEL_PMML)], *kmeans_models.KMEANS_CONFIG, READ_ONLY)
 
 
 @pytest.fixture(scope="session")
 def _rdf(serve: Callable[..., Oryx2Server]) -> Oryx2Server:
     """``AbstractRDFServingTest``: ``TestRDFRegressionModelFactory``'s two-tree forest."""
-    return serve([("MODEL", models.RDF_REGRESSION_PMML)], *models.RDF_REGRESSION_CONFIG)
+    return serve([("MODEL", rdf_models.RDF_REGRESSION_PMML)], *rdf_models.RDF_REGRESSION_CONFIG)
 
 
 @pytest.fixture(scope="session")
 def _rdf_read_only(serve: Callable[..., Oryx2Server]) -> Oryx2Server:
-    return serve([("MODEL", models.RDF_REGRESSION_PMML)], *models.RDF_REGRESSION_CONFIG, READ_ONLY)
+    return serve([("MODEL", rdf_models.RDF_REGRESSION_PMML)], *rdf_models.RDF_REGRESSION_CONFIG, READ_ONLY)
 
 
 @pytest.fixture(scope="session")
 def _rdf_classification(serve: Callable[..., Oryx2Server]) -> Oryx2Server:
     """``ClassificationDistributionTest``: ``TestRDFClassificationModelFactory``'s forest."""
-    return serve([("MODEL", models.RDF_CLASSIFICATION_PMML)], *models.RDF_CLASSIFICATION_CONFIG)
+    return serve([("MODEL", rdf_models.RDF_CLASSIFICATION_PMML)], *rdf_models.RDF_CLASSIFICATION_CONFIG)
 
 
 @pytest.fixture

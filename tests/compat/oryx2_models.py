@@ -1,4 +1,5 @@
-"""Oryx 2's fixed serving-test models, as the update-topic messages Oryx 2 would publish for them.
+"""Oryx 2's fixed ALS serving-test models, as the update-topic messages Oryx 2 would publish for them (k-means and
+RDF: ``oryx2_kmeans_models``, ``oryx2_rdf_models``).
 
 Oryx 2's resource tests build their models in memory (``TestALSModelFactory``, ``TestKMeansModelFactory``,
 ``TestRDFRegressionModelFactory``, ``TestRDFClassificationModelFactory``) and its model-manager ITs publish
@@ -11,50 +12,11 @@ codecs, so the suite checks that we read what Oryx 2 writes, not that we read wh
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
+from compat.oryx2_text import PMML_CLOSE, PMML_OPEN, JavaFloats, extension, extension_content, join_json
+
 from oryx_core.apps.als.rescorer import RescorerProvider
-
-# ---- PMML pieces, as jpmml-model serialises Oryx 2's documents ---------------------------------------------
-
-_PMML_OPEN = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<PMML xmlns="http://www.dmg.org/PMML-4_4" xmlns:data="http://jpmml.org/jpmml-model/InlineTable" version="4.4">\n'
-    '    <Header>\n        <Application name="Oryx"/>\n        <Timestamp>2016-05-04T12:00:00+0000</Timestamp>\n'
-    "    </Header>\n"
-)
-_PMML_CLOSE = "</PMML>\n"
-
-
-def _extension(name: str, value: object) -> str:
-    return f'    <Extension name="{name}" value="{value}"/>\n'
-
-
-def _extension_content(name: str, values: Sequence[str]) -> str:
-    return f'    <Extension name="{name}">{" ".join(values)}</Extension>\n'
-
-
-def _join_json(*elements: object) -> str:
-    """``TextUtils.joinJSON``: a compact JSON array; float texts (already Java's form) are inserted verbatim."""
-    return (
-        "["
-        + ",".join(e.raw if isinstance(e, JavaFloats) else json.dumps(e, separators=(",", ":")) for e in elements)
-        + "]"
-    )
-
-
-class JavaFloats:
-    """A float[] as Jackson writes it: each value in Java's ``Float.toString`` form (``-3.5398357E-16``)."""
-
-    def __init__(self, *texts: str) -> None:
-        self.texts = texts
-        self.raw = "[" + ",".join(texts) + "]"
-
-    @property
-    def values(self) -> tuple[float, ...]:
-        return tuple(float(text) for text in self.texts)
-
 
 # ---- ALS: TestALSModelFactory.buildTestModel() ------------------------------------------------------------
 # X, Y: the rank-2 SVD of A = X0·Y0ᵀ for two 0/1 matrices (see the Java source); features 2, implicit,
@@ -95,27 +57,27 @@ ALS_KNOWN_ITEMS = {
 }
 
 
-def als_model_pmml(user_ids: Sequence[str], item_ids: Sequence[str], *, full: bool = True) -> str:
+def als_model_pmml(user_ids: Sequence[str], item_ids: Sequence[str], *, full: bool = True, features: int = 2) -> str:
     """``ALSUpdate.mllibModelToPMML``'s skeleton (``full``), or the bare one ``MockALSModelUpdateGenerator`` sends."""
     body = ""
     if full:
-        body += _extension("X", "X/") + _extension("Y", "Y/")
-    body += _extension("features", 2)
+        body += extension("X", "X/") + extension("Y", "Y/")
+    body += extension("features", features)
     if full:
-        body += _extension("lambda", "0.001")
-    body += _extension("implicit", "true")
+        body += extension("lambda", "0.001")
+    body += extension("implicit", "true")
     if full:
-        body += _extension("alpha", "1.0") + _extension("logStrength", "false")
-    body += _extension_content("XIDs", user_ids) + _extension_content("YIDs", item_ids)
-    return _PMML_OPEN + body + _PMML_CLOSE
+        body += extension("alpha", "1.0") + extension("logStrength", "false")
+    body += extension_content("XIDs", user_ids) + extension_content("YIDs", item_ids)
+    return PMML_OPEN + body + PMML_CLOSE
 
 
 def als_test_model_messages() -> list[tuple[str, str]]:
     """MODEL, then every item vector, then every user vector with its known items, as Oryx 2's batch publishes."""
     messages = [("MODEL", als_model_pmml(list(ALS_USER_VECTORS), list(ALS_ITEM_VECTORS)))]
-    messages += [("UP", _join_json("Y", item, vector)) for item, vector in ALS_ITEM_VECTORS.items()]
+    messages += [("UP", join_json("Y", item, vector)) for item, vector in ALS_ITEM_VECTORS.items()]
     messages += [
-        ("UP", _join_json("X", user, vector, ALS_KNOWN_ITEMS[user])) for user, vector in ALS_USER_VECTORS.items()
+        ("UP", join_json("X", user, vector, ALS_KNOWN_ITEMS[user])) for user, vector in ALS_USER_VECTORS.items()
     ]
     return messages
 
@@ -197,204 +159,7 @@ def mock_als_update_messages(how_many: int = 10) -> list[tuple[str, str]]:
             continue
         string_id = id_to_string_id(id_)
         if id_ % 10 >= 6:
-            messages.append(("UP", _join_json("X", string_id, MOCK_ALS_X[string_id], MOCK_ALS_A[string_id])))
+            messages.append(("UP", join_json("X", string_id, MOCK_ALS_X[string_id], MOCK_ALS_A[string_id])))
         else:
-            messages.append(("UP", _join_json("Y", string_id, MOCK_ALS_Y[string_id], MOCK_ALS_AT[string_id])))
-    return messages
-
-
-# ---- k-means ----------------------------------------------------------------------------------------------
-
-
-def _clustering_pmml(names: Sequence[str], clusters: Sequence[tuple[int, int, str]]) -> str:
-    """``KMeansPMMLUtilsTest.buildDummyClusteringModel``'s layout: (id, size, center array text) per cluster."""
-    fields = "".join(f'        <DataField name="{n}" optype="continuous" dataType="double"/>\n' for n in names)
-    mining = "".join(f'            <MiningField name="{n}" usageType="active" optype="continuous"/>\n' for n in names)
-    clustering_fields = "".join(f'        <ClusteringField field="{n}" isCenterField="true"/>\n' for n in names)
-    cluster_elements = "".join(
-        f'        <Cluster id="{id_}" size="{size}">\n'
-        f'            <Array type="real" n="{len(names)}">{center}</Array>\n        </Cluster>\n'
-        for id_, size, center in clusters
-    )
-    return (
-        _PMML_OPEN
-        + f'    <DataDictionary numberOfFields="{len(names)}">\n{fields}    </DataDictionary>\n'
-        + '    <ClusteringModel functionName="clustering" modelClass="centerBased" '
-        + f'numberOfClusters="{len(clusters)}">\n'
-        + f"        <MiningSchema>\n{mining}        </MiningSchema>\n"
-        + '        <ComparisonMeasure kind="distance">\n            <squaredEuclidean/>\n        </ComparisonMeasure>\n'
-        + clustering_fields
-        + cluster_elements
-        + "    </ClusteringModel>\n"
-        + _PMML_CLOSE
-    )
-
-
-KMEANS_TEST_MODEL_PMML = _clustering_pmml(["0", "1"], [(2, 1, "1.0 0.0"), (3, 1, "2.0 -1.0"), (4, 1, "-1.0 0.0")])
-"""``TestKMeansModelFactory.buildTestModel()``: clusters 2 (1,0), 3 (2,-1) and 4 (-1,0), one point each."""
-KMEANS_CONFIG = (
-    "oryx.serving.model-manager-class=com.cloudera.oryx.app.serving.kmeans.model.KMeansServingModelManager",
-    "oryx.serving.application-resources="
-    "com.cloudera.oryx.app.serving,com.cloudera.oryx.app.serving.clustering,com.cloudera.oryx.app.serving.kmeans",
-    "oryx.input-schema.num-features=2",
-    "oryx.input-schema.categorical-features=[]",
-)
-MOCK_KMEANS_CONFIG = (
-    *KMEANS_CONFIG[:2],
-    'oryx.input-schema.feature-names=["x","y"]',
-    "oryx.input-schema.categorical-features=[]",
-)
-
-
-def mock_kmeans_messages(how_many: int = 10) -> list[tuple[str, str]]:
-    """``MockKMeansModelGenerator``: the dummy model (clusters 0..2 of sizes 1..3), then ``[id%3,[id,id],id]``."""
-    dummy = _clustering_pmml(["x", "y"], [(0, 1, "1.0 0.0"), (1, 2, "2.0 -1.0"), (2, 3, "-1.0 0.0")])
-    return [("MODEL", dummy)] + [("UP", _join_json(id_ % 3, [id_, id_], id_)) for id_ in range(1, how_many)]
-
-
-# ---- RDF: TestRDFRegressionModelFactory / TestRDFClassificationModelFactory ----------------------------------
-# Columns "0" (categorical A, B, C), "1" (numeric) and the target "2". Tree 1 splits on "0": B goes to the
-# positive child r+ (missing: positive); tree 2 on "1" >= -3 (missing: negative). Weights 1 and 2; feature
-# importances 0.1 and 0.3.
-
-
-def _rdf_pmml(classification: bool, leaves: Sequence[tuple[str, str]]) -> str:
-    """Oryx 2's ``rdfModelToPMML`` layout for the two-tree test forest; ``leaves``: per tree, the r+ and r- leaf
-    (each the attributes and content of its ``Node`` after the id)."""
-    function = "classification" if classification else "regression"
-    method = "weightedMajorityVote" if classification else "weightedAverage"
-    target = (
-        '        <DataField name="2" optype="categorical" dataType="string">\n'
-        '            <Value value="X"/>\n            <Value value="Y"/>\n            <Value value="Z"/>\n'
-        "        </DataField>\n"
-        if classification
-        else '        <DataField name="2" optype="continuous" dataType="double"/>\n'
-    )
-    splits = (
-        (
-            "r+",
-            '<SimpleSetPredicate field="0" booleanOperator="isNotIn">'
-            '<Array type="string">A C</Array></SimpleSetPredicate>',
-        ),
-        ("r-", '<SimplePredicate field="1" operator="greaterThan" value="-3.0"/>'),
-    )
-    segments = ""
-    for index, ((default_child, predicate), (positive, negative)) in enumerate(zip(splits, leaves, strict=True)):
-        positive_attributes, positive_content = positive
-        negative_attributes, negative_content = negative
-        segments += (
-            f'            <Segment id="{index}" weight="{float(index + 1)}">\n                <True/>\n'
-            '                <TreeModel splitCharacteristic="binarySplit" missingValueStrategy="defaultChild">\n'
-            f'                    <Node id="r" defaultChild="{default_child}">\n                        <True/>\n'
-            f'                        <Node id="r+"{positive_attributes}>{predicate}{positive_content}</Node>\n'
-            f'                        <Node id="r-"{negative_attributes}><True/>{negative_content}</Node>\n'
-            "                    </Node>\n                </TreeModel>\n            </Segment>\n"
-        )
-    return (
-        _PMML_OPEN
-        + '    <DataDictionary numberOfFields="3">\n'
-        + '        <DataField name="0" optype="categorical" dataType="string">\n'
-        + '            <Value value="A"/>\n            <Value value="B"/>\n            <Value value="C"/>\n'
-        + "        </DataField>\n"
-        + '        <DataField name="1" optype="continuous" dataType="double"/>\n'
-        + target
-        + "    </DataDictionary>\n"
-        + f'    <MiningModel functionName="{function}">\n        <MiningSchema>\n'
-        + '            <MiningField name="0" usageType="active" optype="categorical" importance="0.1"/>\n'
-        + '            <MiningField name="1" usageType="active" optype="continuous" importance="0.3"/>\n'
-        + '            <MiningField name="2" usageType="predicted"/>\n        </MiningSchema>\n'
-        + f'        <Segmentation multipleModelMethod="{method}">\n{segments}        </Segmentation>\n'
-        + "    </MiningModel>\n"
-        + _PMML_CLOSE
-    )
-
-
-def _regression_leaf(value: float) -> tuple[str, str]:
-    """``NumericPrediction(value, 1)``: Oryx 2 writes the score as ``Double.toString``."""
-    return f' score="{value}" recordCount="1.0"', ""
-
-
-def _classification_leaf(*counts: int) -> tuple[str, str]:
-    """``CategoricalPrediction(counts)`` over X, Y, Z."""
-    distributions = "".join(
-        f'<ScoreDistribution value="{name}" recordCount="{float(count)}" confidence="{count / sum(counts)}"/>'
-        for name, count in zip("XYZ", counts, strict=True)
-    )
-    return f' recordCount="{float(sum(counts))}"', distributions
-
-
-RDF_REGRESSION_PMML = _rdf_pmml(
-    False, [(_regression_leaf(10.0), _regression_leaf(1.0)), (_regression_leaf(1000.0), _regression_leaf(100.0))]
-)
-"""``TestRDFRegressionModelFactory``: leaves r-/r+ 1 and 10 in tree 1, 100 and 1000 in tree 2."""
-RDF_CLASSIFICATION_PMML = _rdf_pmml(
-    True,
-    [
-        (_classification_leaf(10, 30, 50), _classification_leaf(1, 2, 3)),
-        (_classification_leaf(1000, 10000, 100000), _classification_leaf(100, 400, 900)),
-    ],
-)
-"""``TestRDFClassificationModelFactory``: the same trees with class counts over X, Y, Z."""
-_RDF_RESOURCES = (
-    "oryx.serving.model-manager-class=com.cloudera.oryx.app.serving.rdf.model.RDFServingModelManager",
-    "oryx.serving.application-resources="
-    "com.cloudera.oryx.app.serving,com.cloudera.oryx.app.serving.classreg,com.cloudera.oryx.app.serving.rdf",
-)
-RDF_REGRESSION_CONFIG = (
-    *_RDF_RESOURCES,
-    "oryx.input-schema.num-features=3",
-    'oryx.input-schema.categorical-features=["0"]',
-    'oryx.input-schema.target-feature="2"',
-)
-RDF_CLASSIFICATION_CONFIG = (
-    *_RDF_RESOURCES,
-    "oryx.input-schema.num-features=3",
-    'oryx.input-schema.categorical-features=["0","2"]',
-    'oryx.input-schema.target-feature="2"',
-)
-
-
-# ---- RDF: MockRDFClassificationModelGenerator (RDFServingModelManagerIT) -----------------------------------
-
-MOCK_RDF_CONFIG = (
-    *_RDF_RESOURCES,
-    'oryx.input-schema.feature-names=["color","fruit"]',
-    "oryx.input-schema.numeric-features=[]",
-    "oryx.input-schema.target-feature=fruit",
-)
-_MOCK_RDF_PMML = (
-    _PMML_OPEN
-    + '    <DataDictionary numberOfFields="2">\n'
-    + '        <DataField name="color" optype="categorical" dataType="string">\n'
-    + '            <Value value="yellow"/>\n            <Value value="red"/>\n        </DataField>\n'
-    + '        <DataField name="fruit" optype="categorical" dataType="string">\n'
-    + '            <Value value="banana"/>\n            <Value value="apple"/>\n        </DataField>\n'
-    + "    </DataDictionary>\n"
-    + '    <TreeModel functionName="classification" splitCharacteristic="binarySplit" '
-    + 'missingValueStrategy="defaultChild">\n'
-    + "        <MiningSchema>\n"
-    + '            <MiningField name="color" usageType="active" optype="categorical" importance="0.5"/>\n'
-    + '            <MiningField name="fruit" usageType="predicted" optype="categorical"/>\n'
-    + "        </MiningSchema>\n"
-    + '        <Node id="r" recordCount="2.0">\n            <True/>\n'
-    + '            <Node id="r+" recordCount="1.0">\n'
-    + '                <SimpleSetPredicate field="color" booleanOperator="isNotIn">'
-    + '<Array type="string">red</Array></SimpleSetPredicate>\n'
-    + '                <ScoreDistribution value="banana" recordCount="1.0"/>\n            </Node>\n'
-    + '            <Node id="r-" recordCount="1.0">\n                <True/>\n'
-    + '                <ScoreDistribution value="apple" recordCount="1.0"/>\n            </Node>\n'
-    + "        </Node>\n    </TreeModel>\n"
-    + _PMML_CLOSE
-)
-"""``RDFPMMLUtilsTest.buildDummyClassificationModel()``: one tree, r+ (not red) banana, r- apple; note that
-the root names no ``defaultChild`` although the strategy is ``defaultChild`` (Oryx 2 then treats a missing
-value as negative)."""
-
-
-def mock_rdf_messages(how_many: int = 5) -> list[tuple[str, str]]:
-    """``MockRDFClassificationModelGenerator``: the dummy model, then ``[0,"r±",{"0":1,"1":2}]`` alternately."""
-    messages = [("MODEL", _MOCK_RDF_PMML)]
-    for id_ in range(1, how_many):
-        node = "r-" if id_ % 2 == 0 else "r+"
-        messages.append(("UP", _join_json(0, node, {"0": 1, "1": 2})))
+            messages.append(("UP", join_json("Y", string_id, MOCK_ALS_Y[string_id], MOCK_ALS_AT[string_id])))
     return messages

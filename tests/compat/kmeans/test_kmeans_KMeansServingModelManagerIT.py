@@ -7,7 +7,7 @@ and count, so the last ones (9, 7, 8) win: cluster 0 is (9,9) of 9 points, 1 is 
 from __future__ import annotations
 
 import pytest
-from compat import oryx2_models as models
+from compat import oryx2_kmeans_models as kmeans_models
 from compat.live_serving import create_topics, publish, topic_config, wait_for
 
 from oryx_core.config import load_config
@@ -18,11 +18,13 @@ pytestmark = pytest.mark.integration
 
 def testKMeansServingModel(kafka_brokers: str) -> None:
     input_topic, update_topic = create_topics(kafka_brokers, "kmeans-manager")
-    config = load_config(None, [*models.MOCK_KMEANS_CONFIG, *topic_config(kafka_brokers, input_topic, update_topic)])
+    config = load_config(
+        None, [*kmeans_models.MOCK_KMEANS_CONFIG, *topic_config(kafka_brokers, input_topic, update_topic)]
+    )
     app = create_app(config)
     state = app.extensions["oryx"]
     try:
-        messages = models.mock_kmeans_messages(10)
+        messages = kmeans_models.mock_kmeans_messages(10)
         publish(kafka_brokers, update_topic, messages)
         wait_for(lambda: state.follower.consumed >= len(messages), 60, "the follower applying all 10 messages")
         assert state.follower.failed == 0

@@ -13,7 +13,7 @@ import test_kmeans_ConsoleTest
 import test_kmeans_DistanceToNearestTest
 import test_kmeans_ReadOnlyTest
 import test_kmeans_ReadyTest
-from compat import oryx2_models as models
+from compat import oryx2_kmeans_models as kmeans_models
 from compat.conftest import READ_ONLY
 from compat.live_serving import LiveServer, create_topics, gunicorn, publish, topic_config
 from compat.upstream_cases import UpstreamTest, upstream_cases
@@ -33,8 +33,8 @@ CASES = upstream_cases(
 @pytest.fixture(scope="module")
 def live_servers(kafka_brokers: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, LiveServer]]:
     input_topic, update_topic = create_topics(kafka_brokers, "kmeans-live")
-    publish(kafka_brokers, update_topic, [("MODEL", models.KMEANS_TEST_MODEL_PMML)])
-    config = [*models.KMEANS_CONFIG, *topic_config(kafka_brokers, input_topic, update_topic)]
+    publish(kafka_brokers, update_topic, [("MODEL", kmeans_models.KMEANS_TEST_MODEL_PMML)])
+    config = [*kmeans_models.KMEANS_CONFIG, *topic_config(kafka_brokers, input_topic, update_topic)]
     servers = [
         (tmp_path_factory.mktemp("kmeans"), config),
         (tmp_path_factory.mktemp("kmeans-ro"), [*config, READ_ONLY]),

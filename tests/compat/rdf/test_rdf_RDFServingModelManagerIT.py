@@ -11,7 +11,7 @@ has one: a strict xfail until the reader accepts it (another engineer's file whi
 from __future__ import annotations
 
 import pytest
-from compat import oryx2_models as models
+from compat import oryx2_rdf_models as rdf_models
 from compat.live_serving import create_topics, publish, topic_config, wait_for
 
 from oryx_core.apps.rdf.trees import ClassificationLeaf, Decision
@@ -28,11 +28,11 @@ pytestmark = pytest.mark.integration
 )
 def testRDFServingModel(kafka_brokers: str) -> None:
     input_topic, update_topic = create_topics(kafka_brokers, "rdf-manager")
-    config = load_config(None, [*models.MOCK_RDF_CONFIG, *topic_config(kafka_brokers, input_topic, update_topic)])
+    config = load_config(None, [*rdf_models.MOCK_RDF_CONFIG, *topic_config(kafka_brokers, input_topic, update_topic)])
     app = create_app(config)
     state = app.extensions["oryx"]
     try:
-        messages = models.mock_rdf_messages(5)
+        messages = rdf_models.mock_rdf_messages(5)
         publish(kafka_brokers, update_topic, messages)
         wait_for(lambda: state.follower.consumed >= len(messages), 60, "the follower applying all 5 messages")
         model = state.model_manager.get_model()

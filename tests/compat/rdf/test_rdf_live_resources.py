@@ -15,7 +15,7 @@ import test_rdf_PredictTest
 import test_rdf_ReadOnlyTest
 import test_rdf_ReadyTest
 import test_rdf_TrainTest
-from compat import oryx2_models as models
+from compat import oryx2_rdf_models as rdf_models
 from compat.conftest import READ_ONLY
 from compat.live_serving import LiveServer, create_topics, gunicorn, publish, topic_config
 from compat.upstream_cases import UpstreamTest, upstream_cases
@@ -36,11 +36,14 @@ CASES = upstream_cases(
 @pytest.fixture(scope="module")
 def live_servers(kafka_brokers: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, LiveServer]]:
     input_topic, update_topic = create_topics(kafka_brokers, "rdf-live")
-    publish(kafka_brokers, update_topic, [("MODEL", models.RDF_REGRESSION_PMML)])
-    regression = [*models.RDF_REGRESSION_CONFIG, *topic_config(kafka_brokers, input_topic, update_topic)]
+    publish(kafka_brokers, update_topic, [("MODEL", rdf_models.RDF_REGRESSION_PMML)])
+    regression = [*rdf_models.RDF_REGRESSION_CONFIG, *topic_config(kafka_brokers, input_topic, update_topic)]
     classes_input, classes_update = create_topics(kafka_brokers, "rdf-classes-live")
-    publish(kafka_brokers, classes_update, [("MODEL", models.RDF_CLASSIFICATION_PMML)])
-    classification = [*models.RDF_CLASSIFICATION_CONFIG, *topic_config(kafka_brokers, classes_input, classes_update)]
+    publish(kafka_brokers, classes_update, [("MODEL", rdf_models.RDF_CLASSIFICATION_PMML)])
+    classification = [
+        *rdf_models.RDF_CLASSIFICATION_CONFIG,
+        *topic_config(kafka_brokers, classes_input, classes_update),
+    ]
     servers = [
         (tmp_path_factory.mktemp("rdf"), regression),
         (tmp_path_factory.mktemp("rdf-ro"), [*regression, READ_ONLY]),
