@@ -6,10 +6,16 @@
 * ``k`` is the hyperparameter (``oryx.kmeans.hyperparams.k``, > 1); ``oryx.kmeans.iterations`` and
   ``oryx.kmeans.initialization-strategy`` (``k-means||`` or ``random``) are fixed. MLlib may return fewer
   than ``k`` centers when the data has fewer distinct points; the model then has that many clusters.
+* ``oryx.kmeans.runs`` MLlib runs per candidate, from seeds ``SEED``, ``SEED + 1``, ...; the run with the lowest
+  training cost (sum of squared distances) is kept. One k-means|| run can stop in a local optimum several
+  percent worse than the best (or split a natural cluster); restarts are how scikit-learn's ``n_init`` and
+  MLlib's old ``runs`` dealt with that. Oryx 2 ran once.
 * Cluster sizes are MLlib's counts of training points per cluster.
 * Evaluation (``oryx.kmeans.evaluation-strategy``) runs on train ∪ test. SSE, Davies-Bouldin and Dunn come from
-  per-partition statistics merged on the driver; the silhouette from a sample of at most 100000 points
-  collected to the driver (it compares all pairs). Signs follow Oryx 2: higher is better.
+  per-partition statistics merged on the driver; the silhouette from a sample of points collected to the driver
+  (it compares all pairs). Signs follow Oryx 2: higher is better. The :class:`Evaluation` also reports the
+  ``inertia`` and ``silhouette`` of those points (``clustering_metrics``); its ``test_rows`` counts them. There
+  is no baseline: no trivial clustering is one a user would deploy instead.
 """
 
 from __future__ import annotations
@@ -25,14 +31,16 @@ import pandas as pd
 from pyspark.ml.clustering import KMeans
 from pyspark.ml.functions import array_to_vector
 
-from oryx_core.api.batch import MLUpdate
+from oryx_core.api.batch import Evaluation, MLUpdate
 from oryx_core.apps.kmeans.clusters import KMeansModel
 from oryx_core.apps.kmeans.evaluation import (
+    METRIC_SILHOUETTE_SAMPLE,
     SILHOUETTE_SAMPLE,
     ClusterStats,
     EvaluationStrategy,
     cluster_stats,
-    evaluation_value,
+    clustering_metrics,
+    score_of,
 )
 from oryx_core.apps.kmeans.pmml import build_kmeans_pmml, read_kmeans_pmml
 from oryx_core.apps.kmeans.points import kmeans_schema, parse_point
@@ -50,6 +58,7 @@ log = logging.getLogger(__name__)
 
 K_KEY = "oryx.kmeans.hyperparams.k"
 ITERATIONS_KEY = "oryx.kmeans.iterations"
+RUNS_KEY = "oryx.kmeans.runs"
 INIT_KEY = "oryx.kmeans.initialization-strategy"
 EVALUATION_KEY = "oryx.kmeans.evaluation-strategy"
 INIT_STRATEGIES = ("k-means||", "random")
@@ -135,11 +144,11 @@ def partition_stats(points: DataFrame, centers: np.ndarray) -> ClusterStats:
     return merged
 
 
-def sample_points(points: DataFrame, total: int, seed: int = SEED) -> np.ndarray:
-    """At most ``SILHOUETTE_SAMPLE`` points, drawn uniformly, as a matrix on the driver."""
-    fraction = min(1.0, SILHOUETTE_SAMPLE / total) if total else 1.0
+def sample_points(points: DataFrame, total: int, cap: int = SILHOUETTE_SAMPLE, seed: int = SEED) -> np.ndarray:
+    """At most ``cap`` of the ``total`` points, drawn uniformly, as a matrix on the driver."""
+    fraction = min(1.0, cap / total) if total else 1.0
     chosen = points if fraction >= 1.0 else points.sample(False, fraction, seed)
-    rows = chosen.limit(SILHOUETTE_SAMPLE).collect()
+    rows = chosen.limit(cap).collect()
     return np.array([row["features"] for row in rows], dtype=np.float64)
 
 
@@ -154,6 +163,9 @@ class KMeansUpdate(MLUpdate):
         self.iterations = config.get_int(ITERATIONS_KEY)
         if self.iterations < 1:
             raise ConfigError(ITERATIONS_KEY, f"must be at least 1, got {self.iterations}")
+        self.runs = config.get_int(RUNS_KEY)
+        if self.runs < 1:
+            raise ConfigError(RUNS_KEY, f"must be at least 1, got {self.runs}")
         self.init_strategy = config.get_string(INIT_KEY)
         if self.init_strategy not in INIT_STRATEGIES:
             raise ConfigError(INIT_KEY, f"must be one of {list(INIT_STRATEGIES)}, got {self.init_strategy!r}")
@@ -177,30 +189,44 @@ class KMeansUpdate(MLUpdate):
             if not good:
                 log.warning("k-means: no valid training points; no model for k=%d", k)
                 return None
-            vectors = points.select(array_to_vector("features").alias("features"))
-            kmeans = KMeans(k=k, maxIter=self.iterations, initMode=self.init_strategy, seed=SEED)
-            fitted = kmeans.fit(vectors)
+            vectors = points.select(array_to_vector("features").alias("features")).cache()
+            try:
+                fitted = self._best_run(vectors, k)
+            finally:
+                vectors.unpersist()
             centers = [center.tolist() for center in fitted.clusterCenters()]
             sizes = [int(size) for size in fitted.summary.clusterSizes]
         log.info("k-means k=%d: %d clusters of sizes %s", k, len(centers), sizes)
         return build_kmeans_pmml(self.schema, KMeansModel.of(centers, sizes))
 
+    def _best_run(self, vectors: DataFrame, k: int) -> Any:
+        """The MLlib model of the lowest training cost among ``runs`` runs from successive seeds."""
+        best, best_cost, costs = None, math.inf, []
+        for run in range(self.runs):
+            kmeans = KMeans(k=k, maxIter=self.iterations, initMode=self.init_strategy, seed=SEED + run)
+            fitted = kmeans.fit(vectors)
+            cost = float(fitted.summary.trainingCost)
+            costs.append(cost)
+            if best is None or cost < best_cost:
+                best, best_cost = fitted, cost
+        log.info("k-means k=%d: training costs of %d run(s) %s; kept %s", k, self.runs, costs, best_cost)
+        return best
+
     def evaluate(
         self, spark: SparkSession, model_pmml: Element, candidate_dir: str, test_df: DataFrame, train_df: DataFrame
-    ) -> float:
-        """``evaluation-strategy`` over train ∪ test, as Oryx 2 does (not the test data alone)."""
+    ) -> Evaluation:
+        """``evaluation-strategy`` over train ∪ test, as Oryx 2 does (not the test data alone), with the inertia
+        and silhouette of the same points."""
         model = read_kmeans_pmml(model_pmml, self.schema)
+        centers = np.asarray(model.centers)
         lines = test_df.select("value").unionByName(train_df.select("value"))
         with good_points(lines, self.schema, "evaluation data") as (points, total):
             if total == 0:
-                return math.nan
-            if self.evaluation.needs_sample:
-                # The silhouette needs nothing but the sample: no pass over every point for statistics.
-                sample = sample_points(points, total)
-                stats = cluster_stats(np.asarray(model.centers), sample)
-            else:
-                sample = None
-                stats = partition_stats(points, np.asarray(model.centers))
-        value = evaluation_value(self.evaluation, np.asarray(model.centers), stats, sample)
-        log.info("k-means k=%d: %s = %s over %d points", model.k, self.evaluation.value, value, total)
-        return value
+                return Evaluation(score=math.nan, test_rows=0)
+            stats = partition_stats(points, centers)
+            cap = SILHOUETTE_SAMPLE if self.evaluation.needs_sample else METRIC_SILHOUETTE_SAMPLE
+            sample = sample_points(points, total, cap)
+        metrics = clustering_metrics(self.evaluation, centers, stats, sample)
+        score = score_of(self.evaluation, metrics)
+        log.info("k-means k=%d: %s = %s over %d points; %s", model.k, self.evaluation.value, score, total, metrics)
+        return Evaluation(score=score, metrics=metrics, test_rows=total)

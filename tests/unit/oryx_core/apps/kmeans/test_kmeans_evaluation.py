@@ -11,7 +11,9 @@ from oryx_core.apps.kmeans.evaluation import (
     ClusterStats,
     EvaluationStrategy,
     cluster_stats,
+    clustering_metrics,
     evaluation_value,
+    score_of,
     silhouette,
 )
 
@@ -82,3 +84,17 @@ def test_partial_stats_merge_to_the_stats_of_all_points() -> None:
 
 def test_no_points_give_nan() -> None:
     assert math.isnan(evaluation_value(EvaluationStrategy.SSE, CENTERS, ClusterStats.empty(2)))
+
+
+@pytest.mark.parametrize("strategy", list(EvaluationStrategy))
+def test_reported_metrics_are_unsigned_and_give_back_the_strategy_score(strategy: EvaluationStrategy) -> None:
+    stats = cluster_stats(CENTERS, POINTS)
+    metrics = clustering_metrics(strategy, CENTERS, stats, POINTS)
+    # Every point is 1 from its center: inertia 4; scatter 1 each, centers 10 apart: DB 0.2, Dunn 10.
+    own = {EvaluationStrategy.DAVIES_BOULDIN: {"davies_bouldin": 0.2}, EvaluationStrategy.DUNN: {"dunn": 10.0}}
+    assert metrics == {
+        "inertia": 4.0,
+        "silhouette": pytest.approx(silhouette(CENTERS, POINTS)),
+        **{name: pytest.approx(value) for name, value in own.get(strategy, {}).items()},
+    }
+    assert score_of(strategy, metrics) == pytest.approx(evaluation_value(strategy, CENTERS, stats, POINTS))
