@@ -279,17 +279,22 @@ class ALSServingModel:
         keeps its scan score."""
         if not found:
             return found
-        query64 = query.astype(np.float64)
-        rescored: list[tuple[str, float]] = []
-        for (id_, scan_score), vector in zip(found, self.item_vectors(id_ for id_, _ in found), strict=True):
-            score = scan_score
-            if vector is not None:
-                factors = self.layout.factor_part(vector).astype(np.float64) if cosine else vector.astype(np.float64)
-                score = float(factors @ query64[: len(factors)])
-                if cosine:
-                    score /= float(np.linalg.norm(factors))
-                if rescorer is not None:
-                    score = rescorer.rescore(id_, score)
+        vectors = self.item_vectors(id_ for id_, _ in found)
+        present = [position for position, vector in enumerate(vectors) if vector is not None]
+        scores = np.array([score for _, score in found], dtype=np.float64)
+        if present:
+            matrix = np.asarray([vectors[position] for position in present], dtype=np.float64)
+            if cosine:
+                matrix = self.layout.factor_part(matrix)
+            exact = matrix @ query.astype(np.float64)[: matrix.shape[1]]
+            if cosine:
+                exact /= np.linalg.norm(matrix, axis=1)
+            scores[present] = exact
+        exact_positions = set(present)
+        rescored = []
+        for position, ((id_, _), score) in enumerate(zip(found, scores.tolist(), strict=True)):
+            if rescorer is not None and position in exact_positions:  # a scan score is rescored already
+                score = rescorer.rescore(id_, score)
             if score == score:  # a rescorer may still answer NaN: dropped, as in Oryx 2
                 rescored.append((id_, score))
         rescored.sort(key=lambda pair: -pair[1])
