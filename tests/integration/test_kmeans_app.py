@@ -137,8 +137,15 @@ def test_generation_publishes_a_three_cluster_pmml_sized_by_training_points(pipe
     # two bad lines are skipped); the candidates trained on the lines not held out for the test.
     assert pipeline.metadata["tuned_model"]["refit_rows"] == 152
     assert int(model.counts.sum()) == 150
-    score = pipeline.metadata["tuned_model"]["score"]
-    assert 0.4 < score <= 1.0, "the silhouette of 3 Iris clusters"
+    tuned = pipeline.metadata["tuned_model"]
+    assert 0.4 < tuned["score"] <= 1.0, "the silhouette of 3 Iris clusters"
+    # Scored on train and test together: the 150 flowers (the bad lines are skipped).
+    assert tuned["scored_test_rows"] == 150
+    assert tuned["metric_silhouette"] == tuned["score"]
+    # scikit-learn's KMeans (k-means++, 10 runs) reaches an inertia of 78.851 on the 150 flowers; the best of our
+    # runs, trained on the 80 % split, is within 1.5 % of it (a poor local optimum splitting setosa is 142).
+    assert 78.85 <= tuned["metric_inertia"] <= 80.0
+    assert "baseline" not in tuned and "baseline_score" not in tuned
 
 
 def test_independent_pmml_evaluator_assigns_every_point_like_the_serving_layer(pipeline: Pipeline) -> None:

@@ -39,7 +39,7 @@ from oryx_core.apps.rdf.updates import ClassCountsUpdate, MeanUpdate, parse_upda
 from oryx_core.config import OryxConfig
 from oryx_core.input.lines import parse_line
 from oryx_core.input.schema import InputSchema
-from oryx_core.ml.pmml import find_child, find_children, iter_descendants, read_pmml
+from oryx_core.ml.pmml import find_child, find_children, get_extension, iter_descendants, read_pmml
 from oryx_core.spark import build_spark_session
 from oryx_core.topics.admin import TopicAdmin
 from oryx_core.topics.consumer import InputTopicReader
@@ -170,6 +170,9 @@ def test_generation_publishes_a_forest_with_encodings_counts_and_importances(pip
         "minNodeSize": "3",
         "minInfoGainNats": "0.0001",
     }
+    # Our per-task feature subset ("auto": sqrt of the 4 Iris features, every diabetes feature) and split candidates.
+    assert get_extension(root, "featureSubsetStrategy") == ("sqrt" if kind.classification else "all")
+    assert get_extension(root, "splitCandidates") == "quantile-and-target"
     # Every inner node's count is the sum of its children's, and its default child is the larger one.
     for tree in iter_descendants(root, "TreeModel"):
         for node in iter_descendants(tree, "Node"):
@@ -180,11 +183,30 @@ def test_generation_publishes_a_forest_with_encodings_counts_and_importances(pip
                 assert counts[node.get("defaultChild")] == max(counts.values())
     split = pipeline.metadata["train_test_split"]
     assert split["new_rows"] == len(kind.lines()) + len(kind.bad_lines)
-    score = pipeline.metadata["tuned_model"]["score"]
+
+
+def test_generation_records_the_forest_metrics_next_to_its_baseline(pipeline: Pipeline) -> None:
+    kind, tuned = pipeline.kind, pipeline.metadata["tuned_model"]
+    test_rows = pipeline.metadata["train_test_split"]["test_rows"]
+    # Every test line but the bad ones (each bad line is unscorable) is scored.
+    assert test_rows - len(kind.bad_lines) <= tuned["scored_test_rows"] <= test_rows
     if kind.classification:
-        assert 0.85 <= score <= 1.0, "accuracy on Iris"
+        assert tuned["baseline"] == "majority"
+        assert (
+            tuned["score"] == tuned["metric_accuracy"]
+            and tuned["baseline_score"] == tuned["baseline_majority_accuracy"]
+        )
+        assert 0.85 <= tuned["metric_accuracy"] <= 1.0, "accuracy on Iris"
+        assert tuned["baseline_majority_accuracy"] < 0.5, "three balanced species"
+        # The baseline gives each species its training share, about a third: log-loss about ln 3.
+        assert tuned["baseline_majority_log_loss"] == pytest.approx(math.log(3), abs=0.1)
+        assert 0.0 < tuned["metric_log_loss"] < tuned["baseline_majority_log_loss"]
     else:
-        assert -75.0 <= score < -40.0, "-RMSE on diabetes (the target's standard deviation is 77)"
+        assert tuned["baseline"] == "mean"
+        assert tuned["score"] == -tuned["metric_rmse"] and tuned["baseline_score"] == -tuned["baseline_mean_rmse"]
+        assert 40.0 <= tuned["metric_rmse"] < 75.0, "RMSE on diabetes (the target's standard deviation is 77)"
+        assert tuned["metric_mae"] < tuned["metric_rmse"] < tuned["baseline_mean_rmse"]
+        assert 60.0 <= tuned["baseline_mean_rmse"] <= 95.0, "the training mean misses by about a standard deviation"
 
 
 def jpmml_predictions(pipeline: Pipeline, lines: list[str]) -> list[Any]:
