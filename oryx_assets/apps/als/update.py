@@ -33,7 +33,7 @@ from oryx_assets.apps.als.biases import (
     rating_summary,
     residual_ratings,
 )
-from oryx_assets.apps.als.evaluation import explicit_evaluation, implicit_evaluation
+from oryx_assets.apps.als.evaluation import IMPLICIT_METRICS, explicit_evaluation, implicit_evaluation
 from oryx_assets.apps.als.factors import (
     ALSParams,
     id_indices,
@@ -42,7 +42,13 @@ from oryx_assets.apps.als.factors import (
     train_als,
     write_features,
 )
-from oryx_assets.apps.als.interactions import StrengthRules, good_interactions, parse_interactions, strengths
+from oryx_assets.apps.als.interactions import (
+    ParsedLines,
+    StrengthRules,
+    good_interactions,
+    parse_interactions,
+    strengths,
+)
 from oryx_assets.apps.als.publication import send_vectors
 from oryx_assets.apps.als.split import SPLITS
 from oryx_assets.lambda_.storage import child_uri
@@ -77,10 +83,15 @@ class ALSUpdate(MLUpdate):
         self.implicit = config.get_bool("oryx.als.implicit")
         self.log_strength = config.get_bool("oryx.als.logStrength")
         self.biased = not self.implicit and config.get_bool("oryx.als.biases")
+        self._parsed = ParsedLines()
         self.no_known_items = config.get_bool("oryx.als.no-known-items")
         self.decay_factor = config.get_float("oryx.als.decay.factor")
         self.zero_threshold = config.get_float("oryx.als.decay.zero-threshold")
         self.test_split = config.get_string("oryx.als.test-split")
+        self.implicit_metric = config.get_string("oryx.als.implicit-metric")
+        if self.implicit_metric not in IMPLICIT_METRICS:
+            choices = ", ".join(IMPLICIT_METRICS)
+            raise ConfigError("oryx.als.implicit-metric", f"must be one of {choices}, got {self.implicit_metric!r}")
         if self.test_split not in SPLITS:
             raise ConfigError("oryx.als.test-split", f"must be one of {', '.join(SPLITS)}, got {self.test_split!r}")
         if self.iterations < 1:
@@ -133,8 +144,7 @@ class ALSUpdate(MLUpdate):
             return frame
 
         try:
-            parsed = cache(parse_interactions(train_df))
-            interactions = good_interactions(parsed, "training data")
+            interactions = self._parsed.good(train_df, "training data")
             now_ms = int(time.time() * 1000)
             pair_strengths = cache(strengths(spark, interactions, rules, now_ms))
             users = cache(id_indices(spark, pair_strengths.selectExpr("user AS id")))
@@ -187,43 +197,46 @@ class ALSUpdate(MLUpdate):
             log_strength=model.log_strength,
             epsilon=model.epsilon if model.epsilon is not None else DEFAULT_EPSILON,
         )
-        parsed = parse_interactions(test_df).cache()
-        trained = parse_interactions(train_df).cache()
         x = read_features(spark, candidate_dir, model.x_dir).cache()
         y = read_features(spark, candidate_dir, model.y_dir).cache()
         try:
-            test = strengths(spark, good_interactions(parsed, "test data"), rules)
-            train = strengths(spark, good_interactions(trained, "training data"), rules).cache()
-            try:
-                evaluation = self._evaluate(spark, model, test, train, x, y)
-            finally:
-                train.unpersist()
+            test = strengths(spark, self._parsed.good(test_df, "test data"), rules)
+            training = _TrainingStrengths(spark, self._parsed.good(train_df, "training data"), rules)
+            evaluation = self._evaluate(spark, model, test, training, x, y, self.implicit_metric)
         finally:
-            for frame in (parsed, trained, x, y):
+            for frame in (x, y):
                 frame.unpersist()
         log.info("ALS candidate %s: %s", candidate_dir, evaluation)
         return evaluation
 
     @staticmethod
     def _evaluate(
-        spark: SparkSession, model: ALSModelDescription, test: DataFrame, train: DataFrame, x: DataFrame, y: DataFrame
+        spark: SparkSession,
+        model: ALSModelDescription,
+        test: DataFrame,
+        training: _TrainingStrengths,
+        x: DataFrame,
+        y: DataFrame,
+        implicit_metric: str,
     ) -> Evaluation:
         if model.implicit:
-            return implicit_evaluation(spark, test, train, x, y, SEED)
+            with training as train:
+                return implicit_evaluation(spark, test, train, x, y, SEED, implicit_metric)
         layout = model.layout
-        if layout.biased:  # the bias baseline is this model's own biases, without its factors
+        if layout.biased:  # the bias baseline is this model's own biases, without its factors: no training data
             k = layout.factors
             user_biases = x.select(
                 F.col("id").alias("user"), (F.element_at("features", k + 1) - layout.global_mean).alias("bias")
             )
             item_biases = y.select(F.col("id").alias("item"), F.element_at("features", k + 2).alias("bias"))
             return explicit_evaluation(spark, test, x, y, layout, user_biases, item_biases)
-        baseline = fit_biases(spark, train, DEFAULT_BIAS_LAMBDA)
-        try:
-            layout = replace(layout, global_mean=baseline.summary.mean)
-            return explicit_evaluation(spark, test, x, y, layout, baseline.users, baseline.items)
-        finally:
-            baseline.unpersist()
+        with training as train:
+            baseline = fit_biases(spark, train, DEFAULT_BIAS_LAMBDA)
+            try:
+                layout = replace(layout, global_mean=baseline.summary.mean)
+                return explicit_evaluation(spark, test, x, y, layout, baseline.users, baseline.items)
+            finally:
+                baseline.unpersist()
 
     def split_new_data(self, new_df: DataFrame, test_fraction: float, seed: int) -> tuple[DataFrame, DataFrame]:
         """Time-based: each user's latest lines, or Oryx 2's latest part of the time range (see ``split``)."""
@@ -251,6 +264,25 @@ class ALSUpdate(MLUpdate):
             if parsed is not None:
                 parsed.unpersist()
         log.info("ALS: sent %d item and %d user vectors as UP messages", items, users)
+
+
+class _TrainingStrengths:
+    """The training strengths, aggregated only when an evaluation needs them (``with ... as train``) and
+    released after: a biased explicit model is scored without its training data."""
+
+    def __init__(self, spark: SparkSession, interactions: DataFrame, rules: StrengthRules) -> None:
+        self._spark, self._interactions, self._rules = spark, interactions, rules
+        self._cached: list[DataFrame] = []
+
+    def __enter__(self) -> DataFrame:
+        train = strengths(self._spark, self._interactions, self._rules).cache()
+        self._cached = [train]
+        return train
+
+    def __exit__(self, *_: object) -> None:
+        for frame in self._cached:
+            frame.unpersist()
+        self._cached = []
 
 
 def _bias_lambda(hyperparams: Mapping[str, Any]) -> float:

@@ -161,10 +161,11 @@ def test_build_model_writes_x_and_y_and_a_skeleton_pmml_that_scores_well(
     assert all(len(row[1]) == 4 for row in x_lines)
     # Negatives come from the test items, half of them of the user's own taste group: 0.75 is the ideal here.
     evaluation = als.evaluate(spark, pmml, candidate, test, train)
-    assert evaluation.score == evaluation.metrics["auc"] > 0.6
+    assert evaluation.metrics["auc"] > 0.6
     assert set(evaluation.metrics) == {"auc", "precision_at_10", "ndcg_at_10"}
+    assert evaluation.score == evaluation.metrics["ndcg_at_10"]  # oryx.als.implicit-metric's default
     assert evaluation.baseline == "most_popular"
-    assert evaluation.baseline_score == evaluation.baselines["most_popular"]["auc"]
+    assert evaluation.baseline_score == evaluation.baselines["most_popular"]["ndcg_at_10"]
     # Every test item is of the user's taste; the top 10 of 12 unseen items hold them, popularity does not know.
     assert evaluation.metrics["ndcg_at_10"] > evaluation.baselines["most_popular"]["ndcg_at_10"]
 
@@ -232,6 +233,11 @@ def test_no_known_items_sends_user_vectors_alone(spark: SparkSession, tmp_path: 
 def test_only_the_hyperparameters_the_model_uses_are_searched(overrides: list[str], searched: list[str]) -> None:
     als = ALSUpdate(load_config(None, overrides))
     assert sorted(als.hyperparameter_values(als.config)) == searched  # type: ignore[arg-type]
+
+
+def test_an_unknown_implicit_metric_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match=r"oryx.als.implicit-metric.*ndcg_at_10, precision_at_10, auc.*'rmse'"):
+        ALSUpdate(load_config(None, ["oryx.als.implicit-metric=rmse"]))
 
 
 def test_a_decay_factor_outside_zero_to_one_is_a_config_error() -> None:
