@@ -12,7 +12,7 @@ from oryx_serving.lambda_.registry import ApiBlueprint
 blueprint = ApiBlueprint(
     "kmeans",
     __name__,
-    title="k-means clustering",
+    title="K-means",
     description="Assigns points to the nearest cluster center; new points refine the centers.",
 )
 endpoints.register(blueprint)

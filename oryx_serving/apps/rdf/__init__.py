@@ -12,7 +12,7 @@ from oryx_serving.lambda_.registry import ApiBlueprint
 blueprint = ApiBlueprint(
     "rdf",
     __name__,
-    title="Random decision forest",
+    title="Random Decision Forests",
     description="Classification or regression with a forest of decision trees: predictions, class "
     "distributions, feature importances, and new training examples.",
 )

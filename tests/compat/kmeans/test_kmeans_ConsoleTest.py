@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 from compat.conftest import Oryx2Server
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the section heading is the blueprint's title, which must become Oryx 2's 'K-means' "
-    "in oryx_serving/apps/kmeans/__init__.py (another engineer's file while this suite was written); strict, so "
-    "it fails once fixed until this mark goes",
-)
 def testConsole(kmeans: Oryx2Server) -> None:
     response = kmeans.client.get("/index.html", headers={"Accept": "text/html"})
     assert response.headers["Cache-Control"] == "public"
