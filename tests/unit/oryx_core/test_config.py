@@ -61,7 +61,7 @@ def defaults() -> OryxConfig:
         ("oryx.serving.api.read-only", False),
         ("oryx.serving.application-resources", None),
         ("oryx.ml.eval.test-fraction", 0.1),
-        ("oryx.ml.eval.candidates", 1),
+        ("oryx.ml.eval.candidates", 8),
         ("oryx.ml.eval.hyperparam-search", "random"),
         ("oryx.ml.eval.threshold", None),
         ("oryx.als.iterations", 10),
