@@ -4,7 +4,10 @@ Like Oryx 2's serving model, each vector gets an h-bit code: bit j is set when t
 the j-th random hash vector is positive, so vectors at a small angle tend to share most bits. A query scans
 only the rows whose code differs from the query's code in at most b bits. h and b are chosen so that the
 fraction of the 2^h codes scanned is ``sample-rate`` or up to 30% more; with ``sample-rate`` 1 there is no
-hashing and every row is scanned, giving exact answers.
+hashing and every row is scanned, giving exact answers. h never exceeds the number of hashed features: the hash
+vectors are then exactly orthogonal, so each bit halves every direction independently and the 2^h partitions
+are equally likely. More hyperplanes than dimensions cannot be independent: 11 in 10 dimensions left some of the
+2^11 partitions empty and others twice as full (Oryx 2's ``LocalitySensitiveHashTest.testHashDistribution``).
 
 Codes are ``uint16`` (h <= 16), and the Hamming distance is a table lookup. ``FeatureVectors`` keeps its rows
 grouped by code, so a query's candidates are contiguous slices of the matrix (``candidate_code_mask`` says
@@ -33,7 +36,6 @@ MAX_HASHES = 16
 """At most 16 hash vectors, as in Oryx 2, so that a code fits in ``uint16`` and 2^h partitions stay sensible."""
 
 _POPCOUNT = np.array([bin(code).count("1") for code in range(1 << MAX_HASHES)], dtype=np.uint8)
-_CANDIDATES_PER_EXTRA_VECTOR = 64
 MAX_SCANNED_PARTITIONS = 400
 """A query scans at most this many of the 2^h partitions (when any choice allows it); see ``choose_hash_parameters``."""
 _MAX_OVERSCAN = 1.3
@@ -48,13 +50,15 @@ def _scanned_fraction(option: tuple[int, int]) -> float:
     return _scanned_partitions(*option) / (1 << option[0])
 
 
-def choose_hash_parameters(sample_rate: float, num_cores: int = 1) -> tuple[int, int]:
+def choose_hash_parameters(sample_rate: float, num_cores: int = 1, max_hashes: int = MAX_HASHES) -> tuple[int, int]:
     """The (number of hashes h, maximum differing bits b) to scan about ``sample_rate`` of the rows quickly.
 
-    Candidates are the pairs scanning at least ``num_cores`` partitions (Oryx 2's rule, when any does) and at
-    most ``MAX_SCANNED_PARTITIONS``. Every scanned partition is one slice of the grouped rows: one BLAS call
-    and one jump in memory. With h = 15 (Oryx 2's choice for 0.3) a query over 1M items scanned ~2,000 slices
-    of ~150 rows and was only 1.4-1.6x faster than the exact scan; h = 10 (386 partitions) is 2.3-2.8x faster.
+    Candidates are the pairs with h at most ``max_hashes`` (the number of hashed features: more hyperplanes than
+    dimensions cannot be orthogonal and leave partitions empty) scanning at least ``num_cores`` partitions
+    (Oryx 2's rule, when any does) and at most ``MAX_SCANNED_PARTITIONS``. Every scanned partition is one slice
+    of the grouped rows: one BLAS call and one jump in memory. With h = 15 (Oryx 2's choice for 0.3) a query
+    over 1M items scanned ~2,000 slices of ~150 rows and was only 1.4-1.6x faster than the exact scan; h = 10
+    (386 partitions) is 2.3-2.8x faster.
     Among them, the pair with the most hashes whose scanned fraction is at least the sample rate and at most
     30% above it wins: more hyperplanes estimate the angle to the query more finely, and recall falls faster
     below the sample rate than time does above it. Failing that, the fraction closest in ratio wins.
@@ -62,11 +66,13 @@ def choose_hash_parameters(sample_rate: float, num_cores: int = 1) -> tuple[int,
     """
     if not 0.0 < sample_rate <= 1.0:
         raise ValueError(f"oryx.als.sample-rate must be in (0, 1], got {sample_rate}")
+    if not 1 <= max_hashes <= MAX_HASHES:
+        raise ValueError(f"max_hashes must be in [1, {MAX_HASHES}], got {max_hashes}")
     if sample_rate == 1.0:
         return 0, 0
     options = [
         (num_hashes, bits)
-        for num_hashes in range(1, MAX_HASHES + 1)
+        for num_hashes in range(1, max_hashes + 1)
         for bits in range(num_hashes)  # bits == num_hashes would scan everything
     ]
     options = [option for option in options if _scanned_partitions(*option) >= num_cores] or options
@@ -77,23 +83,13 @@ def choose_hash_parameters(sample_rate: float, num_cores: int = 1) -> tuple[int,
     return min(options, key=lambda option: (abs(float(np.log(_scanned_fraction(option) / sample_rate))), -option[0]))
 
 
-def _nearly_orthogonal_unit_vectors(count: int, features: int, rng: np.random.Generator) -> np.ndarray:
-    """``count`` random unit vectors: exactly orthogonal up to ``features`` of them, then greedily near.
-
-    Beyond ``features`` vectors orthogonality is impossible, so each extra vector is the one, of a batch of
-    random candidates, whose largest absolute cosine with the vectors chosen so far is smallest.
-    """
-    first = min(count, features)
-    gaussian = rng.standard_normal((features, first))
-    q, r = np.linalg.qr(gaussian)
-    chosen = (q * np.sign(np.diag(r))).T  # sign fix makes the orthonormal set uniformly random
-    vectors = list(chosen)
-    for _ in range(count - first):
-        candidates = rng.standard_normal((_CANDIDATES_PER_EXTRA_VECTOR, features))
-        candidates /= np.linalg.norm(candidates, axis=1, keepdims=True)
-        worst_cosine = np.abs(candidates @ np.array(vectors).T).max(axis=1)
-        vectors.append(candidates[int(np.argmin(worst_cosine))])
-    return np.ascontiguousarray(np.array(vectors, dtype=np.float32).reshape(count, features))
+def _orthonormal_vectors(count: int, features: int, rng: np.random.Generator) -> np.ndarray:
+    """``count`` (at most ``features``) random orthonormal vectors, uniformly distributed as a set."""
+    if count > features:
+        raise ValueError(f"{count} orthogonal vectors do not fit in {features} dimensions")
+    q, r = np.linalg.qr(rng.standard_normal((features, count)))
+    chosen = (q * np.sign(np.diag(r))).T  # the sign fix makes the orthonormal set uniformly random
+    return np.ascontiguousarray(chosen.astype(np.float32).reshape(count, features))
 
 
 class LocalitySensitiveHash:
@@ -122,10 +118,12 @@ class LocalitySensitiveHash:
             raise ValueError(f"hashed_features must be in [1, {features}], got {hashed}")
         self.sample_rate = sample_rate
         self.features = features
-        self.num_hashes, self.max_bits_differing = choose_hash_parameters(sample_rate, max(1, num_cores))
+        self.num_hashes, self.max_bits_differing = choose_hash_parameters(
+            sample_rate, max(1, num_cores), min(MAX_HASHES, hashed)
+        )
         rng = np.random.default_rng(seed)
         self.hash_vectors = np.zeros((self.num_hashes, features), dtype=np.float32)
-        self.hash_vectors[:, :hashed] = _nearly_orthogonal_unit_vectors(self.num_hashes, hashed, rng)
+        self.hash_vectors[:, :hashed] = _orthonormal_vectors(self.num_hashes, hashed, rng)
         self._bit_values = (1 << np.arange(self.num_hashes, dtype=np.uint32)).astype(np.uint16)
         self._codes = np.zeros(0, dtype=np.uint16)
         self._size = 0

@@ -58,10 +58,33 @@ def test_hash_vectors_are_orthonormal_up_to_the_number_of_features() -> None:
     np.testing.assert_allclose(vectors @ vectors.T, np.eye(lsh.num_hashes), atol=1e-6)
 
 
-def test_extra_hash_vectors_beyond_the_features_are_unit_length() -> None:
-    lsh = LocalitySensitiveHash(0.3, 4, seed=1)
-    assert lsh.num_hashes > 4
-    np.testing.assert_allclose(np.linalg.norm(lsh.hash_vectors, axis=1), 1.0, rtol=1e-6)
+def test_never_more_hash_vectors_than_hashed_features() -> None:
+    """More hyperplanes than dimensions cannot be orthogonal: 11 in 10 dimensions leave partitions empty."""
+    assert choose_hash_parameters(0.1, 1) == (11, 3)
+    assert choose_hash_parameters(0.1, 1, max_hashes=10) == (6, 1)  # 7 of 64 partitions: 10.9% of the rows
+    assert choose_hash_parameters(0.3, 1, max_hashes=4) == (4, 1)  # 5 of 16: 31.3%
+    small = LocalitySensitiveHash(0.3, 4, seed=1)
+    assert (small.num_hashes, small.max_bits_differing) == (4, 1)
+    vectors = small.hash_vectors.astype(np.float64)
+    np.testing.assert_allclose(vectors @ vectors.T, np.eye(4), atol=1e-6)
+    biased = LocalitySensitiveHash(0.1, 12, seed=1, hashed_features=10)  # 10 factors, 2 bias coordinates
+    assert (biased.num_hashes, biased.max_bits_differing) == (6, 1)
+
+
+@pytest.mark.parametrize("max_hashes", [0, 17])
+def test_max_hashes_outside_one_to_sixteen_is_rejected(max_hashes: int) -> None:
+    with pytest.raises(ValueError, match=r"max_hashes must be in \[1, 16\]"):
+        choose_hash_parameters(0.3, 1, max_hashes)
+
+
+def test_every_partition_gets_its_share_of_random_vectors() -> None:
+    """Oryx 2's ``testHashDistribution`` rule for 10 features at rate 0.1: no partition holds more than twice
+    the vectors of another (with 11 hashes some of the 2^11 stayed empty)."""
+    lsh = LocalitySensitiveHash(0.1, 10, seed=3)
+    vectors = np.random.default_rng(11).standard_normal((100_000, 10)).astype(np.float32)
+    counts = np.bincount(lsh.hash_rows(vectors), minlength=1 << lsh.num_hashes)
+    assert counts.sum() == 100_000
+    assert counts.max() <= 2 * counts.min()
 
 
 def test_opposite_vectors_get_complementary_codes() -> None:

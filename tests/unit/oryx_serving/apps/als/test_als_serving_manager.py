@@ -121,7 +121,7 @@ def test_unknown_rescorer_provider_is_a_config_error() -> None:
 
 def test_sample_rate_below_one_makes_item_scans_approximate() -> None:
     m = manager("oryx.als.sample-rate=0.3")
-    m.consume_key_message("MODEL", pmml((), ("i1",)))
+    m.consume_key_message("MODEL", pmml((), ("i1",), features=10))  # 2 features allow only 2 hashes: 1/4 or 3/4
     model = m.get_model()
     assert model is not None and model.lsh is not None
     assert 0.3 <= model.lsh.scanned_fraction <= 0.39  # at least the rate, at most 30% more (see lsh.py)
