@@ -9,6 +9,9 @@ with nothing but ElementTree and the PMML 4.4 rules:
 * a predicate on a missing field is UNKNOWN; children are tried in order and the first TRUE one is taken; with
   ``missingValueStrategy="defaultChild"`` an UNKNOWN predicate sends the walk to the node's ``defaultChild``, with
   ``none`` (the default) UNKNOWN counts as FALSE;
+* two of Oryx 2's readings where PMML says nothing useful: a binary split's ``True`` child is tried last wherever
+  it stands (in PMML's order a second child after a ``True`` one is unreachable), and a ``defaultChild``-strategy
+  node that names no ``defaultChild`` sends an UNKNOWN to its ``True`` child;
 * a classification leaf's probabilities are its ``ScoreDistribution`` record counts over their sum; the forest
   averages the trees' probabilities or scores with the ``Segment`` weights (``weighted*`` methods) or equally.
 
@@ -50,10 +53,11 @@ thresholds = st.one_of(st.sampled_from(HOSTILE_NUMBERS), st.floats(allow_nan=Fal
 
 @st.composite
 def _split(draw: st.DrawFn) -> str:
-    """The positive child's predicate: a numeric greaterThan, or a categorical isIn / isNotIn."""
+    """The positive child's predicate: a numeric greaterThan / greaterOrEqual, or a categorical isIn / isNotIn."""
     if draw(st.booleans()):
         field = draw(st.sampled_from(NUMERIC))
-        return f'<SimplePredicate field="{field}" operator="greaterThan" value="{draw(thresholds)!r}"/>'
+        operator = draw(st.sampled_from(["greaterThan", "greaterOrEqual"]))
+        return f'<SimplePredicate field="{field}" operator="{operator}" value="{draw(thresholds)!r}"/>'
     field = draw(st.sampled_from(sorted(CATEGORIES)))
     values = draw(st.lists(st.sampled_from(CATEGORIES[field]), min_size=1, unique=True))
     operator = draw(st.sampled_from(["isIn", "isNotIn"]))
@@ -82,8 +86,10 @@ def _node(draw: st.DrawFn, node_id: str, predicate: str, depth: int, classificat
         return f'<Node id="{node_id}" recordCount="1"{attributes}>{predicate}{content}</Node>'
     positive = draw(_node(node_id + "+", draw(_split()), depth + 1, classification))
     negative = draw(_node(node_id + "-", "<True/>", depth + 1, classification))
-    default = node_id + draw(st.sampled_from("+-"))
-    return f'<Node id="{node_id}" recordCount="2" defaultChild="{default}">{predicate}{positive}{negative}</Node>'
+    children = positive + negative if draw(st.integers(0, 3)) else negative + positive  # Oryx 2 writes + first
+    default = draw(st.sampled_from(["+", "-", None]))  # None: no defaultChild, as in Oryx 2's test models
+    named = "" if default is None else f' defaultChild="{node_id}{default}"'
+    return f'<Node id="{node_id}" recordCount="2"{named}>{predicate}{children}</Node>'
 
 
 def _mining_schema() -> str:
@@ -209,8 +215,10 @@ def _truth(predicate: ET.Element, row: dict[str, float | str | None]) -> bool | 
     if value is None:
         return None
     if kind == "SimplePredicate":
-        assert predicate.get("operator") == "greaterThan"
-        return float(value) > float(predicate.get("value", "nan"))
+        threshold = float(predicate.get("value", "nan"))
+        operator = predicate.get("operator")
+        assert operator in ("greaterThan", "greaterOrEqual")
+        return float(value) > threshold if operator == "greaterThan" else float(value) >= threshold
     (array,) = _children(predicate, "Array")
     listed = (array.text or "").split()
     return (value in listed) == (predicate.get("booleanOperator") == "isIn")
@@ -218,14 +226,18 @@ def _truth(predicate: ET.Element, row: dict[str, float | str | None]) -> bool | 
 
 def _leaf(node: ET.Element, row: dict[str, float | str | None], strategy: str) -> ET.Element:
     """The leaf reached from ``node``, recursively: the first child whose predicate is TRUE, by PMML's rules."""
-    children = _children(node, "Node")
+
+    def predicate(child: ET.Element) -> ET.Element:
+        return next(c for c in child if _local(c.tag) not in ("Extension", "Node"))
+
+    children = sorted(_children(node, "Node"), key=lambda child: _local(predicate(child).tag) == "True")
     if not children:
         return node
     for child in children:
-        predicate = next(c for c in child if _local(c.tag) not in ("Extension", "Node"))
-        truth = _truth(predicate, row)
+        truth = _truth(predicate(child), row)
         if truth is None and strategy == "defaultChild":
-            (default,) = [c for c in children if c.get("id") == node.get("defaultChild")]
+            named = node.get("defaultChild")
+            (default,) = [c for c in children if c.get("id") == named or (named is None and c is children[-1])]
             return _leaf(default, row, strategy)
         if truth:
             return _leaf(child, row, strategy)

@@ -20,10 +20,21 @@ Layout (spec 4.3), with two deliberate differences from Oryx 2:
   saw is a missing value and takes the ``defaultChild`` path, which is what the serving layer does, so an
   independent evaluator agrees on such rows too (PMML's default, ``returnInvalid``, would fail them).
 
-Reading also accepts ``missingValueStrategy="none"`` (PMML's default): a missing value makes the positive child's
-predicate false, so it goes to the negative child (``True``). Strategies that need scores on inner nodes or a
-mix of branches (``lastPrediction``, ``nullPrediction``, ``weightedConfidence``, ``aggregateNodes``) are refused
-with a message, so a model is never served under rules it does not follow.
+Reading also accepts what Oryx 2's ``RDFPMMLUtils`` reads, so Oryx 2's own models load:
+
+* ``missingValueStrategy="none"`` (PMML's default): a missing value makes the positive child's predicate false,
+  so it goes to the negative child (``True``). A ``defaultChild`` strategy whose node names no ``defaultChild``
+  sends missing values to the negative child too (Oryx 2's test models have such roots); one naming a node that
+  is not a child is refused.
+* Either child order: the child whose predicate is ``True`` is the negative branch, first or second. (Strict
+  PMML order would make a second child unreachable after a ``True`` one; Oryx 2 reads the pair as a split.)
+* ``SimplePredicate`` ``greaterOrEqual`` besides ``greaterThan``: ``x >= t`` is kept as ``x > t'`` with ``t'``
+  the double just below ``t``, which is the same comparison for every double ``x`` (Oryx 2 turned ``>`` into
+  ``>=`` the other way round).
+
+Strategies that need scores on inner nodes or a mix of branches (``lastPrediction``, ``nullPrediction``,
+``weightedConfidence``, ``aggregateNodes``) are refused with a message, so a model is never served under rules it
+does not follow.
 
 ``Extension``s ``maxDepth``, ``maxSplitCandidates`` and ``impurity`` record the hyperparameters, and the
 ``MiningSchema`` of the top model carries each predictor's ``importance``.
@@ -31,6 +42,7 @@ with a message, so a model is never served under rules it does not follow.
 
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import Any
@@ -266,8 +278,8 @@ class _NodeReader:
             raise PMMLError(f"a split names {column!r}, which is not a predictor of oryx.input-schema")
         feature = self.predictor_index[column]
         kind = local_name(predicate.tag)
-        if kind == "SimplePredicate" and predicate.get("operator") == "greaterThan":
-            return NumericSplit(feature, float(predicate.get("value", "nan")))
+        if kind == "SimplePredicate" and predicate.get("operator") in ("greaterThan", "greaterOrEqual"):
+            return self.numeric_split(predicate, feature, column)
         operator = predicate.get("booleanOperator")
         if kind == "SimpleSetPredicate" and operator in ("isNotIn", "isIn"):
             array = find_child(predicate, "Array")
@@ -281,11 +293,26 @@ class _NodeReader:
             return CategoricalSplit(feature, listed)
         raise PMMLError(f"unsupported split predicate <{kind}> on {column!r}")
 
+    @staticmethod
+    def numeric_split(predicate: ET.Element, feature: int, column: str) -> NumericSplit:
+        """``greaterThan t`` as it is; ``greaterOrEqual t`` as ``greaterThan`` the next double below ``t``."""
+        text = predicate.get("value", "nan")
+        try:
+            threshold = float(text)
+        except ValueError:
+            raise PMMLError(f"a split on {column!r} has threshold {text!r}, which is not a number") from None
+        if predicate.get("operator") == "greaterThan":
+            return NumericSplit(feature, threshold)
+        if threshold == -math.inf:
+            raise PMMLError(f"a split on {column!r} is greaterOrEqual -Infinity, which no value fails; unsupported")
+        return NumericSplit(feature, math.nextafter(threshold, -math.inf))
+
     def default_positive(self, element: ET.Element, positive: ET.Element, negative: ET.Element, node_id: str) -> bool:
-        """Which child a missing value takes: ``defaultChild`` names it, or (strategy none) the True child."""
-        if self.strategy == _NONE:
-            return False
+        """Which child a missing value takes: ``defaultChild`` names it; with strategy none, or (as Oryx 2 reads
+        it) when the node names none, the True child."""
         default = element.get("defaultChild")
+        if self.strategy == _NONE or default is None:
+            return False
         ids = (positive.get("id", child_id(node_id, True)), negative.get("id", child_id(node_id, False)))
         if default not in ids:
             raise PMMLError(
@@ -302,11 +329,13 @@ class _NodeReader:
         if len(children) != 2:
             raise PMMLError(f"node {node_id!r} has {len(children)} children; binary splits have 2")
         positive, negative = children
+        if _predicate_of(negative) != "True" and _predicate_of(positive) == "True":  # the True child first
+            positive, negative = negative, positive
+        if _predicate_of(negative) != "True":
+            raise PMMLError(f"node {node_id!r}: one child of a binary split must be True")
         predicate = _predicate(positive)
         if predicate is None:
             raise PMMLError(f"node {child_id(node_id, True)!r} has no predicate")
-        if _predicate_of(negative) != "True":
-            raise PMMLError(f"node {child_id(node_id, False)!r}: the second child of a binary split must be True")
         return Decision(
             node_id,
             self.split_of(predicate),

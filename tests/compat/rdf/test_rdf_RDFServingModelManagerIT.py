@@ -4,8 +4,7 @@ The dummy tree splits on color (r+: not red, banana 1; r-: apple 1); two ``UP`` 
 banana 1 and apple 2 each, so r- ends with counts (2, 5) and r+ with (3, 4), 7 examples each.
 
 The dummy's root names no ``defaultChild`` although its ``missingValueStrategy`` is ``defaultChild``; Oryx 2 reads
-that as "missing values go negative", while ``oryx_core/apps/rdf/pmml.py`` refuses the model, so the manager never
-has one: a strict xfail until the reader accepts it (another engineer's file while this suite was written).
+that as "missing values go negative", and so does ``oryx_core/apps/rdf/pmml.py``.
 """
 
 from __future__ import annotations
@@ -21,11 +20,6 @@ from oryx_serving import create_app
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="oryx_core/apps/rdf/pmml.py refuses a defaultChild-strategy root without defaultChild, which Oryx 2 "
-    "reads as default-negative (RDFPMMLUtilsTest.buildDummyClassificationModel)",
-)
 def testRDFServingModel(kafka_brokers: str) -> None:
     input_topic, update_topic = create_topics(kafka_brokers, "rdf-manager")
     config = load_config(None, [*rdf_models.MOCK_RDF_CONFIG, *topic_config(kafka_brokers, input_topic, update_topic)])
@@ -46,6 +40,7 @@ def testRDFServingModel(kafka_brokers: str) -> None:
         assert len(encodings.schema.names) == 2
         root = forest.trees[0]
         assert isinstance(root, Decision)
+        assert root.default_positive is False  # no defaultChild named: missing values go negative, as Oryx 2 reads it
         left, right = root.negative, root.positive
         assert isinstance(left, ClassificationLeaf) and isinstance(right, ClassificationLeaf)
         assert (left.id, right.id) == ("r-", "r+")

@@ -1,7 +1,8 @@
 """Property tests: any forest read from PMML, fed any row, answers what a plain walk over the PMML answers.
 
-Forests are random (depths up to 6, numeric and categorical splits, ``defaultChild`` or ``none`` missing-value
-strategies, weighted segments); rows carry hostile numbers (-2, ±1e308, ±inf, NaN, -0.0, subnormals), unseen and
+Forests are random (depths up to 6, numeric ``greaterThan``/``greaterOrEqual`` and categorical splits, the ``True``
+child second or first, ``defaultChild`` or ``none`` missing-value strategies, nodes naming a ``defaultChild`` or
+not, weighted segments); rows carry hostile numbers (-2, ±1e308, ±inf, NaN, -0.0, subnormals), unseen and
 missing categories. The compiled forest is what bulk ``/predict`` and the batch layer's evaluation
 (``oryx_assets.apps.rdf``) run, so it is checked here directly; the object forest is what single
 ``/predict`` runs. Examples come from the ``oryx`` Hypothesis profile (``tests/hypothesis_profiles.py``).

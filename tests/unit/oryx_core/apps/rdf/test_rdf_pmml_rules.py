@@ -149,9 +149,64 @@ def test_strategies_the_serving_layer_cannot_follow_are_refused(strategy: str) -
         read(oryx2_document(strategy=f'missingValueStrategy="{strategy}"'))
 
 
-def test_default_child_strategy_without_a_default_child_is_refused() -> None:
-    with pytest.raises(PMMLError, match="needs defaultChild naming one of its children"):
-        read(oryx2_document().replace(' defaultChild="r-"', ""))
+def test_default_child_strategy_without_a_default_child_sends_missing_values_negative() -> None:
+    """As Oryx 2 reads it: its own test models (``RDFPMMLUtilsTest.buildDummyClassificationModel``) name none."""
+    forest = read(oryx2_document().replace(' defaultChild="r-"', ""))
+    assert [leaf.id for leaf in forest.leaves_for([math.nan, math.nan])] == ["r-", "r-"]
+    assert [leaf.id for leaf in forest.leaves_for([B, 0.0])] == ["r+", "r+"]
+
+
+def test_a_default_child_naming_no_child_is_refused() -> None:
+    with pytest.raises(PMMLError, match=r"needs defaultChild naming one of its children \['r\+', 'r-'\], got 'r\+-'"):
+        read(oryx2_document().replace(' defaultChild="r-"', ' defaultChild="r+-"'))
+
+
+def test_greater_or_equal_splits_send_the_threshold_itself_positive() -> None:
+    document = oryx2_document().replace('operator="greaterThan" value="-3.0"', 'operator="greaterOrEqual" value="-3.0"')
+    forest = read(document)
+    below = math.nextafter(-3.0, -math.inf)
+    assert [forest.leaves_for([A, value])[1].id for value in (below, -3.0, -2.5, math.inf, -math.inf)] == [
+        "r-",
+        "r+",
+        "r+",
+        "r+",
+        "r-",
+    ]
+    strict = read(oryx2_document())
+    assert [strict.leaves_for([A, value])[1].id for value in (-3.0, math.nextafter(-3.0, math.inf))] == ["r-", "r+"]
+
+
+def test_greater_or_equal_minus_infinity_is_refused() -> None:
+    document = oryx2_document().replace('operator="greaterThan" value="-3.0"', 'operator="greaterOrEqual" value="-INF"')
+    with pytest.raises(PMMLError, match="a split on '1' is greaterOrEqual -Infinity, which no value fails"):
+        read(document)
+
+
+def test_a_threshold_that_is_no_number_is_refused() -> None:
+    document = oryx2_document().replace('operator="greaterThan" value="-3.0"', 'operator="greaterThan" value="low"')
+    with pytest.raises(PMMLError, match="a split on '1' has threshold 'low', which is not a number"):
+        read(document)
+
+
+def test_the_true_child_is_the_negative_branch_in_either_order() -> None:
+    """Oryx 2 writes the positive child first; its reader, and ours, take the ``True`` child as negative wherever
+    it stands, so a tree written the other way round answers the same."""
+    document = oryx2_document()
+    swapped = document
+    for positive, negative in (
+        ('<Node id="r+" recordCount="90">', '<Node id="r-" recordCount="6">'),
+        ('<Node id="r+" recordCount="111000">', '<Node id="r-" recordCount="1400">'),
+    ):
+        first = swapped.index(positive)
+        middle = swapped.index(negative)
+        end = swapped.index("</Node>", middle) + len("</Node>")
+        swapped = swapped[:first] + swapped[middle:end] + swapped[first:middle] + swapped[end:]
+    assert swapped != document
+    ordered, reversed_ = read(document), read(swapped)
+    for row in ([B, 0.0], [A, -5.0], [math.nan, math.nan], [B, -3.0], [A, 7.0]):
+        assert [leaf.id for leaf in reversed_.leaves_for(row)] == [leaf.id for leaf in ordered.leaves_for(row)]
+        assert reversed_.distribution(row).tolist() == ordered.distribution(row).tolist()
+    assert [leaf.id for leaf in reversed_.leaves_for([B, 0.0])] == ["r+", "r+"]
 
 
 def test_is_in_splits_send_the_listed_values_positive() -> None:
@@ -168,11 +223,11 @@ def test_a_segment_that_applies_to_some_rows_only_is_refused() -> None:
         read(document)
 
 
-def test_a_second_child_with_its_own_predicate_is_refused() -> None:
+def test_a_binary_split_without_a_true_child_is_refused() -> None:
     document = oryx2_document().replace(
         '<Node id="r-" recordCount="6"><True/>', '<Node id="r-" recordCount="6"><False/>'
     )
-    with pytest.raises(PMMLError, match="the second child of a binary split must be True"):
+    with pytest.raises(PMMLError, match="node 'r': one child of a binary split must be True"):
         read(document)
 
 
