@@ -1,12 +1,11 @@
-"""PMML 4.4 reading and writing with a hardened XML parser, Oryx 2's extension conventions, and MODEL-REF confinement.
+"""PMML 4.4 reading and writing with a hardened XML parser and Oryx 2's extension conventions.
 
 PMML arrives from the update topic, i.e. from whoever can write to Kafka, so it is parsed as untrusted XML:
 ``defusedxml`` refuses any DOCTYPE, entity declaration or external reference, which rules out XXE (reading local
 files or URLs through entities) and entity-expansion bombs ("billion laughs"). A PMML document never needs a DTD.
 
-A ``MODEL-REF`` message names a file instead of carrying the PMML. A local path is only read when it resolves
-(symlinks and ``..`` included) inside the configured model directory, so a forged message cannot make the speed or
-serving layer read ``/etc/passwd`` or another app's files.
+A ``MODEL-REF`` message names a file instead of carrying the PMML; ``oryx_core.storage.model_refs`` reads it,
+only from inside the configured model directory, and raises this module's errors when it refuses one.
 
 Element helpers work on ``xml.etree.ElementTree`` elements and match tags by local name, so documents written
 with any PMML namespace (Oryx 2 wrote ``PMML-4_3`` in older releases) or none are read alike. ``write_pmml``
@@ -17,13 +16,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import os
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Mapping
-from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
@@ -43,15 +39,12 @@ __all__ = [
     "get_extension",
     "get_extension_content",
     "get_timestamp_ms",
-    "is_local_uri",
     "iter_descendants",
     "local_name",
     "parse_pmml_array_content",
     "pmml_skeleton",
     "pmml_tag",
-    "read_model_ref",
     "read_pmml",
-    "resolve_model_ref",
     "to_pmml_array_content",
     "write_pmml",
 ]
@@ -324,64 +317,3 @@ def get_extension_content(root: ET.Element, name: str) -> list[str]:
     """The values held as content by the direct child Extension called ``name`` (empty when absent)."""
     extension = _extension(root, name)
     return parse_pmml_array_content(extension.text) if extension is not None else []
-
-
-# ---- MODEL-REF -------------------------------------------------------------------------------------------
-
-
-def is_local_uri(path: str) -> bool:
-    """True for a plain path or a ``file:`` URI; False for ``hdfs://``, ``s3a://`` and other file systems.
-
-    A single letter before ``:`` is taken as a Windows drive, not a scheme.
-    """
-    scheme = urlparse(path).scheme
-    return scheme in ("", "file") or len(scheme) == 1
-
-
-def _local_path(path: str) -> str:
-    parsed = urlparse(path)
-    if parsed.scheme != "file":
-        return path
-    if parsed.netloc not in ("", "localhost"):
-        raise PMMLError(f"MODEL-REF {path!r} names host {parsed.netloc!r}; only local file: URIs can be read here")
-    return unquote(parsed.path)
-
-
-def resolve_model_ref(path: str, model_dir: str | os.PathLike[str]) -> Path:
-    """The real path of a local MODEL-REF, after checking it lies inside the real model directory.
-
-    ``path`` is a plain path or a ``file:`` URI; a relative path is taken relative to ``model_dir`` (which may
-    itself be a ``file:`` URI). Symlinks and ``..`` are resolved before the check, so neither can escape.
-    Raises UnsafePMMLError when the path is outside, PMMLError for a non-local URI (see :func:`is_local_uri`).
-    """
-    model_dir_text = os.fspath(model_dir)
-    if not is_local_uri(path):
-        raise PMMLError(f"MODEL-REF {path!r} is not a local path; read it through Spark/Hadoop, not resolve_model_ref")
-    if not is_local_uri(model_dir_text):
-        raise UnsafePMMLError(
-            f"MODEL-REF path {path!r} is outside the model directory {model_dir_text!r} (a non-local file system)"
-        )
-    root = Path(os.path.realpath(_local_path(model_dir_text)))
-    target = Path(os.path.realpath(root / _local_path(path)))
-    if target == root or not target.is_relative_to(root):
-        raise UnsafePMMLError(
-            f"MODEL-REF path {path!r} is outside the model directory {model_dir_text!r} "
-            f"(it resolves to {str(target)!r}); only files under {str(root)!r} are read"
-        )
-    return target
-
-
-def read_model_ref(path: str, model_dir: str | os.PathLike[str]) -> str:
-    """The PMML text of a local MODEL-REF file, read only after :func:`resolve_model_ref` confines it.
-
-    Non-local references (``hdfs://``, ``s3a://``) raise PMMLError: those are read through Spark/Hadoop's file
-    systems by the batch and speed layers, which have a session; this module stays free of Spark.
-    A missing file raises FileNotFoundError (Oryx 2 logs and ignores it; the caller decides).
-    """
-    if not is_local_uri(path):
-        raise PMMLError(
-            f"MODEL-REF {path!r} is on a non-local file system; it must be read through Spark/Hadoop "
-            "(the batch or speed layer), not read_model_ref"
-        )
-    # Open the already resolved real path, not the original text, so the checked file is the one read.
-    return resolve_model_ref(path, model_dir).read_text(encoding="utf-8")

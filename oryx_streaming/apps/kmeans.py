@@ -21,15 +21,14 @@ from oryx_core.apps.kmeans.pmml import read_kmeans_pmml
 from oryx_core.apps.kmeans.points import kmeans_schema, parse_point
 from oryx_core.config import OryxConfig
 from oryx_core.input.lines import BadLineCounter, BadLineError
-from oryx_core.ml.pmml import PMMLError, read_model_ref, read_pmml
-from oryx_core.topics.messages import MODEL, MODEL_REF, UP
+from oryx_core.ml.pmml import read_pmml
+from oryx_core.topics.messages import UP
+from oryx_core.topics.model_messages import is_model_key, model_dir_of, model_text
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 log = logging.getLogger(__name__)
-
-MODEL_DIR_KEY = "oryx.batch.storage.model-dir"
 
 
 class KMeansSpeedModelManager:
@@ -37,13 +36,13 @@ class KMeansSpeedModelManager:
 
     def __init__(self, config: OryxConfig) -> None:
         self.schema = kmeans_schema(config)
-        self._model_dir = config.get_optional_string(MODEL_DIR_KEY)
+        self._model_dir = model_dir_of(config)
         self._lock = threading.Lock()
         self._model: KMeansModel | None = None
 
     def consume_key_message(self, key: str | None, message: str) -> None:
-        if key in (MODEL, MODEL_REF):
-            model = read_kmeans_pmml(read_pmml(self._model_text(key, message)), self.schema)
+        if is_model_key(key):
+            model = read_kmeans_pmml(read_pmml(model_text(key, message, self._model_dir)), self.schema)
             with self._lock:
                 self._model = model
             log.info("Loaded k-means model with %d clusters of sizes %s", model.k, model.counts.tolist())
@@ -51,13 +50,6 @@ class KMeansSpeedModelManager:
             return  # the running means already include this layer's own updates
         else:
             log.debug("k-means speed layer ignores %s messages", key)
-
-    def _model_text(self, key: str, message: str) -> str:
-        if key == MODEL:
-            return message
-        if self._model_dir is None:
-            raise PMMLError(f"MODEL-REF {message.strip()!r} cannot be read: {MODEL_DIR_KEY} is not set")
-        return read_model_ref(message.strip(), self._model_dir)
 
     def parse_points(self, lines: Iterable[str | None]) -> list[list[float]]:
         """The good lines' points; bad ones are counted and logged once per batch."""

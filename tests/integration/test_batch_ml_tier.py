@@ -26,7 +26,8 @@ from dagster import DagsterInstance
 from sklearn.datasets import load_iris
 
 from oryx_assets.resources import OryxConfigResource
-from oryx_core.ml.pmml import find_child, get_extension, read_model_ref, read_pmml
+from oryx_core.ml.pmml import find_child, get_extension, read_pmml
+from oryx_core.storage.model_refs import ModelDirectory
 from oryx_core.topics.messages import MODEL, MODEL_REF, UP
 
 FIRST, SECOND = 1_700_000_000_000, 1_700_000_060_000
@@ -212,7 +213,7 @@ def test_a_model_larger_than_max_size_is_published_as_a_reference(
     [reference] = update_messages(small, 1)
     assert reference.key == MODEL_REF
     assert reference.message == f"file:{tmp_path}/model/{FIRST}/model.pmml"
-    pmml = read_model_ref(reference.message, f"file:{tmp_path}/model/")
+    pmml = ModelDirectory(f"file:{tmp_path}/model/").read_text(reference.message)
     assert find_child(read_pmml(pmml), "TreeModel") is not None
 
 

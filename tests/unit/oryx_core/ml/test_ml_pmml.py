@@ -1,10 +1,8 @@
-"""PMML 4.4 I/O: hardened parsing, skeleton, extensions and array quoting, MODEL-REF confinement."""
+"""PMML 4.4 I/O: hardened parsing, skeleton, extensions and array quoting (MODEL-REF: tests/unit/oryx_core/storage)."""
 
 from __future__ import annotations
 
-import os
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
@@ -22,14 +20,11 @@ from oryx_core.ml.pmml import (
     get_extension,
     get_extension_content,
     get_timestamp_ms,
-    is_local_uri,
     iter_descendants,
     local_name,
     parse_pmml_array_content,
     pmml_skeleton,
-    read_model_ref,
     read_pmml,
-    resolve_model_ref,
     to_pmml_array_content,
     write_pmml,
 )
@@ -210,89 +205,3 @@ def test_array_element_round_trips() -> None:
     assert array.get("n") == "2"
     assert array.get("type") == "real"
     assert array_values(array) == ["1.5", "-2.0"]
-
-
-# ---- MODEL-REF confinement -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def model_dir(tmp_path: Path) -> Path:
-    directory = tmp_path / "model"
-    (directory / "1234").mkdir(parents=True)
-    (directory / "1234" / "model.pmml").write_text("<PMML/>", encoding="utf-8")
-    (tmp_path / "secret.txt").write_text("secret", encoding="utf-8")
-    return directory
-
-
-def test_plain_path_inside_model_dir_is_read(model_dir: Path) -> None:
-    assert read_model_ref(str(model_dir / "1234" / "model.pmml"), str(model_dir)) == "<PMML/>"
-
-
-def test_file_uri_inside_model_dir_is_read(model_dir: Path) -> None:
-    target = model_dir / "1234" / "model.pmml"
-    assert read_model_ref(f"file://{target}", f"file:{model_dir}") == "<PMML/>"
-    assert read_model_ref(f"file:{target}", str(model_dir)) == "<PMML/>"
-
-
-def test_relative_path_is_relative_to_model_dir(model_dir: Path) -> None:
-    assert resolve_model_ref("1234/model.pmml", model_dir) == (model_dir / "1234" / "model.pmml").resolve()
-
-
-def test_dot_dot_traversal_is_rejected(model_dir: Path) -> None:
-    with pytest.raises(UnsafePMMLError, match="outside the model directory"):
-        read_model_ref(str(model_dir / "1234" / ".." / ".." / "secret.txt"), str(model_dir))
-
-
-def test_absolute_path_elsewhere_is_rejected(model_dir: Path) -> None:
-    with pytest.raises(UnsafePMMLError, match="outside the model directory"):
-        read_model_ref("file:///etc/passwd", str(model_dir))
-
-
-def test_symlink_escaping_model_dir_is_rejected(model_dir: Path) -> None:
-    link = model_dir / "1234" / "escape.pmml"
-    os.symlink(model_dir.parent / "secret.txt", link)
-    with pytest.raises(UnsafePMMLError, match="outside the model directory"):
-        read_model_ref(str(link), str(model_dir))
-
-
-def test_sibling_dir_sharing_the_prefix_is_rejected(model_dir: Path) -> None:
-    sibling = model_dir.parent / "model-other"
-    sibling.mkdir()
-    (sibling / "model.pmml").write_text("<PMML/>", encoding="utf-8")
-    with pytest.raises(UnsafePMMLError):
-        resolve_model_ref(str(sibling / "model.pmml"), str(model_dir))
-
-
-def test_model_dir_itself_is_not_a_model_ref(model_dir: Path) -> None:
-    with pytest.raises(UnsafePMMLError):
-        resolve_model_ref(str(model_dir), str(model_dir))
-
-
-def test_missing_file_inside_model_dir_raises_file_not_found(model_dir: Path) -> None:
-    with pytest.raises(FileNotFoundError):
-        read_model_ref(str(model_dir / "9999" / "model.pmml"), str(model_dir))
-
-
-@pytest.mark.parametrize(
-    ("uri", "local"),
-    [
-        ("/data/model/1/model.pmml", True),
-        ("relative/model.pmml", True),
-        ("file:/data/model.pmml", True),
-        ("file:///data/model.pmml", True),
-        ("hdfs://namenode:8020/oryx/model/1/model.pmml", False),
-        ("s3a://bucket/model/1/model.pmml", False),
-    ],
-)
-def test_is_local_uri(uri: str, local: bool) -> None:
-    assert is_local_uri(uri) is local
-
-
-def test_non_local_model_ref_must_go_through_spark(model_dir: Path) -> None:
-    with pytest.raises(PMMLError, match="Spark/Hadoop"):
-        read_model_ref("hdfs://namenode:8020/oryx/model/1/model.pmml", str(model_dir))
-
-
-def test_file_uri_with_remote_host_is_refused(model_dir: Path) -> None:
-    with pytest.raises(PMMLError, match="host"):
-        resolve_model_ref("file://otherhost/data/model.pmml", str(model_dir))

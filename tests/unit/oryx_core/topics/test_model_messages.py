@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from oryx_core.config import load_config
 from oryx_core.ml.pmml import PMMLError, UnsafePMMLError
-from oryx_core.topics.model_messages import model_pmml, model_text
+from oryx_core.topics.model_messages import model_dir_of, model_pmml, model_text
 
 PMML = '<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4"><Header/></PMML>'
 XXE = (
@@ -68,3 +69,22 @@ def test_xxe_is_rejected() -> None:
 def test_billion_laughs_is_rejected() -> None:
     with pytest.raises(UnsafePMMLError):
         model_pmml("MODEL", BILLION_LAUGHS, None)
+
+
+def test_model_dir_of_carries_the_batch_layers_hadoop_settings() -> None:
+    config = load_config(
+        None,
+        [
+            "oryx.batch.storage.model-dir=s3a://models/oryx/model/",
+            'oryx.batch.streaming.config."spark.hadoop.fs.s3a.endpoint"="http://127.0.0.1:9000"',
+        ],
+    )
+    directory = model_dir_of(config)
+    assert directory is not None
+    assert directory.uri == "s3a://models/oryx/model/"
+    assert directory.hadoop.values == {"fs.s3a.endpoint": "http://127.0.0.1:9000"}
+
+
+def test_a_model_ref_on_another_file_system_than_the_model_dir_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(UnsafePMMLError, match="another file system"):
+        model_text("MODEL-REF", "s3a://models/oryx/model/1/model.pmml", f"file:{tmp_path}")
