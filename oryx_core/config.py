@@ -217,8 +217,13 @@ def _render_inline(value: Any) -> str:
     return _render_scalar(value)
 
 
+_SECRET_KEY = re.compile(r"secret|password|token|access[.]key", re.IGNORECASE)
+"""Spark's default ``spark.redaction.regex``: Oryx 2 hid only passwords, but S3A keys for the model store
+(``spark.hadoop.fs.s3a.secret.key``...) now sit in this configuration, and every layer logs it at start."""
+
+
 def _is_secret(name: str) -> bool:
-    return "password" in name.lower()
+    return _SECRET_KEY.search(name) is not None
 
 
 def _folded(name: str, value: Any) -> tuple[str, Any]:
@@ -401,7 +406,8 @@ class OryxConfig:
         return "\n".join(_render_tree(self.as_dict(), redact=False)) + "\n"
 
     def redacted(self) -> str:
-        """The configuration for logs, with every value whose key mentions "password" hidden, as Oryx 2 does."""
+        """The configuration for logs, with every value whose key names a password, secret, token or access key
+        hidden (Oryx 2 hid passwords; Spark's own redaction pattern covers the S3A keys too)."""
         return "\n".join(_render_tree(self.as_dict(), redact=True)) + "\n"
 
     def __repr__(self) -> str:

@@ -370,7 +370,7 @@ def test_spark_conf_rejects_unknown_layer(defaults: OryxConfig) -> None:
 # ---- serialization -----------------------------------------------------------------------------------
 
 
-def test_redacted_hides_passwords_only(tmp_path: Path) -> None:
+def test_redacted_hides_passwords(tmp_path: Path) -> None:
     conf = write_conf(
         tmp_path,
         'oryx.serving.api { user-name = "ann", password = "s3cret", keystore-password = "k3y" }',
@@ -380,6 +380,19 @@ def test_redacted_hides_passwords_only(tmp_path: Path) -> None:
     assert "k3y" not in text
     assert 'password = "*****"' in text
     assert '"ann"' in text
+
+
+def test_redacted_hides_s3a_keys_and_tokens_as_spark_does(tmp_path: Path) -> None:
+    conf = write_conf(
+        tmp_path,
+        'oryx.batch.streaming.config { "spark.hadoop.fs.s3a.access.key" = "AKIA1", '
+        '"spark.hadoop.fs.s3a.secret.key" = "SK2", "spark.hadoop.fs.s3a.session.token" = "T3", '
+        '"spark.hadoop.fs.s3a.endpoint" = "http://127.0.0.1:9000" }',
+    )
+    text = load_config(conf).redacted()
+    assert [secret for secret in ("AKIA1", "SK2", "T3") if secret in text] == []
+    assert text.count('"*****"') == 3
+    assert '"http://127.0.0.1:9000"' in text
 
 
 def test_to_hocon_round_trips_through_load_config(tmp_path: Path) -> None:
