@@ -7,8 +7,9 @@ that searches exact splits (scikit-learn's).
 
 The default rule (``"quantile-and-target"``) chooses the ``B = max-split-candidates`` thresholds itself:
 
-* half are quantiles of the whole training data at probabilities ``i / (B/2 + 1)`` (Spark's ``approxQuantile``:
-  one pass, rank error a tenth of their spacing), which keep every region of the data splittable;
+* half are quantiles of the whole training data at probabilities ``i / (B/2 + 1)`` (exact when the driver's
+  sample below holds every row, else Spark's ``approxQuantile``: one pass, rank error a tenth of their spacing),
+  which keep every region of the data splittable;
 * half are the thresholds of a one-feature decision tree of the target (scikit-learn, ``B/2 + 1`` leaves, best
   first) fitted on the driver on a uniform sample (:func:`target_sample_rows`: all rows up to a budget of
   values), which put candidates where the target changes, however little data lies there: in the tail of a
@@ -170,6 +171,19 @@ def _target_sample(good: DataFrame, columns: list[str], rows: int, wanted: int, 
     return {c: table.column(c).to_numpy() for c in columns}
 
 
+def _quantiles(
+    good: DataFrame, numeric: list[str], count: int, sample: dict[str, np.ndarray], whole: bool
+) -> list[Sequence[float]]:
+    """``count`` quantiles of each numeric column: exact from the driver's sample when it holds every row, else
+    from Spark's ``approxQuantile`` over all rows (one pass, rank error a tenth of the quantiles' spacing)."""
+    if not count:
+        return [[] for _ in numeric]
+    probabilities = quantile_probabilities(count)
+    if whole:
+        return [np.quantile(sample[c], probabilities, method="inverted_cdf") for c in numeric]
+    return good.approxQuantile(numeric, probabilities, 0.1 / (count + 1))
+
+
 def find_cuts(good: DataFrame, schema: InputSchema, candidates: int, impurity: str, rows: int, seed: int) -> Cuts:
     """Each numeric predictor's cuts from the usable examples ``good`` (``rows`` of them): ``candidates // 2``
     quantiles and up to ``candidates - candidates // 2`` target-tree thresholds, merged."""
@@ -178,13 +192,9 @@ def find_cuts(good: DataFrame, schema: InputSchema, candidates: int, impurity: s
     if not numeric:
         return Cuts({})
     quantile_count = candidates // 2
-    if quantile_count:
-        relative_error = 0.1 / (quantile_count + 1)
-        quantiles = good.approxQuantile(numeric, quantile_probabilities(quantile_count), relative_error)
-    else:
-        quantiles = [[] for _ in numeric]
     wanted = target_sample_rows(rows, len(numeric))
     sample = _target_sample(good, [*numeric, schema.target], rows, wanted, seed)
+    quantiles = _quantiles(good, numeric, quantile_count, sample, whole=wanted >= rows)
     target = sample[schema.target]
     min_leaf = target_tree_min_leaf(rows, wanted)
     by_feature = {}

@@ -14,6 +14,7 @@ import pytest
 from pyspark.sql import DataFrame, SparkSession
 
 from oryx_assets.apps.rdf.examples import parse_examples, usable, vectors
+from oryx_assets.apps.rdf.split_candidates import _quantiles
 from oryx_assets.apps.rdf.update import RDFUpdate, TrainedForest
 from oryx_core.apps.rdf.compiled import CompiledForest
 from oryx_core.apps.rdf.pmml import forest_from_pmml
@@ -103,3 +104,13 @@ def test_published_forest_on_raw_values_predicts_what_mllib_predicts_on_bins(
     # Values lying exactly on a used cut exist, so the boundary rule was exercised.
     rounded_cuts = set().union(*(numeric_thresholds(tree, 1) for tree in forest.trees))
     assert rounded_cuts & set(raw[:, 1].tolist())
+
+
+def test_quantiles_are_exact_from_a_whole_sample_and_within_their_rank_error_from_spark(spark: SparkSession) -> None:
+    values = np.random.default_rng(2).permutation(np.arange(1.0, 101.0))  # the value is its rank
+    frame = spark.createDataFrame([(float(v),) for v in values], "a double")
+    [from_sample] = _quantiles(frame, ["a"], 3, {"a": values}, whole=True)
+    [from_spark] = _quantiles(frame, ["a"], 3, {}, whole=False)
+    assert list(from_sample) == [25.0, 50.0, 75.0]
+    # approxQuantile's rank error is at most a tenth of the quantiles' spacing: 0.1 / 4 of 100 rows.
+    assert all(abs(got - want) <= 2.5 for got, want in zip(from_spark, [25.0, 50.0, 75.0], strict=True))
