@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -51,3 +52,14 @@ def run_demo(
     demo = oryx("demo", "--conf", str(conf))
     assert demo.returncode == 0, demo.stdout[-4000:] + demo.stderr[-4000:]
     return demo.stdout
+
+
+@dataclass(frozen=True)
+class AlsDemoStack:
+    """The README's quick start, done: the ALS stack up on MovieLens after `oryx demo`, still running."""
+
+    output: str
+    """What `oryx demo` printed."""
+    serving_url: str
+    """``http://127.0.0.1:<serving port>``, the test's stand-in for the README's ``http://127.0.0.1:8080``."""
+    movielens: Path

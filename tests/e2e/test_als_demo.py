@@ -9,27 +9,19 @@ movies.csv, scores in order, and the new user known within seconds.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-import pytest
-from demo_support import run_demo
+from demo_support import AlsDemoStack
+from readme_curl_checks import (  # collected here to share this module's stack (readme_curl_checks.py says why)
+    test_every_expectation_has_its_readme_line,
+    test_readme_curl_line_answers_as_the_readme_says,
+)
 
-from oryx_core.apps.als.movielens import default_movielens_dir
-
-BROKER_PORT, SERVING_PORT, DAGSTER_PORT = 19392, 18180, 13100
-MOVIELENS = default_movielens_dir()  # $ORYX_DATA_DIR/movielens-latest-small, else ../shared/data/...
+__all__ = ["test_every_expectation_has_its_readme_line", "test_readme_curl_line_answers_as_the_readme_says"]
 
 
-@pytest.mark.skipif(not (MOVIELENS / "ratings.csv").is_file(), reason=f"MovieLens not found at {MOVIELENS}")
-def test_demo_recommends_real_movies_and_folds_in_a_new_user(stack_env: dict[str, str], tmp_path: Path) -> None:
-    output = run_demo(
-        stack_env,
-        tmp_path,
-        "als-example.conf",
-        app_id="ALSDemoTest",
-        ports=(BROKER_PORT, SERVING_PORT, DAGSTER_PORT),
-        extra="  ml.eval.candidates = 1\n  als.hyperparams.lambda = 0.1",
-    )
+def test_demo_recommends_real_movies_and_folds_in_a_new_user(als_demo: AlsDemoStack) -> None:
+    """The stack is this module's ``als_demo`` (tests/e2e/conftest.py), which the README's curl lines query too."""
+    output = als_demo.output
 
     assert "sending 100836 ratings" in output
     recommended = section(output, "GET /recommend/1?")
