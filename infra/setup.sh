@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the project needs on a fresh machine, idempotently (re-runs take seconds):
 # a virtualenv in .venv with the pinned Python packages, the Kafka broker jars and Spark's Kafka connector
-# from Maven Central (into the state folder). Needs Python 3.11+, Java 17+ and Maven on PATH.
+# from Maven Central (into the state folder); with ORYX_SPARK_S3A=1 also Hadoop's S3A connector (for s3a:// storage).
+# Needs Python 3.11+, Java 17+ and Maven on PATH.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ORYX_REPO_DIR"
@@ -41,4 +42,9 @@ fi
 step "resolving the Kafka broker and Spark's Kafka connector jars (first time: about a minute) ..."
 bash infra/kafka/broker.sh install >/dev/null
 bash infra/spark/connector.sh install >/dev/null
+# Only an s3a:// model-dir or data-dir needs hadoop-aws and its 690 MB AWS SDK bundle; the test command sets this.
+if [ "${ORYX_SPARK_S3A:-0}" = 1 ]; then
+  step "resolving hadoop-aws and the AWS SDK bundle for s3a:// storage (first time: ~690 MB) ..."
+  bash infra/spark/connector.sh s3a >/dev/null
+fi
 step "setup done: .venv ready, jars in $ORYX_STATE_DIR"

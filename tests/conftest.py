@@ -33,14 +33,24 @@ def _infra(script: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Start whichever JVM the first SparkSession launches with the Kafka connector on its classpath.
+    """Start whichever JVM the first SparkSession launches with the Kafka (and S3A) connector on its classpath.
 
     The driver classpath is fixed when the process's first session starts its JVM; a plain session started
     earlier by a unit test would otherwise hide the connector from every later streaming test.
     """
     jars = sorted((_state_dir() / "spark" / "jars").glob("*.jar"))
     if jars and "PYSPARK_SUBMIT_ARGS" not in os.environ:
-        os.environ["PYSPARK_SUBMIT_ARGS"] = f"--jars {','.join(map(str, jars))} pyspark-shell"
+        os.environ["PYSPARK_SUBMIT_ARGS"] = f"--jars {','.join(map(str, jars))}{s3a_class_path()} pyspark-shell"
+
+
+def s3a_class_path() -> str:
+    """``--driver-class-path`` with Hadoop's S3A jars when ``connector.sh s3a`` fetched them (infra/test.sh does).
+
+    The class path, not ``--jars``: through ``--jars`` Spark copies the 690 MB AWS SDK bundle into the work folder
+    of every new SparkContext. In local mode the executors share the driver's class path.
+    """
+    jars = sorted((_state_dir() / "spark" / "s3a-jars").glob("*.jar"))
+    return f" --driver-class-path {os.pathsep.join(map(str, jars))}" if jars else ""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
