@@ -13,10 +13,6 @@ import pytest
 
 
 def _ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-
-
-def _ci() -> bool:
     """CI runs set ``CI=true``: there a test that would skip (no data set, no browser) must fail instead."""
     return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 
