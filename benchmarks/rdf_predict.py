@@ -11,7 +11,8 @@ on a fresh input topic, then, on one SparkSession at local[2], alternating:
   (``conf/rdf-<kind>-example.conf``: 20 trees, depth 8, 100 split candidates, two candidates searched):
   Kafka read, Parquet window, split, MLlib random forest per candidate, evaluation, PMML, MODEL publication;
 * ``bare MLlib``: the same lines, already in memory, parsed, and one ``RandomForestClassifier`` /
-  ``RandomForestRegressor`` fitted with the same parameters (a generation fits two candidates on 80 % of them).
+  ``RandomForestRegressor`` fitted with the same parameters and feature subset (a generation fits two candidates
+  on 80 % of them, with our split candidates: quantiles, target trees and bins, part of its extra time).
 
 Serving (the forest is the last generation's PMML, loaded through the in-memory update topic): two gunicorn
 servers with the options ``python -m oryx_serving`` uses, loaded by ``wrk`` in interleaved rounds (median):
@@ -219,7 +220,9 @@ def time_bare_mllib(args: argparse.Namespace, lines: list[str]) -> float:
             (float(f[-1]), Vectors.dense([float(v) - (1.0 if i == 1 else 0.0) for i, v in enumerate(f[:-1])]))
             for f in (line.split(",") for line in lines)
         ]
-        estimator = RandomForestRegressor(numTrees=20, maxDepth=4, maxBins=100, minInstancesPerNode=5, seed=1234)
+        estimator = RandomForestRegressor(
+            numTrees=20, maxDepth=4, maxBins=100, minInstancesPerNode=5, featureSubsetStrategy="all", seed=1234
+        )
     model = estimator.fit(spark.createDataFrame(rows, ["label", "features"]))
     assert model.getNumTrees == 20
     return time.perf_counter() - started
