@@ -13,7 +13,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from oryx_assets.apps.als import ALSUpdate
 from oryx_assets.apps.als.evaluation import explicit_evaluation, mean_user_auc
-from oryx_assets.apps.als.split import time_range_split, user_latest_split, user_test_count
+from oryx_assets.apps.als.split import time_range_split, user_latest_split, user_random_split, user_test_count
 from oryx_core.apps.als.layout import VectorLayout
 from oryx_core.apps.als.messages import parse_update
 from oryx_core.apps.als.model_pmml import read_als_pmml
@@ -79,6 +79,23 @@ def test_user_latest_split_rounds_small_users_so_the_overall_share_is_the_fracti
     other_seed = {r["value"] for r in user_latest_split(lines_df(spark, lines), 0.1, seed=4)[1].collect()}
     assert 150 <= test <= 250
     assert 150 <= len(other_seed) <= 250
+
+
+def test_user_random_split_holds_out_each_users_share_with_a_pairs_lines_together(spark: SparkSession) -> None:
+    # a: 10 pairs of 2 lines each (20 lines, fraction 0.3 -> 6 test lines); b: 20 single lines (-> 6).
+    a = [f"a,i{n},1,{100 + n}" for n in range(10)] + [f"a,i{n},2,{200 + n}" for n in range(10)]
+    b = [f"b,j{n},1,{101 + n}" for n in range(20)]
+    train, test = user_random_split(lines_df(spark, a + b + ["not,a,line"]), 0.3, seed=7)
+    held = [r["value"] for r in test.collect()]
+    assert sum(line.startswith("a,") for line in held) == 6 and sum(line.startswith("b,") for line in held) == 6
+    held_pairs = {tuple(line.split(",")[:2]) for line in held if line.startswith("a,")}
+    assert len(held_pairs) == 3  # 6 lines of a are 3 whole pairs: no pair is split across train and test
+    assert sorted(r["value"] for r in train.collect()) == sorted(set(a + b + ["not,a,line"]) - set(held))
+    again = sorted(r["value"] for r in user_random_split(lines_df(spark, a + b), 0.3, seed=7)[1].collect())
+    other = sorted(r["value"] for r in user_random_split(lines_df(spark, a + b), 0.3, seed=8)[1].collect())
+    assert again == sorted(held) and other != again
+    # random, not latest: a's held-out lines are not its 6 latest
+    assert set(held) & set(a) != set(a[-6:])
 
 
 def test_mean_user_auc_counts_strictly_higher_positives(spark: SparkSession) -> None:
@@ -246,11 +263,14 @@ def test_a_decay_factor_outside_zero_to_one_is_a_config_error() -> None:
 
 
 def test_an_unknown_test_split_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match=r"oryx.als.test-split.*user-latest, time-range.*'random'"):
+    with pytest.raises(ConfigError, match=r"oryx.als.test-split.*user-random, user-latest, time-range.*'random'"):
         ALSUpdate(load_config(None, ["oryx.als.test-split=random"]))
 
 
-@pytest.mark.parametrize(("rule", "held"), [("user-latest", {"a,y,1,1", "b,z,1,900"}), ("time-range", {"b,z,1,900"})])
+@pytest.mark.parametrize(
+    ("rule", "held"),
+    [("user-latest", {"a,y,1,1", "b,z,1,900"}), ("time-range", {"b,z,1,900"}), ("user-random", {"a,x,1,0", "b,z,1,900"})],
+)
 def test_the_configured_test_split_is_the_one_applied(spark: SparkSession, rule: str, held: set[str]) -> None:
     als = ALSUpdate(load_config(None, [f"oryx.als.test-split={rule}"]))
     lines = ["a,x,1,0", "a,y,1,1", "b,x,1,0", "b,z,1,900"]
