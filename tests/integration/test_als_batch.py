@@ -34,8 +34,8 @@ from oryx_core.topics.messages import MODEL, UP
 FIRST, SECOND = 1_700_000_000_000, 1_700_000_060_000
 FEATURES = 10
 AUC_FLOOR = 0.75
-"""Measured 0.83-0.87 with a tenth of each user's ratings held out (~600 users scored); 0.5 is chance. Oryx 2's split of the
-last 10% of the 22-year time range scores 0.51-0.57 (a few dozen users rating new releases)."""
+"""Measured 0.83-0.87 with a tenth of each user's ratings held out (~600 users scored); 0.5 is chance. Oryx 2's
+split of the last 10% of the 22-year time range scores 0.51-0.57 (a few dozen users rating new releases)."""
 NDCG_OVER_POPULARITY = 1.2
 """The top-10 lists must beat recommending the most popular unseen items by a clear margin, not by noise."""
 

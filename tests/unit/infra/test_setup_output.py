@@ -64,4 +64,4 @@ def test_only_the_test_command_installs_a_browser() -> None:
     """Chromium is for the browser tests: setup installs it only when asked, and only infra/test.sh asks."""
     assert 'if [ "${ORYX_SETUP_BROWSER:-0}" = 1 ]' in (REPO / "infra" / "setup.sh").read_text()
     assert "ORYX_SETUP_BROWSER" not in (REPO / "infra" / "quickstart.sh").read_text()
-    assert "ORYX_SETUP_BROWSER=1 bash infra/setup.sh" in (REPO / "infra" / "test.sh").read_text()
+    assert "ORYX_SETUP_BROWSER=1 " in (REPO / "infra" / "test.sh").read_text()

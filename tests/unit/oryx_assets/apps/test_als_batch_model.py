@@ -269,7 +269,11 @@ def test_an_unknown_test_split_is_a_config_error() -> None:
 
 @pytest.mark.parametrize(
     ("rule", "held"),
-    [("user-latest", {"a,y,1,1", "b,z,1,900"}), ("time-range", {"b,z,1,900"}), ("user-random", {"a,x,1,0", "b,z,1,900"})],
+    [
+        ("user-latest", {"a,y,1,1", "b,z,1,900"}),
+        ("time-range", {"b,z,1,900"}),
+        ("user-random", {"a,x,1,0", "b,z,1,900"}),
+    ],
 )
 def test_the_configured_test_split_is_the_one_applied(spark: SparkSession, rule: str, held: set[str]) -> None:
     als = ALSUpdate(load_config(None, [f"oryx.als.test-split={rule}"]))
