@@ -1,6 +1,7 @@
 """Model quality on real data nobody tuned for: each app's default model next to the field's, same split, same budget.
 
-    .venv/bin/python benchmarks/model_quality.py [--only als-explicit,als-implicit] [--kafka-port 19122]
+    .venv/bin/python benchmarks/model_quality.py [--only als-explicit,als-implicit,rdf-price,rdf-cut,kmeans-digits]
+        [--kafka-port 19122] [--als-split random|user-latest]
         [--set oryx.ml.eval.candidates=4 ...]
 
 "Ours" is what a user gets: one real generation (Kafka input topic, the Dagster job, the app's default
@@ -23,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 from quality_als import SPLIT, SPLITS, explicit_section, implicit_section  # noqa: E402
+from quality_forests import forest_section, kmeans_section  # noqa: E402
 from quality_support import EXTRA_OVERRIDES, Section, kafka_broker, print_table  # noqa: E402
 
 from oryx_core.apps.als.movielens import data_root  # noqa: E402
@@ -34,6 +36,9 @@ SECTIONS: dict[str, Callable[[str, Path, Path], Section]] = {
     "als-implicit": lambda brokers, folder, data: implicit_section(
         brokers, folder, data / "movielens-latest-small" / "ratings.csv"
     ),
+    "rdf-price": lambda brokers, folder, data: forest_section(brokers, folder, data, "price"),
+    "rdf-cut": lambda brokers, folder, data: forest_section(brokers, folder, data, "cut"),
+    "kmeans-digits": kmeans_section,
 }
 
 
