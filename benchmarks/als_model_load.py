@@ -28,8 +28,10 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,12 +40,15 @@ from oryx_core.apps.als.messages import format_x_update, format_y_update
 from oryx_core.apps.als.model_pmml import ALSModelDescription, build_als_pmml
 from oryx_core.config import load_config
 from oryx_core.ml.pmml import write_pmml
-from oryx_core.topics.memory import InMemoryBroker, InMemoryProducer, InMemoryUpdateConsumer
 from oryx_core.topics.messages import KeyMessage
 from oryx_serving.apps.als.manager import ALSServingModelManager
 from oryx_serving.lambda_.model_manager import UpdateFollower
 from oryx_streaming.apps.als import ALSSpeedModelManager
 from oryx_streaming.lambda_.model_follower import ModelFollower
+
+# The unit tests' in-memory update topic (tests/support/), not a broker: the benchmark measures the parsing.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from support.memory_topics import InMemoryBroker, InMemoryProducer, InMemoryUpdateConsumer  # noqa: E402
 
 SEED = 42
 TOPIC = "OryxUpdate"

@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))  # the unit tests' in-memory update topic, tests/support/memory_topics.py
 SEED = 42
 QUERIES = 200
 TOP = 10
@@ -140,10 +141,11 @@ def in_process(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def serving_app(args: argparse.Namespace) -> Any:
+    from support.memory_topics import InMemoryBroker, InMemoryProducer, InMemoryUpdateConsumer
+
     from oryx_core.apps.als.model_pmml import ALSModelDescription, build_als_pmml
     from oryx_core.config import load_config
     from oryx_core.ml.pmml import write_pmml
-    from oryx_core.topics.memory import InMemoryBroker, InMemoryProducer, InMemoryUpdateConsumer
     from oryx_serving import create_app
 
     broker = InMemoryBroker()

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))  # the unit tests' in-memory update topic, tests/support/memory_topics.py
 WORDS = 10_000
 
 
@@ -75,7 +76,8 @@ def in_memory_app(config: Any, model: str) -> Any:
 
     Shared by the app benchmarks: what is measured is the serving layer, not a broker round trip.
     """
-    from oryx_core.topics.memory import InMemoryBroker, InMemoryProducer, InMemoryUpdateConsumer
+    from support.memory_topics import InMemoryBroker, InMemoryProducer, InMemoryUpdateConsumer
+
     from oryx_serving import create_app
 
     broker = InMemoryBroker()

@@ -18,9 +18,9 @@ from compat import oryx2_models as models
 from compat import oryx2_rdf_models as rdf_models
 from flask import Flask
 from flask.testing import FlaskClient
+from support.memory_topics import InMemoryBroker, InMemoryProducer, InMemoryUpdateConsumer
 
 from oryx_core.config import load_config
-from oryx_core.topics.memory import InMemoryBroker, InMemoryProducer, InMemoryUpdateConsumer
 from oryx_core.topics.messages import KeyMessage
 from oryx_serving import create_app
 

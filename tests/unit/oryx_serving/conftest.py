@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from support.memory_topics import InMemoryBroker, InMemoryProducer, InMemoryUpdateConsumer
 
 from oryx_core.config import OryxConfig, load_config
-from oryx_core.topics.memory import InMemoryBroker, InMemoryProducer, InMemoryUpdateConsumer
 from oryx_serving import create_app
 from oryx_serving.lambda_.model_manager import OryxServingState
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from support.memory_topics import InMemoryBroker, InMemoryProducer
 
 from oryx_core.config import ConfigError, load_config
-from oryx_core.topics.memory import InMemoryBroker, InMemoryProducer
 from oryx_serving import create_app
 from oryx_serving.apps.example.manager import ExampleServingModelManager
 from oryx_serving.lambda_ import model_manager as model_manager_module

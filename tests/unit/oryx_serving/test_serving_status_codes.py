@@ -7,8 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from flask import Flask
-
-from oryx_core.topics.memory import InMemoryBroker
+from support.memory_topics import InMemoryBroker
 
 EXAMPLE = [
     "oryx.serving.model-manager-class=com.cloudera.oryx.example.serving.ExampleServingModelManager",

@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 import pytest
 from flask import Flask
+from support.memory_topics import InMemoryBroker
 
 from oryx_core.api.serving import OryxServingError
-from oryx_core.topics.memory import InMemoryBroker
 from oryx_serving.lambda_.bodies import (
     MAX_JSON_DEPTH,
     check_json_depth,

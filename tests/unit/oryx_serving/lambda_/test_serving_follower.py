@@ -6,8 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
+from support.memory_topics import InMemoryBroker, InMemoryUpdateConsumer
 
-from oryx_core.topics.memory import InMemoryBroker, InMemoryUpdateConsumer
 from oryx_core.topics.messages import KeyMessage
 from oryx_serving.lambda_.model_manager import OryxServingState, UpdateFollower
 

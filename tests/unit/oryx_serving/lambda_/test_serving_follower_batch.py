@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from support.memory_topics import InMemoryBroker, InMemoryUpdateConsumer
+
 from oryx_core.api.batched_updates import ConsumesKeyMessageBatches
-from oryx_core.topics.memory import InMemoryBroker, InMemoryUpdateConsumer
 from oryx_core.topics.messages import KeyMessage
 from oryx_serving.lambda_.model_manager import UpdateFollower
 

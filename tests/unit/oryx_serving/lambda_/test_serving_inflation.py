@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 import pytest
 from flask import Flask
+from support.memory_topics import InMemoryBroker
 
 from oryx_core.api.serving import OryxServingError
-from oryx_core.topics.memory import InMemoryBroker
 from oryx_serving.lambda_.inflation import RATIO_ALLOWANCE_BYTES, InflationLimits, inflate, unzip
 
 MIB = 1 << 20

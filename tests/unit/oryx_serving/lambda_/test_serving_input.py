@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from support.memory_topics import InMemoryBroker, InMemoryProducer
 
 from oryx_core.api.serving import OryxServingError
-from oryx_core.topics.memory import InMemoryBroker, InMemoryProducer
 from oryx_core.topics.messages import KeyMessage
 from oryx_serving.lambda_.input import send_input
 

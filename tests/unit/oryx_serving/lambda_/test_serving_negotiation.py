@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 from flask import Flask
+from support.memory_topics import InMemoryBroker
 
-from oryx_core.topics.memory import InMemoryBroker
 from oryx_serving.lambda_.negotiation import parse_accept, select_media_type
 
 OFFERED = ("text/plain", "text/csv", "application/json")

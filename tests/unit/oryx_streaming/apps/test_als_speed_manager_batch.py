@@ -7,12 +7,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from support.memory_topics import InMemoryBroker, InMemoryUpdateConsumer
 
 from oryx_core.apps.als.messages import format_x_update, format_y_update
 from oryx_core.apps.als.model_pmml import ALSModelDescription, build_als_pmml
 from oryx_core.config import load_config
 from oryx_core.ml.pmml import write_pmml
-from oryx_core.topics.memory import InMemoryBroker, InMemoryUpdateConsumer
 from oryx_core.topics.messages import MODEL, UP, KeyMessage
 from oryx_streaming.apps.als import ALSSpeedModelManager
 from oryx_streaming.apps.als.model import ALSSpeedModel

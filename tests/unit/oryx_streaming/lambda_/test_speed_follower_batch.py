@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import pytest
+from support.memory_topics import InMemoryBroker, InMemoryUpdateConsumer
 
 from oryx_core.api.batched_updates import ConsumesKeyMessageBatches
-from oryx_core.topics.memory import InMemoryBroker, InMemoryUpdateConsumer
 from oryx_core.topics.messages import MODEL, UP, KeyMessage
 from oryx_streaming.lambda_.model_follower import ModelFollower
 

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pytest
+from support.memory_topics import InMemoryBroker, InMemoryUpdateConsumer
 
-from oryx_core.topics.memory import InMemoryBroker, InMemoryUpdateConsumer
 from oryx_core.topics.messages import MODEL, UP, KeyMessage
 from oryx_streaming.lambda_.model_follower import ModelFollower
 

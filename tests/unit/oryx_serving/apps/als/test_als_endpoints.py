@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from support.memory_topics import InMemoryBroker
 
 from oryx_core.apps.als.foldin import Solver, fold_in_anonymous
 from oryx_core.apps.als.messages import format_x_update, format_y_update
@@ -21,7 +22,6 @@ from oryx_core.apps.als.model_pmml import ALSModelDescription, build_als_pmml
 from oryx_core.apps.als.rescorer import RescorerProvider
 from oryx_core.input.lines import parse_line
 from oryx_core.ml.pmml import write_pmml
-from oryx_core.topics.memory import InMemoryBroker
 
 ALS = [
     "oryx.serving.model-manager-class=com.cloudera.oryx.app.serving.als.model.ALSServingModelManager",

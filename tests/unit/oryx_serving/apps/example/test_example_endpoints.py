@@ -9,8 +9,8 @@ import zlib
 from collections.abc import Callable
 
 from flask import Flask
+from support.memory_topics import InMemoryBroker
 
-from oryx_core.topics.memory import InMemoryBroker
 from oryx_core.topics.messages import KeyMessage, input_key
 
 LoadModel = Callable[[dict[str, int]], None]

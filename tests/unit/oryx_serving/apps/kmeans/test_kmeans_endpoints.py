@@ -10,13 +10,13 @@ from collections.abc import Callable
 
 import pytest
 from flask import Flask
+from support.memory_topics import InMemoryBroker
 
 from oryx_core.apps.kmeans.clusters import KMeansModel
 from oryx_core.apps.kmeans.pmml import build_kmeans_pmml
 from oryx_core.apps.kmeans.points import kmeans_schema
 from oryx_core.config import load_config
 from oryx_core.ml.pmml import write_pmml
-from oryx_core.topics.memory import InMemoryBroker
 from oryx_serving.apps.kmeans.model import TOO_FAR
 
 SCHEMA = [

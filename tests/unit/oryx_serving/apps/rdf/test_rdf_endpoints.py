@@ -10,9 +10,9 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 from rdf_serving_support import CLASSIFICATION, COLORS, RDF, classifier, get, pmml
+from support.memory_topics import InMemoryBroker
 
 from oryx_core.apps.rdf.trees import Forest
-from oryx_core.topics.memory import InMemoryBroker
 from oryx_core.topics.messages import KeyMessage, input_key
 
 

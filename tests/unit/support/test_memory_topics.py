@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 
 import pytest
+from support.memory_topics import InMemoryBroker, InMemoryProducer, InMemoryUpdateConsumer
 
-from oryx_core.topics.memory import InMemoryBroker, InMemoryProducer, InMemoryUpdateConsumer
 from oryx_core.topics.messages import MODEL, UP, KeyMessage, MessageTooLargeError
 from oryx_core.topics.producer import DeliveryError
 
