@@ -33,7 +33,7 @@ from dagster import DagsterInstance
 from oryx_assets.apps.als.factors import ALSParams, train_als
 from oryx_assets.generation import run_generation
 from oryx_assets.resources import OryxConfigResource
-from oryx_core.apps.als.movielens import movielens_lines, ratings_file
+from oryx_cli.demos.als.data import movielens_lines, ratings_file
 from oryx_core.topics.admin import TopicAdmin
 from oryx_core.topics.producer import TopicProducer
 

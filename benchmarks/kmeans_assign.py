@@ -80,8 +80,8 @@ def kmeans_app() -> Any:
     """The real ``create_app`` with the k-means app and a 3-cluster Iris model (centers = species means)."""
     import numpy as np
 
+    from oryx_cli.demos.kmeans.data import iris_lines
     from oryx_core.apps.kmeans.clusters import KMeansModel
-    from oryx_core.apps.kmeans.demo_data import iris_lines
     from oryx_core.apps.kmeans.pmml import build_kmeans_pmml
     from oryx_core.apps.kmeans.points import kmeans_schema
     from oryx_core.config import load_config
@@ -103,7 +103,7 @@ def wrk_script(kind: str, lines: list[str], bulk: int) -> str:
 
 
 def bench_serving(args: argparse.Namespace) -> None:
-    from oryx_core.apps.kmeans.demo_data import iris_lines
+    from oryx_cli.demos.kmeans.data import iris_lines
 
     lines = iris_lines()
     baseline, baseline_port = launch_server(__file__, "baseline")
@@ -193,7 +193,7 @@ def time_bare_mllib(lines: list[str]) -> float:
 
 
 def bench_batch(args: argparse.Namespace) -> None:
-    from oryx_core.apps.kmeans.demo_data import iris_lines
+    from oryx_cli.demos.kmeans.data import iris_lines
 
     lines = iris_lines() * args.copies
     results: dict[str, list[float]] = {"generation": [], "bare MLlib": []}

@@ -27,7 +27,7 @@ from quality_als import SPLIT, SPLITS, explicit_section, implicit_section  # noq
 from quality_forests import forest_section, kmeans_section  # noqa: E402
 from quality_support import EXTRA_OVERRIDES, Section, kafka_broker, print_table  # noqa: E402
 
-from oryx_core.apps.als.movielens import data_root  # noqa: E402
+from oryx_cli.demos.datasets import data_root  # noqa: E402
 
 SECTIONS: dict[str, Callable[[str, Path, Path], Section]] = {
     "als-explicit": lambda brokers, folder, data: explicit_section(

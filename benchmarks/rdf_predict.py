@@ -67,7 +67,7 @@ def conf_file(dataset: str) -> str:
 
 
 def demo_lines(dataset: str) -> list[str]:
-    from oryx_core.apps.rdf.demo_data import diabetes_lines, iris_lines
+    from oryx_cli.demos.rdf.data import diabetes_lines, iris_lines
 
     return iris_lines(seed=1) if dataset == "iris" else diabetes_lines(seed=1)
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from demo_support import AlsDemoStack, run_demo
 
-from oryx_core.apps.als.movielens import default_movielens_dir
+from oryx_cli.demos.datasets import default_movielens_dir
 
-ORYX = [sys.executable, "-m", "oryx_core.cli"]
+ORYX = [sys.executable, "-m", "oryx_cli"]
 
 PORT_OFFSET = int(os.environ.get("ORYX_TEST_KAFKA_PORT", "19092")) - 19092
 """Shifts the ALS demo stack's ports with the session broker's (0 by default), so two engineers' runs on one

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-ORYX = [sys.executable, "-m", "oryx_core.cli"]
+ORYX = [sys.executable, "-m", "oryx_cli"]
 
 CONFIG = """
 include file("%(base)s")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 BROKER_PORT, SERVING_PORT, DAGSTER_PORT = 19292, 18080, 13000
-ORYX = [sys.executable, "-m", "oryx_core.cli"]
+ORYX = [sys.executable, "-m", "oryx_cli"]
 
 CONFIG = """
 oryx {

@@ -4,7 +4,7 @@
 `/predict` for the most typical flower of each species next to its true species, one flower's
 `/classificationDistribution` and `/feature/importance`, then trains a few copies of that flower under another
 species and waits until the speed layer's leaf updates change its distribution. Regression prints the same way
-(tests/unit/oryx_core/cli/test_demo_fake_serving.py); one real stack run is enough for the 2-core machine.
+(tests/unit/oryx_cli/test_demo_fake_serving.py); one real stack run is enough for the 2-core machine.
 """
 
 from __future__ import annotations

@@ -25,9 +25,9 @@ from batch_support import (
 from dagster import DagsterInstance
 
 from oryx_assets.resources import OryxConfigResource
+from oryx_cli.demos.als.data import movielens_lines, ratings_file
 from oryx_core.apps.als.messages import parse_update
 from oryx_core.apps.als.model_pmml import read_als_pmml
-from oryx_core.apps.als.movielens import movielens_lines, ratings_file
 from oryx_core.ml.pmml import read_pmml
 from oryx_core.topics.messages import MODEL, UP
 

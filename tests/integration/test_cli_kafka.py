@@ -10,7 +10,7 @@ from pathlib import Path
 from oryx_core.topics.admin import TopicAdmin
 from oryx_core.topics.consumer import InputTopicReader
 
-ORYX = [sys.executable, "-m", "oryx_core.cli"]
+ORYX = [sys.executable, "-m", "oryx_cli"]
 
 
 def oryx(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

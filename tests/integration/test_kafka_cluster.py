@@ -80,7 +80,7 @@ def create_replicated_topic(cluster: KafkaCluster, tmp_path: Path) -> None:
     topics = [f"oryx.input-topic.message.topic={TOPIC}", f"oryx.update-topic.message.topic={UPDATE_TOPIC}"]
     brokers = [f"oryx.input-topic.broker={cluster.bootstrap}", f"oryx.update-topic.broker={cluster.bootstrap}"]
     setup = subprocess.run(
-        [sys.executable, "-m", "oryx_core.cli", "kafka-setup", "--input-partitions", str(PARTITIONS)]
+        [sys.executable, "-m", "oryx_cli", "kafka-setup", "--input-partitions", str(PARTITIONS)]
         + ["--replication-factor", "3", "--min-insync-replicas", "2"]
         + [arg for override in topics + brokers for arg in ("-D", override)],
         cwd=tmp_path,

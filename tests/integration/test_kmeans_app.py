@@ -28,8 +28,8 @@ from flask.testing import FlaskClient
 from speed_support import SpeedRun, input_end_offsets
 
 from oryx_assets.resources import OryxConfigResource
+from oryx_cli.demos.kmeans.data import IRIS_COLUMNS, iris_lines
 from oryx_core.apps.kmeans.clusters import KMeansModel
-from oryx_core.apps.kmeans.demo_data import IRIS_COLUMNS, iris_lines
 from oryx_core.apps.kmeans.messages import parse_update
 from oryx_core.apps.kmeans.pmml import read_kmeans_pmml
 from oryx_core.apps.kmeans.points import kmeans_schema

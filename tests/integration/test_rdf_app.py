@@ -31,7 +31,7 @@ from flask.testing import FlaskClient
 from speed_support import SpeedRun, input_end_offsets
 
 from oryx_assets.resources import OryxConfigResource
-from oryx_core.apps.rdf.demo_data import DIABETES_COLUMNS, IRIS_COLUMNS, diabetes_lines, iris_lines
+from oryx_cli.demos.rdf.data import DIABETES_COLUMNS, IRIS_COLUMNS, diabetes_lines, iris_lines
 from oryx_core.apps.rdf.encoding import Encodings
 from oryx_core.apps.rdf.pmml import forest_from_pmml, hyperparams_of
 from oryx_core.apps.rdf.trees import Forest

@@ -7,5 +7,4 @@
   predicting, unseen categories and missing values as NaN (the trees' missing-value path), named for counting.
 * ``pmml``: the forest's PMML (a ``TreeModel``, or a ``MiningModel`` of them) written and read back.
 * ``updates``: the ``UP`` message formats and the leaf update math of the speed and serving layers.
-* ``demo_data``: the demo data sets (Iris and diabetes, read from the installed scikit-learn) as input lines.
 """

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from oryx_core.apps.kmeans.demo_data import iris_csv_path
-from oryx_core.cli.demo_kmeans import check_schema, nudged, species_names, typical_flowers
-from oryx_core.cli.demo_rdf import demo_schema, target_of, with_target, without_target
+from oryx_cli.demos.datasets import iris_csv_path, typical_flowers
+from oryx_cli.demos.kmeans.demo import check_schema, nudged, species_names
+from oryx_cli.demos.rdf.demo import demo_schema, target_of, with_target, without_target
 from oryx_core.config import ConfigError, load_config
 
-REPO = Path(__file__).resolve().parents[4]
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from oryx_core.apps.als.movielens import default_movielens_dir, movielens_lines, ratings_file
+from oryx_cli.demos.als.data import movielens_lines, ratings_file
+from oryx_cli.demos.datasets import default_movielens_dir
 
 
 def test_rows_become_user_item_rating_milliseconds(tmp_path: Path) -> None:

@@ -19,8 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from oryx_core.cli.layers import REPO, layer_command, layer_env
-from oryx_core.cli.processes import ManagedProcess
+from oryx_cli.layers import REPO, layer_command, layer_env
+from oryx_cli.options import config_from
+from oryx_cli.processes import ManagedProcess
 from oryx_core.config import OryxConfig, load_config, state_dir, topic_settings
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1"}
@@ -164,7 +165,6 @@ def _speed_health() -> dict[str, object]:
 
 
 def up(args: argparse.Namespace) -> int:
-    from oryx_core.cli import config_from
     from oryx_core.topics.admin import TopicAdmin
 
     config = config_from(args)
@@ -235,8 +235,6 @@ def down(args: argparse.Namespace) -> int:
 
 def _stack_config(args: argparse.Namespace) -> OryxConfig:
     """The config ``up`` wrote, so status/down act on what is running even without --conf."""
-    from oryx_core.cli import config_from
-
     effective = state_dir() / "stack" / "effective.conf"
     if not args.conf and effective.is_file():
         return load_config(effective, args.overrides)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from oryx_core.cli import demo
+from oryx_cli import demo
 
 FAKE_BATCH = """
 import sys

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from oryx_core.cli import main
-from oryx_core.cli.demo import demo_app
+from oryx_cli.demo import demo_app
+from oryx_cli.main import main
 from oryx_core.config import ConfigError, OryxConfig, load_config
 
 MANAGER = "oryx.serving.model-manager-class"

@@ -2,32 +2,31 @@
 
 It talks to the stack only the way a user would: HTTP to the serving layer (which writes to the input topic),
 ``oryx batch`` for a generation, then HTTP queries. The serving layer's model manager picks the demo: ALS
-(``demo_als``, MovieLens from ``../shared/data`` or ``ORYX_DATA_DIR``), k-means (``demo_kmeans``, Iris) and random
-decision forests (``demo_rdf``, Iris or diabetes, both read from the installed scikit-learn), or the word-count
-example (MovieLens titles). Data is read in place, never copied into the project.
+(``demos/als``, MovieLens from ``../shared/data`` or ``ORYX_DATA_DIR``), k-means (``demos/kmeans``, Iris) and random
+decision forests (``demos/rdf``, Iris or diabetes, both read from the installed scikit-learn), or the word-count
+example (``demos/example.py``, MovieLens titles). Data is read in place, never copied into the project.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import functools
 import subprocess
 import time
-import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-from oryx_core.apps.als.movielens import DATA_DIR_ENV, default_movielens_dir
-from oryx_core.cli.demo_als import als_demo
-from oryx_core.cli.demo_http import get_text, post_lines, wait_for
-from oryx_core.cli.demo_kmeans import kmeans_demo
-from oryx_core.cli.demo_rdf import rdf_demo
-from oryx_core.cli.layers import layer_command, layer_env
-from oryx_core.cli.stack import http_status, serving_url
+from oryx_cli.demos.als.demo import als_demo
+from oryx_cli.demos.datasets import DATA_DIR_ENV, default_movielens_dir
+from oryx_cli.demos.example import example_demo
+from oryx_cli.demos.http import wait_for
+from oryx_cli.demos.kmeans.demo import kmeans_demo
+from oryx_cli.demos.rdf.demo import rdf_demo
+from oryx_cli.layers import layer_command, layer_env
+from oryx_cli.options import config_from
+from oryx_cli.stack import http_status, serving_url
 from oryx_core.config import ConfigError, OryxConfig, state_dir
 
-CHUNK_LINES = 2000
 GENERATION_LOG_TAIL = 40
 MODEL_MANAGER_KEY = "oryx.serving.model-manager-class"
 DEMO_APPS = {
@@ -37,12 +36,6 @@ DEMO_APPS = {
     "ExampleServingModelManager": "example",
 }
 """Serving model-manager class name (Oryx 2's Java name or our Python path ends with it) -> the demo to run."""
-
-
-def movie_titles(path: Path) -> Iterator[str]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            yield row["title"]
 
 
 def run_generation(conf: Path) -> None:
@@ -60,25 +53,6 @@ def run_generation(conf: Path) -> None:
         print("\n".join(tail), flush=True)
         raise subprocess.CalledProcessError(finished.returncode, finished.args)
     print(f"generation done in {time.monotonic() - started:.1f} s")
-
-
-def example_demo(config: OryxConfig, conf: Path, data_file: Path) -> None:
-    base = serving_url(config)
-    titles = list(movie_titles(data_file))
-    print(f"sending {len(titles)} movie titles from {data_file} to {base}/add ...", flush=True)
-    for start in range(0, len(titles), CHUNK_LINES):
-        post_lines(base, "/add", titles[start : start + CHUNK_LINES])
-    run_generation(conf)
-    wait_for(lambda: http_status(base + "/ready") == 200, 120, "the serving layer to load the model")
-    for word in ("Star", "Love", "Matrix"):
-        count = get_text(f"{base}/distinct/{urllib.parse.quote(word)}").strip()
-        print(f"GET /distinct/{word} -> {count} distinct words co-occur with {word!r} in movie titles")
-    before = int(get_text(f"{base}/distinct/Star").strip())
-    new_line = "Star Oryx Lambda Architecture"
-    post_lines(base, "/add", [new_line])
-    print(f"POST /add {new_line!r}; waiting for the speed layer's UP update ...", flush=True)
-    wait_for(lambda: int(get_text(f"{base}/distinct/Star").strip()) != before, 120, "a speed-layer update")
-    print(f"GET /distinct/Star -> {get_text(f'{base}/distinct/Star').strip()} (was {before})")
 
 
 def required_file(path: Path, option: str) -> Path:
@@ -118,12 +92,10 @@ def demo_runner(app: str, args: argparse.Namespace, config: OryxConfig, conf: Pa
         movies = required_file(movielens / "movies.csv", DATA_DIR_ENV)
         return lambda base: als_demo(base, ratings, movies, generation, wait_for)
     titles = required_file(Path(args.data_file) if args.data_file else movielens / "movies.csv", "--data-file")
-    return lambda base: example_demo(config, conf, titles)
+    return lambda base: example_demo(base, titles, generation)
 
 
 def demo(args: argparse.Namespace) -> int:
-    from oryx_core.cli import config_from
-
     config = config_from(args)
     conf = state_dir() / "stack" / "effective.conf"
     if not conf.is_file():

@@ -6,7 +6,7 @@
   unscaled data (``diabetes_data_raw.csv.gz`` and ``diabetes_target.csv.gz``); ``sex`` is categorical (1 or 2)
   and ``progression`` is the disease progression one year later.
 
-``python -m oryx_core.apps.rdf.demo_data iris|diabetes --conf conf/rdf-....conf`` writes the lines to the
+``python -m oryx_cli.demos.rdf.data iris|diabetes --conf conf/rdf-....conf`` writes the lines to the
 configured input topic; without ``--conf`` it prints them (for ``oryx kafka-input --input-file`` or
 ``POST /train``). ``--seed N`` shuffles them first.
 """
@@ -16,26 +16,17 @@ from __future__ import annotations
 import argparse
 import csv
 import gzip
-import importlib.util
 import random
 import sys
-from pathlib import Path
 
+from oryx_cli.demos.datasets import sklearn_data_dir
 from oryx_core.config import load_config, topic_settings
 from oryx_core.topics.producer import TopicProducer
 
-__all__ = ["DIABETES_COLUMNS", "IRIS_COLUMNS", "diabetes_lines", "iris_lines", "sklearn_data_dir"]
+__all__ = ["DIABETES_COLUMNS", "IRIS_COLUMNS", "diabetes_lines", "iris_lines", "main"]
 
 IRIS_COLUMNS = ("sepal_length", "sepal_width", "petal_length", "petal_width", "species")
 DIABETES_COLUMNS = ("age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6", "progression")
-
-
-def sklearn_data_dir() -> Path:
-    """``sklearn/datasets/data`` of the installed scikit-learn, found without importing scikit-learn."""
-    spec = importlib.util.find_spec("sklearn")
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("scikit-learn is not installed; the RDF demo data sets are read from it")
-    return Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data"
 
 
 def _shuffled(lines: list[str], seed: int | None) -> list[str]:

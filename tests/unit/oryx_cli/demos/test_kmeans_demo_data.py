@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from oryx_core.apps.kmeans.demo_data import IRIS_COLUMNS, iris_csv_path, iris_lines
+from oryx_cli.demos.datasets import iris_csv_path
+from oryx_cli.demos.kmeans.data import IRIS_COLUMNS, iris_lines
 from oryx_core.classnames import instantiate
 from oryx_core.config import load_config
 from oryx_core.input.lines import parse_line
 from oryx_core.input.schema import InputSchema
 
-REPO = Path(__file__).resolve().parents[5]
+REPO = Path(__file__).resolve().parents[4]
 
 
 def test_iris_is_read_from_the_sklearn_package_without_its_header() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from oryx_core.apps.rdf.demo_data import DIABETES_COLUMNS, IRIS_COLUMNS, diabetes_lines, iris_lines
+from oryx_cli.demos.rdf.data import DIABETES_COLUMNS, IRIS_COLUMNS, diabetes_lines, iris_lines
 
 
 def test_iris_has_150_lines_of_three_named_species() -> None:

@@ -1,15 +1,10 @@
-"""The ``oryx`` command (Oryx 2's oryx-run.sh): one entry point for every layer, the Kafka tools and the stack.
-
-Layers are started by module name (``python -m oryx_assets`` etc.), never imported, so ``oryx_core`` stays
-below the layers. Every subcommand takes ``--conf FILE`` and ``-D key=value`` like Oryx 2.
-"""
+"""The options every ``oryx`` subcommand shares (``--conf FILE`` and ``-D key=value``, as in Oryx 2) and the
+configuration they give: loaded here, checked here, and handed on to layer processes unchanged."""
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 from oryx_core.config import ConfigError, OryxConfig, load_config, state_dir
@@ -17,7 +12,7 @@ from oryx_core.config import ConfigError, OryxConfig, load_config, state_dir
 DEFAULT_CONF = "oryx.conf"
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def add_common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--conf",
         metavar="FILE",
@@ -55,29 +50,3 @@ def layer_argv(args: argparse.Namespace) -> list[str]:
     for override in args.overrides:
         argv += ["-D", override]
     return argv
-
-
-def build_parser() -> argparse.ArgumentParser:
-    from oryx_core.cli import demo, kafka, layers, stack
-
-    parser = argparse.ArgumentParser(
-        prog="oryx",
-        description="Run and operate the Oryx lambda architecture (batch on Dagster + Spark, speed on "
-        "Spark Structured Streaming, serving on Flask, transport on Kafka).",
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (layers, kafka, stack, demo):
-        module.register(sub, _common)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return int(args.handler(args) or 0)
-    except ConfigError as error:
-        print(f"oryx: configuration error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130

@@ -17,14 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from oryx_core.apps.kmeans.demo_data import iris_lines as kmeans_iris_lines
-from oryx_core.apps.rdf.demo_data import diabetes_lines
-from oryx_core.apps.rdf.demo_data import iris_lines as rdf_iris_lines
-from oryx_core.cli.demo_kmeans import kmeans_demo
-from oryx_core.cli.demo_rdf import rdf_demo
+from oryx_cli.demos.kmeans.data import iris_lines as kmeans_iris_lines
+from oryx_cli.demos.kmeans.demo import kmeans_demo
+from oryx_cli.demos.rdf.data import diabetes_lines
+from oryx_cli.demos.rdf.data import iris_lines as rdf_iris_lines
+from oryx_cli.demos.rdf.demo import rdf_demo
 from oryx_core.config import load_config
 
-REPO = Path(__file__).resolve().parents[4]
+REPO = Path(__file__).resolve().parents[3]
 Answer = Callable[["FakeServing", str], object]
 
 

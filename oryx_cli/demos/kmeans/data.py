@@ -6,34 +6,23 @@ species as 0, 1 or 2. The demo config (``conf/kmeans-example.conf``) names the f
 species, so k-means sees only the measurements and a user can compare its clusters with the species. The file
 is located without importing scikit-learn and never copied into the repository.
 
-``python -m oryx_core.apps.kmeans.demo_data --conf conf/kmeans-example.conf`` writes the lines to the input
+``python -m oryx_cli.demos.kmeans.data --conf conf/kmeans-example.conf`` writes the lines to the input
 topic (``oryx.input-topic.*``).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 from pathlib import Path
 
+from oryx_cli.demos.datasets import iris_csv_path
 from oryx_core.config import load_config, topic_settings
 from oryx_core.topics.producer import TopicProducer
 
-__all__ = ["IRIS_COLUMNS", "iris_csv_path", "iris_lines", "main", "send_lines"]
+__all__ = ["IRIS_COLUMNS", "iris_lines", "main", "send_lines"]
 
 IRIS_COLUMNS = ("sepal_length", "sepal_width", "petal_length", "petal_width", "species")
 """The columns of each line, as ``oryx.input-schema.feature-names`` lists them."""
-
-
-def iris_csv_path() -> Path:
-    """``iris.csv`` inside the installed scikit-learn; FileNotFoundError saying so when it is absent."""
-    spec = importlib.util.find_spec("sklearn")
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("scikit-learn is not installed; the k-means demo reads its bundled iris.csv")
-    path = Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data" / "iris.csv"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing from the installed scikit-learn")
-    return path
 
 
 def iris_lines(path: Path | None = None) -> list[str]:

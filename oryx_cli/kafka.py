@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TextIO
 
+from oryx_cli.options import config_from
 from oryx_core.config import ConfigError, OryxConfig, topic_settings
 
 
 def kafka_setup(args: argparse.Namespace) -> int:
-    from oryx_core.cli import config_from
     from oryx_core.topics.admin import TopicAdmin
 
     config = config_from(args)
@@ -48,8 +48,6 @@ def kafka_setup(args: argparse.Namespace) -> int:
 def kafka_tail(args: argparse.Namespace) -> int:
     """Prints ``topic<TAB>key<TAB>message`` for both topics until interrupted (or --max-messages)."""
     from confluent_kafka import Consumer
-
-    from oryx_core.cli import config_from
 
     config = config_from(args)
     topics = topic_settings(config)
@@ -110,8 +108,6 @@ def _progress(out: TextIO, sent: int, total: int | None, started: float) -> None
 
 
 def kafka_input(args: argparse.Namespace) -> int:
-    from oryx_core.cli import config_from
-
     config = config_from(args)
     path = Path(args.input_file)
     if not path.is_file():

@@ -1,32 +1,21 @@
-"""The MovieLens ratings as ALS input lines, for the integration test, the benchmark and the demo.
+"""The MovieLens ratings as ALS input lines, for the ALS demo, the integration test and the benchmarks.
 
 ``ratings.csv`` (``userId,movieId,rating,timestamp`` with a header line, timestamps in epoch *seconds*)
-becomes our ``user,item,strength,timestamp`` lines with timestamps in epoch *milliseconds*.
+becomes our ``user,item,strength,timestamp`` lines with timestamps in epoch *milliseconds*. The folder is
+``datasets.default_movielens_dir()`` (``$ORYX_DATA_DIR`` or ``../shared/data``).
 """
 
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["DATA_DIR_ENV", "data_root", "default_movielens_dir", "movielens_lines", "ratings_file"]
+from oryx_cli.demos.datasets import default_movielens_dir
 
-DATA_DIR_ENV = "ORYX_DATA_DIR"
-"""One variable for the demo, the tests and the benchmarks: the folder holding ``movielens-latest-small/``."""
-_REPO = Path(__file__).resolve().parents[3]
+__all__ = ["movielens_lines", "ratings_file"]
+
 _HEADER = ["userId", "movieId", "rating", "timestamp"]
-
-
-def data_root() -> Path:
-    """``$ORYX_DATA_DIR``, else ``../shared/data`` next to the repository (read in place, never copied)."""
-    configured = os.environ.get(DATA_DIR_ENV)
-    return Path(configured) if configured else _REPO.parent / "shared" / "data"
-
-
-def default_movielens_dir() -> Path:
-    return data_root() / "movielens-latest-small"
 
 
 def ratings_file(directory: Path | None = None) -> Path:

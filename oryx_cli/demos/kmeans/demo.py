@@ -10,13 +10,13 @@ the measurements alone and the printed species show whether they match.
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
-from oryx_core.apps.kmeans.demo_data import IRIS_COLUMNS, iris_csv_path, iris_lines
-from oryx_core.cli.demo_http import datum_path, get_status, get_text, post_lines, wait_for
+from oryx_cli.demos.datasets import iris_csv_path, typical_flowers
+from oryx_cli.demos.http import datum_path, get_status, get_text, post_lines, wait_for
+from oryx_cli.demos.kmeans.data import IRIS_COLUMNS, iris_lines
 from oryx_core.config import ConfigError, OryxConfig
 from oryx_core.input.schema import InputSchema
 
@@ -38,27 +38,6 @@ def species_names(path: Path) -> list[str]:
     """Class names from iris.csv's header (``150,4,setosa,versicolor,virginica``), in label order."""
     with path.open(encoding="utf-8") as handle:
         return handle.readline().strip().split(",")[2:]
-
-
-def measurements(line: str) -> list[float]:
-    return [float(value) for value in line.split(",")[:4]]
-
-
-def typical_flowers(lines: Sequence[str]) -> dict[str, str]:
-    """Per species (the last field), the flower nearest the species' mean measurements, in first-seen order.
-
-    The first flower of a species can sit on a border (Iris's flower 51, a versicolor, usually lands in the
-    virginica cluster); the most typical one shows what the model learnt about the species.
-    """
-    by_species: dict[str, list[str]] = {}
-    for line in lines:
-        by_species.setdefault(line.rsplit(",", 1)[-1], []).append(line)
-    typical = {}
-    for species, members in by_species.items():
-        points = [measurements(line) for line in members]
-        mean = [sum(column) / len(points) for column in zip(*points, strict=True)]
-        typical[species] = min(members, key=lambda line: math.dist(measurements(line), mean))
-    return typical
 
 
 def nudged(line: str, step: float = NUDGE) -> list[str]:

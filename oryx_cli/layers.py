@@ -9,9 +9,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from oryx_cli.options import config_from, layer_argv
 from oryx_core.config import state_dir
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 LAYER_MODULES = {"batch": "oryx_assets", "speed": "oryx_streaming", "serving": "oryx_serving"}
 LAYER_HELP = {
     "batch": "run one batch generation now through Dagster (the same assets the UI materializes)",
@@ -40,8 +41,6 @@ def layer_command(layer: str, argv: list[str]) -> list[str]:
 
 
 def run_layer(layer: str, args: argparse.Namespace) -> int:
-    from oryx_core.cli import config_from, layer_argv
-
     config_from(args)  # fail here, with the key named, rather than inside the layer
     extra = ["--generation", str(args.generation)] if getattr(args, "generation", None) is not None else []
     return subprocess.call(layer_command(layer, [*layer_argv(args), *extra]), env=layer_env())

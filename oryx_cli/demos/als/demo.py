@@ -14,8 +14,8 @@ import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
-from oryx_core.apps.als.movielens import movielens_lines
-from oryx_core.cli.demo_http import get_json, get_status, http_request
+from oryx_cli.demos.als.data import movielens_lines
+from oryx_cli.demos.http import get_json, get_status, http_request
 
 INGEST_CHUNK_LINES = 20_000
 DEMO_USER = "oryx-demo-user"

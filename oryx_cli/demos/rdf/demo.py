@@ -13,9 +13,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from oryx_core.apps.rdf.demo_data import DIABETES_COLUMNS, IRIS_COLUMNS, diabetes_lines, iris_lines
-from oryx_core.cli.demo_http import datum_path, get_json, get_status, get_text, post_lines, wait_for
-from oryx_core.cli.demo_kmeans import typical_flowers
+from oryx_cli.demos.datasets import typical_flowers
+from oryx_cli.demos.http import datum_path, get_json, get_status, get_text, post_lines, wait_for
+from oryx_cli.demos.rdf.data import DIABETES_COLUMNS, IRIS_COLUMNS, diabetes_lines, iris_lines
 from oryx_core.config import ConfigError, OryxConfig
 from oryx_core.input.lines import join_csv, parse_line
 from oryx_core.input.schema import InputSchema
