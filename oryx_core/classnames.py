@@ -10,7 +10,7 @@ import importlib
 import inspect
 from typing import Any
 
-from oryx_core.config import ConfigError, OryxConfig
+from oryx_core.config_values import ConfigError, OryxConfig
 
 __all__ = [
     "JAVA_CLASSES",
