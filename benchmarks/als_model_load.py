@@ -42,7 +42,7 @@ from oryx_core.config import load_config
 from oryx_core.ml.pmml import write_pmml
 from oryx_core.topics.messages import KeyMessage
 from oryx_serving.apps.als.manager import ALSServingModelManager
-from oryx_serving.lambda_.model_manager import UpdateFollower
+from oryx_serving.lambda_.update_follower import UpdateFollower
 from oryx_streaming.apps.als import ALSSpeedModelManager
 from oryx_streaming.lambda_.model_follower import ModelFollower
 

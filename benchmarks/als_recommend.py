@@ -293,7 +293,7 @@ def kafka_load(args: argparse.Namespace) -> dict[str, float]:
     from oryx_core.topics.consumer import UpdateTopicConsumer
     from oryx_core.topics.producer import TopicProducer
     from oryx_serving.apps.als.manager import ALSServingModelManager
-    from oryx_serving.lambda_.model_manager import UpdateFollower
+    from oryx_serving.lambda_.update_follower import UpdateFollower
 
     brokers = f"127.0.0.1:{args.kafka_port}"
     env = {**os.environ, "ORYX_KAFKA_PORT": str(args.kafka_port)}

@@ -18,9 +18,10 @@ from oryx_serving import console
 from oryx_serving.lambda_ import GENERIC_BLUEPRINTS, auth, metrics, openapi, preconditions
 from oryx_serving.lambda_.bodies import MAX_DECOMPRESSION_RATIO_CONFIG
 from oryx_serving.lambda_.formats import compress_response
-from oryx_serving.lambda_.input import InputProducer
-from oryx_serving.lambda_.model_manager import UpdateConsumer, init_app
+from oryx_serving.lambda_.model_manager import init_app
 from oryx_serving.lambda_.settings import RESOURCES_KEY, ServingSettings
+from oryx_serving.lambda_.state import InputProducer
+from oryx_serving.lambda_.update_follower import UpdateConsumer
 
 CONF_ENV = "ORYX_CONF"
 """Names the HOCON file ``create_app()`` loads when given no config (set by ``python -m oryx_serving``)."""

@@ -22,8 +22,8 @@ from gunicorn.app.base import BaseApplication
 from oryx_core.classnames import load_class
 from oryx_core.config import ConfigError, OryxConfig, load_config, state_dir
 from oryx_serving import CONF_ENV, app_blueprints
-from oryx_serving.lambda_.model_manager import EXTENSION_KEY
 from oryx_serving.lambda_.settings import CERT_FILE_KEY, KEY_FILE_KEY, MODEL_MANAGER_KEY, ServingSettings, TLSFiles
+from oryx_serving.lambda_.state import EXTENSION_KEY
 
 log = logging.getLogger("oryx_serving")
 

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 from oryx_core.api.serving import OryxServingError, ServingModel
 
 if TYPE_CHECKING:
-    from oryx_serving.lambda_.model_manager import OryxServingState
+    from oryx_serving.lambda_.state import OryxServingState
 
 log = logging.getLogger(__name__)
 

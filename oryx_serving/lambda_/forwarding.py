@@ -10,7 +10,7 @@ from flask import Response
 
 from oryx_serving.lambda_.formats import no_content, read_body_lines
 from oryx_serving.lambda_.input import send_input
-from oryx_serving.lambda_.model_manager import serving_state
+from oryx_serving.lambda_.state import serving_state
 
 __all__ = ["forward_body_lines", "forward_line"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from oryx_core.api.serving import OryxServingError
 from oryx_core.config import OryxConfig, topic_settings
@@ -17,21 +17,11 @@ from oryx_core.topics.producer import DeliveryError, TopicProducer
 from oryx_serving.lambda_.errors import check_not_read_only
 
 if TYPE_CHECKING:
-    from oryx_serving.lambda_.model_manager import OryxServingState
+    from oryx_serving.lambda_.state import OryxServingState
 
 log = logging.getLogger(__name__)
 
 INPUT_UNAVAILABLE = "input topic unavailable"
-
-
-class InputProducer(Protocol):
-    """What endpoints need from ``TopicProducer`` (or the in-memory fake in unit tests)."""
-
-    def send(self, key: str | None, message: str) -> None: ...
-
-    def flush(self, timeout: float = 30.0) -> None: ...
-
-    def close(self) -> None: ...
 
 
 def build_input_producer(config: OryxConfig) -> TopicProducer:

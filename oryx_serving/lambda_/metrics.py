@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 from flask import Flask, Response, current_app, g, request
 
-from oryx_serving.lambda_.model_manager import EXTENSION_KEY, OryxServingState
 from oryx_serving.lambda_.registry import ApiBlueprint
+from oryx_serving.lambda_.state import EXTENSION_KEY, OryxServingState
 
 METRICS_KEY = "oryx_metrics"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"

@@ -19,8 +19,8 @@ from oryx_core.api.serving import OryxServingError
 from oryx_serving.lambda_.bodies import check_json_depth
 from oryx_serving.lambda_.errors import check_not_read_only
 from oryx_serving.lambda_.formats import negotiate
-from oryx_serving.lambda_.model_manager import EXTENSION_KEY, OryxServingState
 from oryx_serving.lambda_.registry import CSV_JSON_TYPES, ApiBlueprint, Endpoint
+from oryx_serving.lambda_.state import EXTENSION_KEY, OryxServingState
 
 
 def init_app(app: Flask) -> None:

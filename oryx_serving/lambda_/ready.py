@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Response
 
 from oryx_serving.lambda_.errors import require_model
-from oryx_serving.lambda_.model_manager import serving_state
 from oryx_serving.lambda_.registry import ApiBlueprint
+from oryx_serving.lambda_.state import serving_state
 
 blueprint = ApiBlueprint("oryx", __name__, title="Readiness", generic=True)
 

@@ -18,8 +18,8 @@ from oryx_core.apps.als.foldin import Solver
 from oryx_serving.apps.als.model import ALSServingModel
 from oryx_serving.lambda_.errors import check, fail, require_model
 from oryx_serving.lambda_.formats import IDValue
-from oryx_serving.lambda_.model_manager import serving_state
 from oryx_serving.lambda_.registry import Param
+from oryx_serving.lambda_.state import serving_state
 
 MAX_RESULTS = 100_000
 """Oryx 2's cap on ``howMany + offset``: deeper pages cost a full sort and are never what a user wants."""

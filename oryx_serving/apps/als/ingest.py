@@ -23,8 +23,8 @@ from oryx_serving.lambda_.bodies import read_body_lines, read_body_text
 from oryx_serving.lambda_.errors import check, fail
 from oryx_serving.lambda_.formats import no_content
 from oryx_serving.lambda_.input import send_input
-from oryx_serving.lambda_.model_manager import serving_state
 from oryx_serving.lambda_.registry import TEXT_BODY_TYPES, ApiBlueprint, Body, Param
+from oryx_serving.lambda_.state import serving_state
 
 DEFAULT_STRENGTH = "1"
 _LINE_BREAK = re.compile(r"\r\n|\n|\r")

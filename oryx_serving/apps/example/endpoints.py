@@ -10,8 +10,8 @@ from oryx_serving.apps.example.model import ExampleServingModel
 from oryx_serving.lambda_.errors import check, require_model
 from oryx_serving.lambda_.formats import respond
 from oryx_serving.lambda_.forwarding import forward_body_lines, forward_line
-from oryx_serving.lambda_.model_manager import serving_state
 from oryx_serving.lambda_.registry import CSV_JSON_TYPES, ApiBlueprint, Body, Param
+from oryx_serving.lambda_.state import serving_state
 
 
 def _model() -> ExampleServingModel:

@@ -23,8 +23,8 @@ from oryx_serving.apps.kmeans.model import KMeansServingModel, TooFarError
 from oryx_serving.lambda_.errors import check, fail, require_model
 from oryx_serving.lambda_.formats import read_body_lines, respond
 from oryx_serving.lambda_.forwarding import forward_body_lines, forward_line
-from oryx_serving.lambda_.model_manager import serving_state
 from oryx_serving.lambda_.registry import CSV_JSON_TYPES, ApiBlueprint, Body, Param
+from oryx_serving.lambda_.state import serving_state
 
 WRONG_FEATURES = "Wrong number of features"
 

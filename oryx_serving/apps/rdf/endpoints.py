@@ -24,8 +24,8 @@ from oryx_serving.lambda_.errors import check, fail, require_model
 from oryx_serving.lambda_.formats import IDValue, read_body_lines, respond
 from oryx_serving.lambda_.forwarding import forward_body_lines, forward_line
 from oryx_serving.lambda_.metrics import count
-from oryx_serving.lambda_.model_manager import serving_state
 from oryx_serving.lambda_.registry import CSV_JSON_TYPES, ApiBlueprint, Body, Param
+from oryx_serving.lambda_.state import serving_state
 
 BAD_FEATURE_NUMBER = "Bad feature number"
 ONLY_CLASSIFICATION = "Only applicable for classification"

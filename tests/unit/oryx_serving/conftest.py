@@ -13,7 +13,7 @@ from support.memory_topics import InMemoryBroker, InMemoryProducer, InMemoryUpda
 
 from oryx_core.config import OryxConfig, load_config
 from oryx_serving import create_app
-from oryx_serving.lambda_.model_manager import OryxServingState
+from oryx_serving.lambda_.state import OryxServingState
 
 INPUT_TOPIC = "OryxInput"
 UPDATE_TOPIC = "OryxUpdate"

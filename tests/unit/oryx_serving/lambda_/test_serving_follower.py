@@ -9,7 +9,8 @@ from flask import Flask
 from support.memory_topics import InMemoryBroker, InMemoryUpdateConsumer
 
 from oryx_core.topics.messages import KeyMessage
-from oryx_serving.lambda_.model_manager import OryxServingState, UpdateFollower
+from oryx_serving.lambda_.state import OryxServingState
+from oryx_serving.lambda_.update_follower import UpdateFollower
 
 Publish = Callable[[str, str], None]
 

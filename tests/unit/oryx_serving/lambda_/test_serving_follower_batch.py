@@ -8,7 +8,7 @@ from support.memory_topics import InMemoryBroker, InMemoryUpdateConsumer
 
 from oryx_core.api.batched_updates import ConsumesKeyMessageBatches
 from oryx_core.topics.messages import KeyMessage
-from oryx_serving.lambda_.model_manager import UpdateFollower
+from oryx_serving.lambda_.update_follower import UpdateFollower
 
 TOPIC = "OryxUpdate"
 

@@ -1,0 +1,80 @@
+"""The serving layer's state: everything a view needs, kept in ``app.extensions["oryx"]`` rather than in module
+globals, and closed once when the app shuts down.
+
+``model_manager.init_app`` builds it; views reach it through ``serving_state()``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from flask import current_app
+
+from oryx_core.api.serving import ServingModelManager
+from oryx_core.config import OryxConfig
+from oryx_serving.lambda_.update_follower import UpdateFollower
+
+log = logging.getLogger(__name__)
+
+EXTENSION_KEY = "oryx"
+
+
+class InputProducer(Protocol):
+    """What endpoints need from ``TopicProducer`` (or the in-memory fake in unit tests)."""
+
+    def send(self, key: str | None, message: str) -> None: ...
+
+    def flush(self, timeout: float = 30.0) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(eq=False)
+class OryxServingState:
+    """Everything a view needs, kept in ``app.extensions["oryx"]`` rather than in module globals."""
+
+    config: OryxConfig
+    model_manager: ServingModelManager
+    input_producer: InputProducer | None
+    read_only: bool
+    min_model_load_fraction: float
+    follower: UpdateFollower | None = None
+    loaded_enough: bool = False
+    """Latched once the model first reaches ``min_model_load_fraction`` (see ``errors.require_model``)."""
+    input_lines_sent: int = 0
+    """Lines the broker has acknowledged from this process's write endpoints (for ``/metrics``)."""
+    _closed: bool = field(default=False, repr=False)
+    _counter_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count_input_lines(self, lines: int) -> None:
+        with self._counter_lock:
+            self.input_lines_sent += lines
+
+    def close(self) -> None:
+        """Stops the follower, flushes and closes the input producer, closes the manager; safe to repeat."""
+        if self._closed:
+            return
+        self._closed = True
+        atexit.unregister(self.close)
+        if self.follower is not None:
+            self.follower.stop()
+        if self.input_producer is not None:
+            try:
+                self.input_producer.close()
+            except Exception:
+                log.exception("Closing the input-topic producer failed")
+        try:
+            self.model_manager.close()
+        except Exception:
+            log.exception("Closing the serving model manager failed")
+        log.info("Serving state closed: update-topic follower stopped, input producer flushed")
+
+
+def serving_state() -> OryxServingState:
+    """The current app's state, for views."""
+    state: OryxServingState = current_app.extensions[EXTENSION_KEY]
+    return state
