@@ -8,7 +8,6 @@ topic is the fake's too: ``Oryx2Server.input_messages`` is Oryx 2's ``MockTopicP
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -19,6 +18,7 @@ from compat import oryx2_rdf_models as rdf_models
 from flask import Flask
 from flask.testing import FlaskClient
 from support.memory_topics import InMemoryBroker, InMemoryProducer, InMemoryUpdateConsumer
+from support.waiting import wait_for
 
 from oryx_core.config import load_config
 from oryx_core.topics.messages import KeyMessage
@@ -59,11 +59,7 @@ class Oryx2Server:
 
 def _wait_until_applied(app: Flask, published: int, timeout: float = 10.0) -> None:
     follower = app.extensions["oryx"].follower
-    deadline = time.monotonic() + timeout
-    while follower.consumed < published:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the manager applied {follower.consumed} of {published} update-topic messages")
-        time.sleep(0.005)
+    wait_for(lambda: follower.consumed >= published, timeout, f"all {published} update-topic messages applied")
 
 
 @pytest.fixture(scope="session")

@@ -15,10 +15,9 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import uuid
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import urllib3
+from support.waiting import wait_for
 
 from oryx_core.topics.admin import TopicAdmin
 from oryx_core.topics.consumer import InputTopicReader
@@ -176,14 +176,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not true within {timeout:g}s")
-        time.sleep(0.1)
 
 
 @contextmanager

@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
+
+from support.waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 BROKER_PORT, SERVING_PORT, DAGSTER_PORT = 19292, 18080, 13000
@@ -42,13 +42,6 @@ oryx {
   }
 }
 """
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.5)
 
 
 def http(method: str, path: str, body: str | None = None) -> tuple[int, str]:

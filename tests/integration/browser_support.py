@@ -12,30 +12,19 @@ import contextlib
 import json
 import shutil
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from support.waiting import wait_for
 
 websocket = pytest.importorskip(
     "websocket", reason="websocket-client is needed to drive Chromium over CDP (add it to the test extras)"
 )
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
 requires_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium binary (apt-get install -y chromium)")
-
-
-def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not true within {timeout:g}s")
-        time.sleep(0.1)
 
 
 class DevTools:

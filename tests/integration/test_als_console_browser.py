@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import pytest
 import requests
-from browser_support import DevTools, requires_chromium, result_of, wait_for
+from browser_support import DevTools, requires_chromium, result_of
+from support.waiting import wait_for
 
 from oryx_core.apps.als.messages import format_x_update, format_y_update
 from oryx_core.apps.als.model_pmml import ALSModelDescription, build_als_pmml

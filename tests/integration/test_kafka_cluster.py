@@ -21,12 +21,13 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from confluent_kafka.admin import AdminClient
+from support.waiting import wait_for
 
 from oryx_core.topics.admin import TopicAdmin
 from oryx_core.topics.consumer import InputTopicReader
@@ -127,13 +128,6 @@ class Feeder:
                 self.acknowledged += lines
                 self.ack_times.append(time.monotonic())
                 time.sleep(0.01)
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"{what} not reached within {timeout:g}s"
-        time.sleep(0.05)
 
 
 def read_everything(cluster: KafkaCluster) -> list[str]:

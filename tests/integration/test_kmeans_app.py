@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from dagster import DagsterInstance
 from flask import Flask
 from flask.testing import FlaskClient
 from speed_support import SpeedRun, input_end_offsets
+from support.waiting import wait_for
 
 from oryx_assets.resources import OryxConfigResource
 from oryx_cli.demos.kmeans.data import IRIS_COLUMNS, iris_lines
@@ -66,14 +66,6 @@ class Pipeline:
     @property
     def client(self) -> FlaskClient:
         return self.serving.test_client()
-
-
-def wait_for(condition: Any, timeout: float = 30.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not true within {timeout:g}s")
-        time.sleep(0.1)
 
 
 def kmeans_overrides(brokers: str, topics: tuple[str, str], tmp: Path) -> list[str]:

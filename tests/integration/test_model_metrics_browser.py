@@ -22,11 +22,12 @@ from typing import Any
 import pytest
 import requests
 from batch_support import batch_overrides, materialize_generation, produce
-from browser_support import DevTools, requires_chromium, wait_for
+from browser_support import DevTools, requires_chromium
 from conftest import REPO, free_port
 from dagster import AssetKey, DagsterInstance
 from dagster._core.instance.ref import InstanceRef
 from sklearn.datasets import load_iris
+from support.waiting import wait_for
 
 from oryx_assets.resources import CONF_ENV, OryxConfigResource
 

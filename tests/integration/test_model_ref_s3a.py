@@ -18,10 +18,11 @@ from pathlib import Path
 import pytest
 import requests
 from batch_support import batch_overrides, materialize_generation, produce, update_messages
-from conftest import ServingProcess, wait_for
+from conftest import ServingProcess
 from dagster import DagsterInstance
 from speed_support import update_consumer
 from support.s3_server import LocalS3, local_s3
+from support.waiting import wait_for
 
 from oryx_assets.resources import OryxConfigResource
 from oryx_core.apps.kmeans.clusters import KMeansModel

@@ -15,7 +15,6 @@ import json
 import math
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from dagster import DagsterInstance
 from flask import Flask
 from flask.testing import FlaskClient
 from speed_support import SpeedRun, input_end_offsets
+from support.waiting import wait_for
 
 from oryx_assets.resources import OryxConfigResource
 from oryx_cli.demos.rdf.data import DIABETES_COLUMNS, IRIS_COLUMNS, diabetes_lines, iris_lines
@@ -88,14 +88,6 @@ class Pipeline:
 
     def model(self) -> tuple[Forest, Encodings]:
         return forest_from_pmml(read_pmml(self.model_text), InputSchema.from_config(self.config))
-
-
-def wait_for(condition: Any, timeout: float = 30.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not true within {timeout:g}s")
-        time.sleep(0.1)
 
 
 def rdf_overrides(kind: Kind, brokers: str, topics: tuple[str, str], tmp: Path) -> list[str]:

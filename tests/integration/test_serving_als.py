@@ -10,12 +10,13 @@ from __future__ import annotations
 import math
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from support.waiting import wait_for
 
 from oryx_core.apps.als.messages import format_x_update, format_y_update
 from oryx_core.apps.als.model_pmml import ALSModelDescription, build_als_pmml
@@ -51,14 +52,6 @@ class DropItem(RescorerProvider):
 
     def get_most_similar_items_rescorer(self, args: Sequence[str]) -> _Drop | None:
         return self._Drop(args[0]) if args else None
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true within {timeout:g}s")
-        time.sleep(0.1)
 
 
 def als_config(brokers: str, input_topic: str, update_topic: str, *extra: str) -> list[str]:

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 import requests
-from browser_support import DevTools, requires_chromium, result_of, wait_for
+from browser_support import DevTools, requires_chromium, result_of
+from support.waiting import wait_for
 
 from oryx_core.topics.consumer import InputTopicReader
 from oryx_core.topics.messages import MODEL

@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from support.waiting import wait_for
 
 from oryx_core.config import load_config
 from oryx_core.topics.consumer import InputTopicReader
 from oryx_core.topics.messages import MODEL, UP, KeyMessage, input_key
 from oryx_core.topics.producer import TopicProducer
 from oryx_serving import create_app
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true within {timeout:g}s")
-        time.sleep(0.1)
 
 
 @pytest.fixture

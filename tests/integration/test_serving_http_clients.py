@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 import pytest
 import requests
+from support.waiting import wait_for
 
 from oryx_core.topics.consumer import InputTopicReader
 from oryx_core.topics.messages import MODEL
@@ -49,14 +50,6 @@ def java(method: str, url: str, *args: str) -> JavaAnswer:
     )
     status, content_type, encoding, body = run.stdout.split("\n", 3)
     return JavaAnswer(int(status), content_type, encoding, body)
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not true within {timeout:g}s")
-        time.sleep(0.1)
 
 
 def input_lines(kafka_brokers: str, input_topic: str) -> list[str]:

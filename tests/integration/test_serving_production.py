@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 import requests
 from flask import Flask
 from requests.auth import HTTPBasicAuth, HTTPDigestAuth
+from support.waiting import wait_for
 
 from oryx_core.config import load_config
 from oryx_core.ml.pmml import add_extension, pmml_skeleton, write_pmml
@@ -27,14 +27,6 @@ USER, PASSWORD = "oryx-admin", "correct horse"
 AUTH = [f"oryx.serving.api.user-name={USER}", f'oryx.serving.api.password="{PASSWORD}"']
 DIGEST = HTTPDigestAuth(USER, PASSWORD)
 ServingProcess = Any  # conftest's ServingProcess: base_url, process, output()
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not true within {timeout:g}s")
-        time.sleep(0.1)
 
 
 def publish(kafka_brokers: str, topic: str, key: str, message: str) -> None:

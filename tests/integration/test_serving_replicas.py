@@ -8,11 +8,12 @@ and UP messages build the same model in every replica, including one started aft
 from __future__ import annotations
 
 import json
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from typing import Any
+
+from support.waiting import wait_for
 
 from oryx_core.topics.messages import MODEL, UP
 from oryx_core.topics.producer import TopicProducer
@@ -21,13 +22,6 @@ MODEL_JSON = {"apple": 2, "banana": 1, "cherry": 3}
 UPDATES = ["banana,5", "date,1", "apple,4", "banana,6"]
 EXPECTED = {"apple": 4, "banana": 6, "cherry": 3, "date": 1}
 ServingProcess = Any  # tests/integration/conftest.py's ServingProcess: base_url, process, output()
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"{what}: not true within {timeout:g}s"
-        time.sleep(0.1)
 
 
 def status(url: str) -> int:

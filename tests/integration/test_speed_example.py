@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from pyspark.sql import SparkSession
 from speed_support import SpeedProcess, SpeedRun, process_state, send_input, update_consumer, update_messages
+from support.waiting import wait_for
 
 from oryx_core.config import OryxConfig, load_config
 from oryx_core.spark import build_spark_session
@@ -131,9 +132,7 @@ def test_a_new_model_mid_stream_is_the_base_of_the_next_updates(spark_speed: Spa
     try:
         run.query.processAllAvailable()
         send_model(config, '{"a":100,"b":50}')
-        deadline = time.monotonic() + 30
-        while run.manager.counts() != {"a": 100, "b": 50} and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for(lambda: run.manager.counts() == {"a": 100, "b": 50}, 30, "the speed manager to load the new MODEL")
         send_input(config, ["a c"])
         run.query.processAllAvailable()
     finally:
@@ -237,8 +236,7 @@ def test_kill_9_mid_stream_and_restart_reflects_every_line_exactly_once(
         while sum(seen.values()) < 20 and time.monotonic() < deadline:
             seen += up_words(watcher.poll(0.2))
         # Killed the moment a batch's updates become visible: Spark has most likely not committed it yet.
-        while not watcher.poll(0.05) and time.monotonic() < deadline + 30:
-            pass
+        wait_for(lambda: watcher.poll(0.05), 30, "a further batch's updates on the update topic")
     first.kill()
     assert sum(seen.values()) >= 20, first.log.read_text()[-4000:]
 

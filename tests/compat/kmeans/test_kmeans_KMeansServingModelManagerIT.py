@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 from compat import oryx2_kmeans_models as kmeans_models
-from compat.live_serving import create_topics, publish, topic_config, wait_for
+from compat.live_serving import create_topics, publish, topic_config
+from support.waiting import wait_for
 
 from oryx_core.config import load_config
 from oryx_serving import create_app

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import pytest
 from compat import oryx2_rdf_models as rdf_models
-from compat.live_serving import create_topics, publish, topic_config, wait_for
+from compat.live_serving import create_topics, publish, topic_config
+from support.waiting import wait_for
 
 from oryx_core.apps.rdf.trees import ClassificationLeaf, Decision
 from oryx_core.config import load_config

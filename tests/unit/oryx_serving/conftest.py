@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
 from support.memory_topics import InMemoryBroker, InMemoryProducer, InMemoryUpdateConsumer
+from support.waiting import wait_for
 
 from oryx_core.config import OryxConfig, load_config
 from oryx_serving import create_app
@@ -52,20 +52,6 @@ class FakeManager:
 
     def close(self) -> None:
         self.closed = True
-
-
-def _wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met within timeout")
-        time.sleep(0.01)
-
-
-@pytest.fixture
-def wait_until() -> Callable[..., None]:
-    """``wait_until(condition, timeout=5.0)``: polls instead of sleeping a fixed time."""
-    return _wait_until
 
 
 @pytest.fixture
@@ -121,7 +107,7 @@ def caught_up(broker: InMemoryBroker) -> Callable[[Flask], None]:
         follower = _state_of(app).follower
         assert follower is not None
         published = len(broker.messages(UPDATE_TOPIC))
-        _wait_until(lambda: follower.consumed >= published)
+        wait_for(lambda: follower.consumed >= published, 5, f"{published} update-topic messages applied")
 
     return wait
 

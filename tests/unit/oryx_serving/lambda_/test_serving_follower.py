@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 from support.memory_topics import InMemoryBroker, InMemoryUpdateConsumer
+from support.waiting import wait_for
 
 from oryx_core.topics.messages import KeyMessage
 from oryx_serving.lambda_.state import OryxServingState
@@ -66,9 +67,7 @@ def test_close_is_idempotent(make_app: Callable[..., Flask], fake_manager: Any) 
     assert fake_manager.closed
 
 
-def test_a_failing_poll_is_logged_and_retried(
-    broker: InMemoryBroker, fake_manager: Any, wait_until: Callable[..., None]
-) -> None:
+def test_a_failing_poll_is_logged_and_retried(broker: InMemoryBroker, fake_manager: Any) -> None:
     consumer = InMemoryUpdateConsumer(broker, "OryxUpdate")
     real_poll = consumer.poll
     calls: list[float] = []
@@ -84,7 +83,7 @@ def test_a_failing_poll_is_logged_and_retried(
     follower = UpdateFollower(consumer, fake_manager)
     follower.start()
     try:
-        wait_until(lambda: fake_manager.applied == [("UP", "x")])
+        wait_for(lambda: fake_manager.applied == [("UP", "x")])
     finally:
         follower.stop()
     assert len(calls) >= 2

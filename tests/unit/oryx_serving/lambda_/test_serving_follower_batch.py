@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from support.memory_topics import InMemoryBroker, InMemoryUpdateConsumer
+from support.waiting import wait_for
 
 from oryx_core.api.batched_updates import ConsumesKeyMessageBatches
 from oryx_core.topics.messages import KeyMessage
@@ -36,7 +37,7 @@ class BatchManager:
         pass
 
 
-def follow(messages: list[KeyMessage], wait_until: Callable[..., None]) -> tuple[UpdateFollower, BatchManager]:
+def follow(messages: list[KeyMessage]) -> tuple[UpdateFollower, BatchManager]:
     broker = InMemoryBroker()
     for message in messages:
         broker.append(TOPIC, message)
@@ -44,7 +45,7 @@ def follow(messages: list[KeyMessage], wait_until: Callable[..., None]) -> tuple
     follower = UpdateFollower(InMemoryUpdateConsumer(broker, TOPIC), manager)
     follower.start()
     try:
-        wait_until(lambda: follower.consumed == len(messages))
+        wait_for(lambda: follower.consumed == len(messages))
     finally:
         follower.stop()
     return follower, manager
@@ -54,25 +55,25 @@ def test_a_manager_with_consume_key_messages_is_a_batch_model_manager() -> None:
     assert isinstance(BatchManager(), ConsumesKeyMessageBatches)
 
 
-def test_a_poll_reaches_the_batch_hook_in_topic_order(wait_until: Callable[..., None]) -> None:
+def test_a_poll_reaches_the_batch_hook_in_topic_order() -> None:
     messages = [KeyMessage("MODEL", "m"), KeyMessage("UP", "a"), KeyMessage("UP", "b")]
-    follower, manager = follow(messages, wait_until)
+    follower, manager = follow(messages)
     assert manager.batches == [[("MODEL", "m"), ("UP", "a"), ("UP", "b")]]
     assert manager.one_by_one == []
     assert follower.models_applied == 1 and follower.failed == 0
     assert follower.last_applied_at is not None
 
 
-def test_failures_the_hook_returns_are_counted_and_the_rest_applied(wait_until: Callable[..., None]) -> None:
+def test_failures_the_hook_returns_are_counted_and_the_rest_applied() -> None:
     messages = [KeyMessage("UP", "a"), KeyMessage("BAD", "x"), KeyMessage("UP", "b"), KeyMessage("MODEL", "m")]
-    follower, manager = follow(messages, wait_until)
+    follower, manager = follow(messages)
     assert manager.batches == [[("UP", "a"), ("UP", "b"), ("MODEL", "m")]]
     assert follower.failed == 1 and follower.consumed == 4
     assert follower.consumed_by_key["UP"] == 2 and follower.consumed_by_key["other"] == 1
     assert follower.models_applied == 1
 
 
-def test_a_hook_that_raises_fails_its_batch_and_the_follower_carries_on(wait_until: Callable[..., None]) -> None:
+def test_a_hook_that_raises_fails_its_batch_and_the_follower_carries_on() -> None:
     broker = InMemoryBroker()
     broker.append(TOPIC, KeyMessage("MODEL", "m"))
     broker.append(TOPIC, KeyMessage("BROKEN", "x"))
@@ -80,9 +81,9 @@ def test_a_hook_that_raises_fails_its_batch_and_the_follower_carries_on(wait_unt
     follower = UpdateFollower(InMemoryUpdateConsumer(broker, TOPIC), manager)
     follower.start()
     try:
-        wait_until(lambda: follower.consumed == 2)
+        wait_for(lambda: follower.consumed == 2)
         broker.append(TOPIC, KeyMessage("UP", "after"))
-        wait_until(lambda: follower.consumed == 3)
+        wait_for(lambda: follower.consumed == 3)
     finally:
         follower.stop()
     assert follower.failed == 2 and follower.models_applied == 0

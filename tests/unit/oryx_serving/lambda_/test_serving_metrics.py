@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 
 from flask import Flask
+from support.waiting import wait_for
 
 from oryx_serving.lambda_.metrics import LATENCY_BUCKETS, RequestMetrics, _labels, count
 
@@ -70,7 +71,6 @@ def test_model_generation_messages_and_lag_after_updates(
     load_example_model: LoadModel,
     publish: Callable[[str, str], None],
     caught_up: Callable[[Flask], None],
-    wait_until: Callable[..., None],
 ) -> None:
     load_example_model({"a": 1})
     publish("UP", "a,2")
@@ -78,7 +78,7 @@ def test_model_generation_messages_and_lag_after_updates(
     publish('SOMETHING-"ODD"', "x")
     load_example_model({"b": 1})
     caught_up(example_app)
-    wait_until(lambda: example_app.extensions["oryx"].follower.lag == 0)
+    wait_for(lambda: example_app.extensions["oryx"].follower.lag == 0)
     samples = scrape(example_app)
     assert samples["oryx_serving_model_generation"] == 2
     assert samples["oryx_serving_model_loaded_fraction"] == 1 and samples["oryx_serving_model_ready"] == 1

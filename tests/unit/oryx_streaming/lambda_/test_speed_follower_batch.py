@@ -4,12 +4,12 @@ and logged as one by one."""
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pytest
 from support.memory_topics import InMemoryBroker, InMemoryUpdateConsumer
+from support.waiting import wait_for
 
 from oryx_core.api.batched_updates import ConsumesKeyMessageBatches
 from oryx_core.topics.messages import MODEL, UP, KeyMessage
@@ -43,13 +43,6 @@ class BatchManager:
 
     def close(self) -> None:
         pass
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.01)
 
 
 def follow_topic(messages: list[KeyMessage], manager: BatchManager) -> ModelFollower:

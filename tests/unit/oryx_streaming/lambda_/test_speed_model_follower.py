@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pytest
 from support.memory_topics import InMemoryBroker, InMemoryUpdateConsumer
+from support.waiting import wait_for
 
 from oryx_core.topics.messages import MODEL, UP, KeyMessage
 from oryx_streaming.lambda_.model_follower import ModelFollower
@@ -30,13 +30,6 @@ class RecordingManager:
 
     def close(self) -> None:
         pass
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.01)
 
 
 @pytest.fixture
