@@ -48,7 +48,12 @@ def embedded_broker_port(config: OryxConfig) -> int | None:
 
 
 def broker_script(command: str, port: int) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ORYX_STATE_DIR": str(state_dir()), "ORYX_KAFKA_PORT": str(port)}
+    env = {
+        **os.environ,
+        "ORYX_STATE_DIR": str(state_dir()),
+        "ORYX_KAFKA_PORT": str(port),
+        "ORYX_KAFKA_PORT_HINT": "point oryx.input-topic.broker and oryx.update-topic.broker at another port",
+    }
     return subprocess.run(
         ["bash", str(REPO / "infra/kafka/broker.sh"), command],
         env=env,

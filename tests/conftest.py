@@ -1,7 +1,9 @@
 """Session fixtures: a real Kafka broker (started and stopped by the tests themselves) and fresh topics.
 
-The broker runs from the same jar cache as `oryx up` (the state folder) but on its own port and with its own
-data folder, wiped at the start of each session, so tests never see a developer's topics.
+The broker runs from the same jar cache as `oryx up` (the state folder) but on its own ports and with its own
+data folder, wiped at the start of each session, so tests never see a developer's topics. Its client port is
+``ORYX_TEST_KAFKA_PORT`` when set, else a free port picked at session start; its controller port is always a
+free one. So the suite runs beside a running `oryx up` stack and beside another engineer's test run.
 """
 
 from __future__ import annotations
@@ -16,9 +18,23 @@ from pathlib import Path
 import hypothesis_profiles  # noqa: F401  (registers and loads the Hypothesis settings profiles)
 import pytest
 from ci_skips import pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401  (hooks)
+from support.ports import free_port, free_ports
 
 REPO = Path(__file__).resolve().parent.parent
-TEST_KAFKA_PORT = int(os.environ.get("ORYX_TEST_KAFKA_PORT", "19092"))
+TEST_KAFKA_PORT_ENV = "ORYX_TEST_KAFKA_PORT"
+_CONFIGURED_PORT = os.environ.get(TEST_KAFKA_PORT_ENV)
+
+
+def _session_broker_ports() -> tuple[int, int]:
+    """The session broker's client port (ORYX_TEST_KAFKA_PORT, else a free one) and a free controller port."""
+    if _CONFIGURED_PORT:
+        return int(_CONFIGURED_PORT), free_port()
+    client, controller = free_ports(2)
+    return client, controller
+
+
+TEST_KAFKA_PORT, _CONTROLLER_PORT = _session_broker_ports()
+"""Chosen once, when pytest loads this file."""
 
 
 def _state_dir() -> Path:
@@ -26,7 +42,13 @@ def _state_dir() -> Path:
 
 
 def _infra(script: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ORYX_STATE_DIR": str(_state_dir()), "ORYX_KAFKA_PORT": str(TEST_KAFKA_PORT)}
+    env = {
+        **os.environ,
+        "ORYX_STATE_DIR": str(_state_dir()),
+        "ORYX_KAFKA_PORT": str(TEST_KAFKA_PORT),
+        "ORYX_KAFKA_CONTROLLER_PORT": str(_CONTROLLER_PORT),
+        "ORYX_KAFKA_PORT_HINT": f"set {TEST_KAFKA_PORT_ENV} to a free port, or unset it to have one picked",
+    }
     return subprocess.run(
         ["bash", str(REPO / "infra" / script), *args], env=env, text=True, capture_output=True, check=False
     )
@@ -61,7 +83,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def kafka_brokers() -> Iterator[str]:
-    """A real single-node KRaft broker on 127.0.0.1:19092 (ORYX_TEST_KAFKA_PORT), with Spark's connector jars."""
+    """A real single-node KRaft broker on 127.0.0.1:<TEST_KAFKA_PORT>, with Spark's connector jars."""
     os.environ["ORYX_STATE_DIR"] = str(_state_dir())
     already_running = _infra("kafka/broker.sh", "status").returncode == 0
     if not already_running:
@@ -80,6 +102,8 @@ def kafka_brokers() -> Iterator[str]:
     yield brokers
     if not already_running:
         _infra("kafka/broker.sh", "stop")
+        if not _CONFIGURED_PORT:  # a port picked for this session only: leave no folder named after it behind
+            shutil.rmtree(_state_dir() / "kafka" / f"node-{TEST_KAFKA_PORT}", ignore_errors=True)
 
 
 def _warm_up_group_coordinator(brokers: str) -> None:

@@ -4,7 +4,10 @@
 #
 # Usage: infra/kafka/broker.sh install|start|stop|status|logs [-f]
 # Env:   ORYX_STATE_DIR          state folder (default <repo>/.oryx)
-#        ORYX_KAFKA_PORT         client port (default 9092; the controller listens on port+1000)
+#        ORYX_KAFKA_PORT         client port (default 9092)
+#        ORYX_KAFKA_CONTROLLER_PORT  controller port (default client port + 1000)
+#        ORYX_KAFKA_PORT_HINT    how the caller picks another port, for the "port taken" error (the tests say
+#                                ORYX_TEST_KAFKA_PORT, `oryx up` the broker keys of the config)
 #        ORYX_KAFKA_HEAP         broker heap (default 512m)
 # Several brokers can run side by side on different ports; each keeps its data in <state>/kafka/node-<port>.
 set -euo pipefail
@@ -69,7 +72,9 @@ format_storage() {
 
 start() {
   if pid=$(running_pid); then echo "kafka broker already running (pid $pid) on 127.0.0.1:$PORT"; return 0; fi
-  port_open "$PORT" && die "port $PORT is taken by another process; set ORYX_KAFKA_PORT"
+  port_open "$PORT" && die "port $PORT is taken by another process; ${ORYX_KAFKA_PORT_HINT:-set ORYX_KAFKA_PORT}"
+  port_open "$CONTROLLER_PORT" \
+    && die "controller port $CONTROLLER_PORT is taken by another process; set ORYX_KAFKA_CONTROLLER_PORT"
   install
   write_config
   format_storage

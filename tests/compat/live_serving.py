@@ -12,7 +12,6 @@ import gzip
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import uuid
@@ -25,6 +24,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import urllib3
+from support.ports import free_port
 from support.waiting import wait_for
 
 from oryx_core.topics.admin import TopicAdmin
@@ -172,12 +172,6 @@ def topic_config(brokers: str, input_topic: str, update_topic: str) -> list[str]
     ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def gunicorn(
     *servers: tuple[Path, Sequence[str]], scheme: str = "http", ready: Sequence[int] = (200, 401)
@@ -213,7 +207,7 @@ def _wait_until_ready(process: subprocess.Popen[bytes], base_url: str, log: Path
 
 
 def _start(state_dir: Path, overrides: Sequence[str], scheme: str) -> tuple[subprocess.Popen[bytes], str, Path]:
-    port = _free_port()
+    port = free_port()
     port_key = "secure-port" if scheme == "https" else "port"
     command = [sys.executable, "-m", "oryx_serving", "-D", f"oryx.serving.api.{port_key}={port}"]
     for override in ("oryx.serving.api.workers=1", "oryx.serving.api.threads=4", *overrides):

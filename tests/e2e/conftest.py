@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from demo_support import AlsDemoStack, run_demo
+from support.ports import free_port
 
 from oryx_cli.demos.datasets import default_movielens_dir
 
@@ -31,7 +32,8 @@ def private_state(folder: Path) -> dict[str, str]:
     (state / "spark").mkdir(parents=True)
     (state / "kafka" / "lib").symlink_to(shared / "kafka" / "lib")
     (state / "spark" / "jars").symlink_to(shared / "spark" / "jars")
-    env = {**os.environ, "ORYX_STATE_DIR": str(state)}
+    # The stack's broker takes its client port from the test's config and a free controller port from here.
+    env = {**os.environ, "ORYX_STATE_DIR": str(state), "ORYX_KAFKA_CONTROLLER_PORT": str(free_port())}
     env.pop("PYSPARK_SUBMIT_ARGS", None)
     return env
 

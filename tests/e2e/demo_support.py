@@ -20,6 +20,8 @@ oryx {
   batch.streaming { master = "local[2]", generation-interval-sec = 3600, driver-memory = "1g" }
   speed.streaming { master = "local[1]", generation-interval-sec = 1, driver-memory = "512m" }
   serving.api { port = %(serving)d, workers = 1, threads = 4 }
+  batch.ui.port = 0  # Spark picks a free port for each UI, so a running stack's 4040/4041 do not matter
+  speed.ui.port = 0
 %(extra)s
 }
 """

@@ -12,8 +12,9 @@ import re
 from pathlib import Path
 
 from demo_support import run_demo
+from support.ports import free_ports
 
-BROKER_PORT, SERVING_PORT, DAGSTER_PORT = 19492, 18280, 13200
+BROKER_PORT, SERVING_PORT, DAGSTER_PORT = free_ports(3)
 
 ASSIGNED = re.compile(r"^\s+(setosa|versicolor|virginica)\s+(\S+)\s+cluster (\S+)\s+distance ([0-9.]+)$", re.M)
 SPEED = re.compile(r"speed update seen after ([0-9.]+) s: GET /distanceToNearest/\S+ -> ([0-9.]+) \(was ([0-9.]+)\)")

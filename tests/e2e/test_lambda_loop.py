@@ -15,10 +15,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from support.ports import free_ports
 from support.waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
-BROKER_PORT, SERVING_PORT, DAGSTER_PORT = 19292, 18080, 13000
+BROKER_PORT, SERVING_PORT, DAGSTER_PORT = free_ports(3)
 ORYX = [sys.executable, "-m", "oryx_cli"]
 
 CONFIG = """
@@ -28,11 +29,13 @@ oryx {
   update-topic { broker = "127.0.0.1:%(broker)d", message.topic = "LoopUpdate" }
   batch {
     streaming { master = "local[1]", generation-interval-sec = 3600, driver-memory = "512m" }
+    ui.port = 0
     update-class = "com.cloudera.oryx.example.batch.ExampleBatchLayerUpdate"
     storage { data-dir = "file://"${ORYX_STATE_DIR}"/data/", model-dir = "file://"${ORYX_STATE_DIR}"/model/" }
   }
   speed {
     streaming { master = "local[1]", generation-interval-sec = 1, driver-memory = "512m" }
+    ui.port = 0
     model-manager-class = "com.cloudera.oryx.example.speed.ExampleSpeedModelManager"
   }
   serving {

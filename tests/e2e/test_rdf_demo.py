@@ -13,8 +13,9 @@ import re
 from pathlib import Path
 
 from demo_support import run_demo
+from support.ports import free_ports
 
-BROKER_PORT, SERVING_PORT, DAGSTER_PORT = 19592, 18380, 13300
+BROKER_PORT, SERVING_PORT, DAGSTER_PORT = free_ports(3)
 
 PREDICTED = re.compile(r"^\s+\S+,\s+predicted (\S+)\s+true (\S+)$", re.M)
 IMPORTANCE = re.compile(r"^\s+(sepal_length|sepal_width|petal_length|petal_width)\s+([0-9.]+)$", re.M)

@@ -36,6 +36,8 @@ def batch_overrides(brokers: str, topics: tuple[str, str], tmp_path: Path, updat
         "oryx.batch.streaming.master=local[2]",
         'oryx.batch.streaming.config."spark.sql.shuffle.partitions"=4',
         'oryx.batch.streaming.config."spark.ui.enabled"=false',
+        # A speed session built from the same settings (the k-means and RDF tests) puts its UI on a free port.
+        "oryx.speed.ui.port=0",
     ]
 
 

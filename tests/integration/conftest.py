@@ -15,15 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.ports import free_port
 from support.waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

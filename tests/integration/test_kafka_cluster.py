@@ -8,8 +8,8 @@ Mid-stream the node leading most of the topic's partitions is killed with SIGKIL
 and afterwards every partition is read back in full: no acknowledged line may be missing and no line may appear
 twice.
 
-Ports: ``ORYX_TEST_KAFKA_CLUSTER_PORTS`` (default "19093 19094 19095"; controllers on port + 1000). This test does
-not use the session's single broker.
+Ports: ``ORYX_TEST_KAFKA_CLUSTER_PORTS``, else three free ports whose controller ports (port + 1000) are free too.
+This test does not use the session's single broker.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 from confluent_kafka.admin import AdminClient
+from support.ports import free_port_block
 from support.waiting import wait_for
 
 from oryx_core.topics.admin import TopicAdmin
@@ -34,7 +35,17 @@ from oryx_core.topics.consumer import InputTopicReader
 from oryx_core.topics.producer import DeliveryError, TopicProducer
 
 REPO = Path(__file__).resolve().parents[2]
-PORTS = os.environ.get("ORYX_TEST_KAFKA_CLUSTER_PORTS", "19093 19094 19095").split()
+
+
+def _cluster_ports() -> list[str]:
+    """Three free client ports, each with its controller port (client + 1000, as cluster.sh sets it) free."""
+    ports: list[int] = []
+    for _ in range(3):
+        ports.append(free_port_block((0, 1000), taken=[p + offset for p in ports for offset in (0, 1000)]))
+    return [str(port) for port in ports]
+
+
+PORTS = os.environ.get("ORYX_TEST_KAFKA_CLUSTER_PORTS", "").split() or _cluster_ports()
 TOPIC = "OryxInput-replicated"
 UPDATE_TOPIC = "OryxUpdate-replicated"
 PARTITIONS = 4

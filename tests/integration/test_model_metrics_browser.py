@@ -23,10 +23,11 @@ import pytest
 import requests
 from batch_support import batch_overrides, materialize_generation, produce
 from browser_support import DevTools, requires_chromium
-from conftest import REPO, free_port
+from conftest import REPO
 from dagster import AssetKey, DagsterInstance
 from dagster._core.instance.ref import InstanceRef
 from sklearn.datasets import load_iris
+from support.ports import free_port
 from support.waiting import wait_for
 
 from oryx_assets.resources import CONF_ENV, OryxConfigResource

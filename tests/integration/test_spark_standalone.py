@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from batch_support import batch_overrides, materialize_generation, produce, update_messages
 from dagster import DagsterInstance
+from support.ports import free_port_block
 
 from oryx_assets.resources import OryxConfigResource
 from oryx_core.apps.example.words import count_distinct_other_words, model_from_json, parse_update
@@ -33,8 +34,12 @@ from oryx_core.topics.messages import MODEL, UP, KeyMessage
 from oryx_core.topics.producer import TopicProducer
 
 REPO = Path(__file__).resolve().parents[2]
-MASTER_PORT = int(os.environ.get("ORYX_TEST_SPARK_MASTER_PORT", "17077"))
 WORKERS = 2
+MASTER_PORT = int(
+    os.environ.get("ORYX_TEST_SPARK_MASTER_PORT")
+    # standalone.sh derives the others: the master's UI on port + 1, worker i on port + 10 + 2i and its UI + 1.
+    or free_port_block((0, 1, *range(10, 10 + 2 * WORKERS)))
+)
 LINES = ["a b c", "b d", "e", "a e", "f g a"]
 
 # Executors sized to the workers the script starts (1 core, 1 GiB each): one 1-core executor per worker.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from support.ports import free_port
 
 from oryx_core.config import ConfigError, load_config
 from oryx_serving.__main__ import gunicorn_options, main, validate, write_effective_config
@@ -64,12 +64,6 @@ def test_gunicorn_options_follow_the_serving_keys() -> None:
         "worker_class": "gthread",
         "accesslog": "-",
     }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def http_status(url: str) -> int | None:
