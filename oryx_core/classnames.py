@@ -1,7 +1,8 @@
 """Finds the classes a configuration names, so Oryx 2 config files that name Java classes keep working.
 
 Layers find their app by name from configuration rather than importing it, which keeps the generic tier
-free of app imports; this module is the one place that turns such a name into a class.
+free of app imports; this module is the one place that turns such a name into a class. The Oryx 2 Java names
+come from the apps' own registrations (``oryx_core.app_registry``), so this module names no app.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ import importlib
 import inspect
 from typing import Any
 
+from oryx_core.app_registry import registered_apps
 from oryx_core.config_values import ConfigError, OryxConfig
 
 __all__ = [
+    "GENERIC_JAVA_RESOURCE_PACKAGES",
     "JAVA_CLASSES",
     "JAVA_RESOURCE_PACKAGES",
     "instantiate",
@@ -22,45 +25,30 @@ __all__ = [
 
 _ORYX_JAVA = "com.cloudera.oryx"
 
-JAVA_CLASSES: dict[str, str] = {
-    "com.cloudera.oryx.example.batch.ExampleBatchLayerUpdate": "oryx_assets.apps.example.ExampleBatchLayerUpdate",
-    "com.cloudera.oryx.example.speed.ExampleSpeedModelManager": (
-        "oryx_streaming.apps.example.ExampleSpeedModelManager"
-    ),
-    "com.cloudera.oryx.example.serving.ExampleServingModelManager": (
-        "oryx_serving.apps.example.manager.ExampleServingModelManager"
-    ),
-    "com.cloudera.oryx.app.batch.mllib.als.ALSUpdate": "oryx_assets.apps.als.ALSUpdate",
-    "com.cloudera.oryx.app.batch.mllib.kmeans.KMeansUpdate": "oryx_assets.apps.kmeans.KMeansUpdate",
-    "com.cloudera.oryx.app.batch.mllib.rdf.RDFUpdate": "oryx_assets.apps.rdf.RDFUpdate",
-    "com.cloudera.oryx.app.speed.als.ALSSpeedModelManager": "oryx_streaming.apps.als.ALSSpeedModelManager",
-    "com.cloudera.oryx.app.speed.kmeans.KMeansSpeedModelManager": (
-        "oryx_streaming.apps.kmeans.KMeansSpeedModelManager"
-    ),
-    "com.cloudera.oryx.app.speed.rdf.RDFSpeedModelManager": "oryx_streaming.apps.rdf.RDFSpeedModelManager",
-    "com.cloudera.oryx.app.serving.als.model.ALSServingModelManager": (
-        "oryx_serving.apps.als.manager.ALSServingModelManager"
-    ),
-    "com.cloudera.oryx.app.serving.kmeans.model.KMeansServingModelManager": (
-        "oryx_serving.apps.kmeans.manager.KMeansServingModelManager"
-    ),
-    "com.cloudera.oryx.app.serving.rdf.model.RDFServingModelManager": (
-        "oryx_serving.apps.rdf.manager.RDFServingModelManager"
-    ),
-}
-"""Oryx 2 Java class -> our Python ``package.module.Class``."""
+GENERIC_JAVA_RESOURCE_PACKAGES = ("com.cloudera.oryx.app.serving", "com.cloudera.oryx.lambda.serving")
+"""Oryx 2's packages of the endpoints every app has (``/ready``, errors), which the serving layer always mounts."""
 
-JAVA_RESOURCE_PACKAGES: dict[str, str | None] = {
-    "com.cloudera.oryx.app.serving": None,
-    "com.cloudera.oryx.lambda.serving": None,
-    "com.cloudera.oryx.app.serving.als": "oryx_serving.apps.als",
-    "com.cloudera.oryx.app.serving.clustering": "oryx_serving.apps.kmeans",
-    "com.cloudera.oryx.app.serving.kmeans": "oryx_serving.apps.kmeans",
-    "com.cloudera.oryx.app.serving.classreg": "oryx_serving.apps.rdf",
-    "com.cloudera.oryx.app.serving.rdf": "oryx_serving.apps.rdf",
-    "com.cloudera.oryx.example.serving": "oryx_serving.apps.example",
-}
-"""Oryx 2 JAX-RS package -> our Python endpoints package; None for the generic endpoints every app has."""
+
+def _java_classes() -> dict[str, str]:
+    classes: dict[str, str] = {}
+    for app in registered_apps().values():
+        classes.update(app.java_classes())
+    return classes
+
+
+def _java_resource_packages() -> dict[str, str | None]:
+    packages: dict[str, str | None] = dict.fromkeys(GENERIC_JAVA_RESOURCE_PACKAGES)
+    for app in registered_apps().values():
+        packages.update(dict.fromkeys(app.java.resource_packages, app.serving_resources))
+    return packages
+
+
+JAVA_CLASSES: dict[str, str] = _java_classes()
+"""Oryx 2 Java class -> our Python ``package.module.Class``, from every registered app's ``JavaNames``."""
+
+JAVA_RESOURCE_PACKAGES: dict[str, str | None] = _java_resource_packages()
+"""Oryx 2 JAX-RS package -> our Python endpoints package (from the registered apps); None for the generic
+endpoints every app has."""
 
 
 def _python_path(name: str, key: str) -> str:

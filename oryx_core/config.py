@@ -24,6 +24,7 @@ from pyhocon import ConfigFactory, ConfigParser, ConfigTree, config_parser  # ty
 from pyhocon.exceptions import ConfigException  # type: ignore[import-untyped]
 from pyparsing import NoMatch, ParseBaseException
 
+from oryx_core.app_registry import registered_reference_texts
 from oryx_core.classnames import load_class
 from oryx_core.config_rules import validate
 from oryx_core.config_values import ConfigError, OryxConfig
@@ -77,8 +78,9 @@ def _parse(text: str, source: str, *, resolve: bool, basedir: str | None = None)
 def _resolved_reference() -> ConfigTree:
     """Parsed once per process: pyhocon builds its grammar on every parse, which costs about 0.1 s here."""
     merged = ConfigTree(root=True)
-    for path in REFERENCE_FILES:
-        merged = ConfigTree.merge_configs(merged, _parse(path.read_text("utf-8"), str(path), resolve=False))
+    texts = [(str(path), path.read_text("utf-8")) for path in REFERENCE_FILES] + registered_reference_texts()
+    for source, text in texts:
+        merged = ConfigTree.merge_configs(merged, _parse(text, source, resolve=False))
     _resolve(merged, "reference.conf")
     return merged
 

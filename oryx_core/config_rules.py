@@ -2,20 +2,19 @@
 than hours later in a generation that reads a bad value.
 
 The lambda and ML tiers' keys (``oryx.batch|speed|serving|ml|update-topic.*``) are checked here. Each app owns its
-own keys: a package in ``oryx_core/apps/`` registers its rules by holding a ``config_rules`` module with a
-``RULES`` tuple, found when validation first runs, so a new app adds rules without touching this module.
+own keys: its registration (``oryx_core.app_registry``) names a module with a ``RULES`` tuple, found when
+validation first runs, so a new app adds rules without touching this module.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
-import importlib.util
 import math
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from oryx_core.app_registry import registered_apps
 from oryx_core.config_values import ConfigError, OryxConfig
 
 __all__ = [
@@ -33,9 +32,6 @@ __all__ = [
 
 ConfigRule = Callable[[OryxConfig], None]
 """A check of one or more keys: returns when they are valid, raises ``ConfigError`` naming the key otherwise."""
-
-APPS_PACKAGE = "oryx_core.apps"
-RULES_MODULE = "config_rules"
 
 
 def read_int(config: OryxConfig, key: str) -> float:
@@ -140,16 +136,12 @@ LAMBDA_AND_ML_RULES: tuple[ConfigRule, ...] = (
 
 @functools.cache
 def app_rules() -> tuple[ConfigRule, ...]:
-    """Every app's rules: ``RULES`` of each ``oryx_core/apps/<app>/config_rules.py``, apps in name order.
-
-    Found once per process, by package rather than by a list here, so that this module names no app.
-    """
-    apps = importlib.import_module(APPS_PACKAGE)
+    """Every registered app's ``RULES``, apps in name order; found once per process from the registry, so that
+    this module names no app."""
     rules: list[ConfigRule] = []
-    for app in sorted(pkgutil.iter_modules(apps.__path__), key=lambda found: found.name):
-        name = f"{APPS_PACKAGE}.{app.name}.{RULES_MODULE}"
-        if app.ispkg and importlib.util.find_spec(name) is not None:
-            rules.extend(importlib.import_module(name).RULES)
+    for app in registered_apps().values():
+        if app.config_rules:
+            rules.extend(importlib.import_module(app.config_rules).RULES)
     return tuple(rules)
 
 
