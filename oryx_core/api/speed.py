@@ -36,6 +36,7 @@ class SpeedModelManager(Protocol):
 class ReportsLoadFraction(Protocol):
     """Optional for a ``SpeedModelManager``: how much of the expected model has loaded so far."""
 
-    def fraction_loaded(self) -> float:
-        """In [0, 1]: 0 with no model yet, 1 when every expected part has arrived (Oryx 2's ``getFractionLoaded``)."""
+    def fraction_loaded(self) -> float | None:
+        """In [0, 1], 1 when every expected part has arrived (Oryx 2's ``getFractionLoaded``); None (or 0) with no
+        model yet. The speed layer judges it with ``oryx_core.api.readiness.is_ready``."""
         ...

@@ -75,15 +75,12 @@ def check_not_read_only(state: OryxServingState) -> None:
 def require_model(state: OryxServingState) -> ServingModel:
     """The current model, or 503 until it has loaded at least ``min-model-load-fraction``.
 
-    Like Oryx 2 this is a latch: once a model has loaded enough, endpoints stay available even while a newer
-    model is still filling in.
+    The rule is ``oryx_core.api.readiness``'s, through ``state.model_status()`` (as ``/metrics`` asks it). Like
+    Oryx 2 this is a latch: once a model has loaded enough, endpoints stay available while a newer one fills in.
     """
-    model = state.model_manager.get_model()
-    if model is None:
+    model, fraction, ready = state.model_status()
+    if model is None or fraction is None:
         fail(503, NO_MODEL_MESSAGE)
-    if not state.loaded_enough:
-        fraction = model.get_fraction_loaded()
-        if fraction < state.min_model_load_fraction:
-            fail(503, f"Model only {fraction:.0%} loaded; waiting for {state.min_model_load_fraction:.0%}")
-        state.loaded_enough = True
+    if not ready:
+        fail(503, f"Model only {fraction:.0%} loaded; waiting for {state.min_model_load_fraction:.0%}")
     return model

@@ -141,14 +141,9 @@ def _counter_lines(metrics: RequestMetrics) -> Iterator[str]:
         yield from _family(name, "counter", help_text, (("", _labels(k), n) for k, n in sorted(series.items())))
 
 
-def _loaded_fraction(state: OryxServingState) -> float:
-    model = state.model_manager.get_model()
-    return 0.0 if model is None else float(model.get_fraction_loaded())
-
-
 def _model_lines(state: OryxServingState) -> Iterator[str]:
-    fraction = _loaded_fraction(state)
-    ready = state.loaded_enough or (fraction > 0 and fraction >= state.min_model_load_fraction)
+    _, loaded, ready = state.model_status()  # the same call /ready makes, so the gauge cannot disagree with it
+    fraction = 0.0 if loaded is None else loaded
     follower = state.follower
     by_key = dict(follower.consumed_by_key) if follower else {}
     gauges = (

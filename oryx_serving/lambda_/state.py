@@ -14,7 +14,8 @@ from typing import Protocol
 
 from flask import current_app
 
-from oryx_core.api.serving import ServingModelManager
+from oryx_core.api.readiness import ReadinessLatch
+from oryx_core.api.serving import ServingModel, ServingModelManager
 from oryx_core.config import OryxConfig
 from oryx_serving.lambda_.update_follower import UpdateFollower
 
@@ -43,12 +44,22 @@ class OryxServingState:
     read_only: bool
     min_model_load_fraction: float
     follower: UpdateFollower | None = None
-    loaded_enough: bool = False
-    """Latched once the model first reaches ``min_model_load_fraction`` (see ``errors.require_model``)."""
+    readiness: ReadinessLatch = field(init=False)
+    """Latched once the model first reaches ``min_model_load_fraction``; asked by ``/ready``, every endpoint
+    that needs the model and the ``/metrics`` ready gauge, through :meth:`model_status` alone."""
     input_lines_sent: int = 0
     """Lines the broker has acknowledged from this process's write endpoints (for ``/metrics``)."""
     _closed: bool = field(default=False, repr=False)
     _counter_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        self.readiness = ReadinessLatch(self.min_model_load_fraction)
+
+    def model_status(self) -> tuple[ServingModel | None, float | None, bool]:
+        """(model, fraction loaded or None without a model, ready): the one answer to "may the model serve?"."""
+        model = self.model_manager.get_model()
+        fraction = None if model is None else float(model.get_fraction_loaded())
+        return model, fraction, self.readiness.check(fraction)
 
     def count_input_lines(self, lines: int) -> None:
         with self._counter_lock:

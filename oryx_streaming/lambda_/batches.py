@@ -24,7 +24,8 @@ query id is part of the header because a new checkpoint restarts batch ids at 0 
 query's batches for its own.
 
 Model-load gating. A manager that reports ``fraction_loaded()`` (``oryx_core.api.speed.ReportsLoadFraction``)
-gets no ``build_updates`` call while the fraction is below ``oryx.speed.min-model-load-fraction``: the batch's
+gets no ``build_updates`` call while it is not ready by ``oryx_core.api.readiness.is_ready`` (no model, or a
+fraction below ``oryx.speed.min-model-load-fraction``): the batch's
 input is consumed (Spark commits its offsets) and no updates are produced for it, as Oryx 2's ALS speed layer
 returns no updates for input that arrives before enough of the model has loaded. Such input is not replayed
 later; the next batch model includes it.
@@ -47,6 +48,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from oryx_core.api.readiness import is_ready
 from oryx_core.api.speed import ReportsLoadFraction, SpeedModelManager
 from oryx_core.config import OryxConfig, topic_settings
 from oryx_core.topics.consumer import header_values
@@ -330,18 +332,19 @@ class BatchPublisher:
         self._record(batch_id, rows, updates, time.monotonic() - started, first_ms, last_ms)
 
     def _model_ready(self, batch_id: int) -> bool:
-        """False while a manager reporting its load fraction is below ``min-model-load-fraction``."""
-        if self._min_fraction <= 0.0 or not isinstance(self._manager, ReportsLoadFraction):
+        """False while a manager reporting its load fraction is not ready (``oryx_core.api.readiness``)."""
+        if not isinstance(self._manager, ReportsLoadFraction):
             return True
-        fraction = float(self._manager.fraction_loaded())
-        ready = fraction >= self._min_fraction
+        fraction = self._manager.fraction_loaded()
+        ready = is_ready(fraction, self._min_fraction)
         if ready == self._gated:  # log transitions only: a slow model load would otherwise log every batch
             self._gated = not ready
             if ready:
-                log.info("Model loaded to %.3f (minimum %.3f): producing updates again", fraction, self._min_fraction)
+                log.info("Model loaded to %s (minimum %.3f): producing updates again", fraction, self._min_fraction)
             else:
                 log.warning(
-                    "Model loaded to %.3f only, below oryx.speed.min-model-load-fraction %.3f: batches are consumed "
+                    "Model loaded to %s only (None: no model), below oryx.speed.min-model-load-fraction %.3f: "
+                    "batches are consumed "
                     "without updates until it has loaded (batch %d)",
                     fraction,
                     self._min_fraction,

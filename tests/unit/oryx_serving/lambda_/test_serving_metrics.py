@@ -5,10 +5,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from typing import Any
 
+import pytest
 from flask import Flask
 from support.waiting import wait_for
 
+from oryx_core.api.readiness import is_ready
+from oryx_core.api.serving import OryxServingError
+from oryx_serving.lambda_.errors import require_model
 from oryx_serving.lambda_.metrics import LATENCY_BUCKETS, RequestMetrics, _labels, count
 
 LoadModel = Callable[[dict[str, int]], None]
@@ -116,3 +121,55 @@ def test_app_counters_are_counter_families_with_their_labels(example_app: Flask)
     samples = scrape(example_app)
     assert samples['oryx_test_rows_total{endpoint="/a",reason="missing"}'] == 5
     assert samples['oryx_test_rows_total{endpoint="/b",reason="unseen"}'] == 1
+
+
+# Readiness agreement: /ready, an endpoint needing the model and the ready gauge all follow the one rule
+# (oryx_core.api.readiness.is_ready). (fraction loaded or None for no model, min-model-load-fraction, ready)
+STATES = [
+    (None, 0.0, False),
+    (None, 0.8, False),
+    (0.0, 0.0, True),
+    (0.0, 0.8, False),
+    (0.79, 0.8, False),
+    (0.8, 0.8, True),
+    (1.0, 0.8, True),
+    (0.99, 1.0, False),
+    (1.0, 1.0, True),
+]
+
+
+@pytest.mark.parametrize(("fraction", "minimum", "expected"), STATES)
+def test_ready_metrics_and_endpoints_agree_with_the_readiness_rule(
+    make_app: Callable[..., Flask], fake_manager: Any, fraction: float | None, minimum: float, expected: bool
+) -> None:
+    assert is_ready(fraction, minimum) is expected
+    if fraction is not None:
+        fake_manager.set_fraction(fraction)
+    app = make_app(f"oryx.serving.min-model-load-fraction={minimum}", model_manager=fake_manager)
+    gauge = scrape(app)["oryx_serving_model_ready"]  # scraped first: it must not depend on /ready being asked
+    ready_status = app.test_client().get("/ready").status_code
+    with app.app_context():
+        try:
+            require_model(app.extensions["oryx"])
+            endpoint_ready = True
+        except OryxServingError as error:
+            assert error.status == 503
+            endpoint_ready = False
+    assert (gauge, ready_status, endpoint_ready) == (1.0 if expected else 0.0, 200 if expected else 503, expected)
+
+
+def test_the_gauge_stays_ready_with_ready_once_a_new_model_is_below_the_minimum(
+    make_app: Callable[..., Flask], fake_manager: Any
+) -> None:
+    fake_manager.set_fraction(1.0)
+    app = make_app(model_manager=fake_manager)
+    assert scrape(app)["oryx_serving_model_ready"] == 1
+    fake_manager.set_fraction(0.1)
+    assert (scrape(app)["oryx_serving_model_ready"], app.test_client().get("/ready").status_code) == (1, 200)
+
+
+def test_without_a_model_the_loaded_fraction_gauge_reads_zero_and_ready_reads_zero(
+    make_app: Callable[..., Flask], fake_manager: Any
+) -> None:
+    samples = scrape(make_app("oryx.serving.min-model-load-fraction=0.0", model_manager=fake_manager))
+    assert (samples["oryx_serving_model_loaded_fraction"], samples["oryx_serving_model_ready"]) == (0, 0)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from oryx_core.api.readiness import is_ready
 from oryx_core.api.speed import ReportsLoadFraction
 from oryx_core.topics.messages import UP, KeyMessage
 from oryx_core.topics.producer import TransactionError
@@ -58,11 +59,11 @@ class FailingManager(EchoManager):
 class LoadingManager(EchoManager):
     """A manager whose model loads gradually, like ALS's."""
 
-    def __init__(self, fraction: float) -> None:
+    def __init__(self, fraction: float | None) -> None:
         super().__init__()
         self.fraction = fraction
 
-    def fraction_loaded(self) -> float:
+    def fraction_loaded(self) -> float | None:
         return self.fraction
 
 
@@ -357,3 +358,14 @@ def test_marker_written_by_the_at_least_once_version_is_still_read(tmp_path: Pat
     marker = tmp_path / MARKER_FILE
     marker.write_text(json.dumps({"batch_id": 9, "updates": 3, "published_at": 1.5}))
     assert read_marker(marker) == Marker(9, 1.5, None)
+
+
+@pytest.mark.parametrize(
+    ("fraction", "minimum"), [(None, 0.0), (0.0, 0.0), (0.0, 0.8), (0.79, 0.8), (0.8, 0.8), (0.99, 1.0), (1.0, 1.0)]
+)
+def test_the_speed_gate_is_the_readiness_rule(
+    topic: FakeUpdateTopic, checkpoint: Path, batch_of: Callable[..., Any], fraction: float | None, minimum: float
+) -> None:
+    manager = LoadingManager(fraction)
+    publisher_for(topic, checkpoint, manager, min_model_load_fraction=minimum)(batch_of("a"), 0)
+    assert (manager.batches == [["a"]]) is is_ready(fraction, minimum)
