@@ -4,6 +4,7 @@ no app key. (The values each rule rejects are specified in test_config.py, throu
 from __future__ import annotations
 
 from oryx_core.apps.kmeans.config_rules import check_fixed_k
+from oryx_core.apps.linear.config_rules import check_lambda
 from oryx_core.config_rules import LAMBDA_AND_ML_RULES, ChoiceRule, NumericRule, app_rules
 
 APP_KEY_PREFIXES = ("oryx.als.", "oryx.kmeans.", "oryx.rdf.", "oryx.example.")
@@ -19,15 +20,17 @@ def test_app_rules_check_exactly_the_app_keys_config_py_used_to() -> None:
         "oryx.rdf.num-trees",
     }
     assert check_fixed_k in app_rules()
-    assert len(app_rules()) == 6
+    assert check_lambda in app_rules()
+    assert len(app_rules()) == 7
 
 
-def test_app_rules_come_in_app_name_order_from_their_modules() -> None:
+def test_app_rules_come_in_app_name_order_from_the_modules_their_registrations_name() -> None:
     from oryx_core.apps.als.config_rules import RULES as ALS
     from oryx_core.apps.kmeans.config_rules import RULES as KMEANS
+    from oryx_core.apps.linear.config_rules import RULES as LINEAR
     from oryx_core.apps.rdf.config_rules import RULES as RDF
 
-    assert app_rules() == (*ALS, *KMEANS, *RDF)
+    assert app_rules() == (*ALS, *KMEANS, *LINEAR, *RDF)
 
 
 def test_the_generic_rules_name_no_app_key() -> None:
