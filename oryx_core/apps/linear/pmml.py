@@ -14,19 +14,31 @@ import numpy as np
 
 from oryx_core.apps.linear.model import LinearModel
 from oryx_core.input.schema import InputSchema
-from oryx_core.ml.pmml import PMMLError, add_child, find_child, find_children, pmml_skeleton
+from oryx_core.ml.pmml import (
+    PMMLError,
+    add_child,
+    add_extension,
+    find_child,
+    find_children,
+    get_extension,
+    pmml_skeleton,
+)
 from oryx_core.ml.pmml_schema import add_data_dictionary, add_mining_schema, check_data_dictionary
 
-__all__ = ["build_linear_pmml", "read_linear_pmml"]
+__all__ = ["TARGET_MEAN", "build_linear_pmml", "read_linear_pmml", "read_target_mean"]
+
+TARGET_MEAN = "trainingTargetMean"
 
 
 def build_linear_pmml(
-    schema: InputSchema, model: LinearModel, penalty: float, timestamp_ms: int | None = None
+    schema: InputSchema, model: LinearModel, penalty: float, target_mean: float, timestamp_ms: int | None = None
 ) -> ET.Element:
-    """The whole document; ``penalty`` (λ) is recorded as the model's ``algorithmName`` detail for operators."""
+    """The whole document; ``penalty`` (λ) is recorded in ``algorithmName`` for operators, and the training
+    targets' mean in an Oryx-style ``Extension``: the baseline the batch layer scores the model against."""
     if len(model.coefficients) != len(schema.predictors):
         raise ValueError(f"{len(model.coefficients)} coefficients for {len(schema.predictors)} predictors")
     root = pmml_skeleton(timestamp_ms)
+    add_extension(root, TARGET_MEAN, repr(float(target_mean)))
     add_data_dictionary(root, schema)
     regression = add_child(
         root,
@@ -73,3 +85,11 @@ def read_linear_pmml(root: ET.Element, schema: InputSchema) -> LinearModel:
         raise PMMLError(f"the RegressionTable must have one NumericPredictor per predictor; missing {missing}")
     vector = np.array([coefficients[name] for name in schema.predictors], dtype=np.float64)
     return LinearModel(_number(tables[0], "intercept"), vector)
+
+
+def read_target_mean(root: ET.Element) -> float:
+    """The training targets' mean recorded by :func:`build_linear_pmml`; PMMLError when absent."""
+    text = get_extension(root, TARGET_MEAN)
+    if text is None:
+        raise PMMLError(f"the model has no {TARGET_MEAN} Extension")
+    return float(text)

@@ -7,7 +7,7 @@ import pytest
 
 from oryx_core.apps.linear.examples import linear_schema, parse_datum, parse_example, parse_examples
 from oryx_core.apps.linear.model import LinearModel, RegressionStats
-from oryx_core.apps.linear.pmml import build_linear_pmml, read_linear_pmml
+from oryx_core.apps.linear.pmml import build_linear_pmml, read_linear_pmml, read_target_mean
 from oryx_core.config import ConfigError, OryxConfig, load_config
 from oryx_core.input.schema import InputSchema
 from oryx_core.ml.pmml import PMMLError, find_child, find_children, read_pmml, write_pmml
@@ -121,7 +121,7 @@ MODEL = LinearModel(0.1, np.array([1.0 / 3.0, -2.5e-300]))
 
 
 def test_pmml_is_a_regression_model_that_round_trips_exactly(schema: InputSchema) -> None:
-    root = build_linear_pmml(schema, MODEL, 0.01, 0)
+    root = build_linear_pmml(schema, MODEL, 0.01, 2.5, 0)
     regression = find_child(root, "RegressionModel")
     assert regression is not None and regression.get("functionName") == "regression"
     table = find_child(regression, "RegressionTable")
@@ -131,13 +131,14 @@ def test_pmml_is_a_regression_model_that_round_trips_exactly(schema: InputSchema
     back = read_linear_pmml(read_pmml(write_pmml(root)), schema)
     assert back.intercept == 0.1
     assert back.coefficients.tolist() == MODEL.coefficients.tolist()
+    assert read_target_mean(root) == 2.5
 
 
 def test_pmml_of_another_schema_or_missing_a_predictor_is_refused(schema: InputSchema) -> None:
     other = linear_schema(config('oryx.input-schema.feature-names=["id", "a", "c", "y"]'))
     with pytest.raises(PMMLError, match="differ from oryx.input-schema"):
-        read_linear_pmml(build_linear_pmml(other, MODEL, 0.0), schema)
-    root = build_linear_pmml(schema, MODEL, 0.0)
+        read_linear_pmml(build_linear_pmml(other, MODEL, 0.0, 0.0), schema)
+    root = build_linear_pmml(schema, MODEL, 0.0, 0.0)
     table = find_child(find_child(root, "RegressionModel"), "RegressionTable")
     table.remove(find_children(table, "NumericPredictor")[1])
     with pytest.raises(PMMLError, match=r"missing \['b'\]"):
