@@ -9,9 +9,9 @@ interleaved rounds (medians printed), the time until the model holds every vecto
 
 * ``bare json.loads + np.asarray``: the baseline, each message decoded and its vector made float32, nothing
   checked or stored: the floor any parser pays.
-* ``serving|speed, message by message``: the layer's real follower (serving's ``UpdateFollower``, the speed
-  layer's ``ModelFollower``) with a manager offering only ``consume_key_message`` (the path before the batch
-  hook, with today's parser).
+* ``serving|speed, message by message``: the one real follower (``oryx_core.topics.follower.UpdateFollower``,
+  run by serving and the speed layer alike) with a manager offering only ``consume_key_message`` (the path
+  before the batch hook, with today's parser).
 * ``serving|speed, batch hook``: the same follower with ``ALSServingModelManager`` / ``ALSSpeedModelManager``
   itself, which applies each poll (up to 500 messages) with ``consume_key_messages``: one parse of the batch
   and one ``set_many`` per matrix.
@@ -40,11 +40,10 @@ from oryx_core.apps.als.messages import format_x_update, format_y_update
 from oryx_core.apps.als.model_pmml import ALSModelDescription, build_als_pmml
 from oryx_core.config import load_config
 from oryx_core.ml.pmml import write_pmml
+from oryx_core.topics.follower import UpdateFollower
 from oryx_core.topics.messages import KeyMessage
 from oryx_serving.apps.als.manager import ALSServingModelManager
-from oryx_serving.lambda_.update_follower import UpdateFollower
 from oryx_streaming.apps.als import ALSSpeedModelManager
-from oryx_streaming.lambda_.model_follower import ModelFollower
 
 # The unit tests' in-memory update topic (tests/support/), not a broker: the benchmark measures the parsing.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -111,7 +110,7 @@ def serving_load(
     """Wall and CPU seconds from the serving follower's start until the model holds every vector (checked)."""
     broker = in_memory_topic(messages)
     manager = ALSServingModelManager(load_config(None, [f"oryx.als.sample-rate={args.sample_rate}"]))
-    follower = UpdateFollower(InMemoryUpdateConsumer(broker, TOPIC), wrap(manager))
+    follower = UpdateFollower(wrap(manager), InMemoryUpdateConsumer(broker, TOPIC), thread_name="bench-serving")
     start, cpu = time.perf_counter(), time.process_time()
     follower.start()
     while follower.consumed < len(messages):
@@ -129,10 +128,12 @@ def speed_load(messages: list[KeyMessage], args: argparse.Namespace, wrap: Calla
     """Wall and CPU seconds from the speed follower's start until the model holds every vector (checked)."""
     broker = in_memory_topic(messages)
     manager = ALSSpeedModelManager(load_config(None, []))
-    follower = ModelFollower(wrap(manager), InMemoryUpdateConsumer(broker, TOPIC), poll_timeout=0.05)
+    follower = UpdateFollower(
+        wrap(manager), InMemoryUpdateConsumer(broker, TOPIC), thread_name="bench-speed", poll_timeout=0.05
+    )
     start, cpu = time.perf_counter(), time.process_time()
     follower.start()
-    while follower.consumed + follower.failed < len(messages):
+    while follower.consumed < len(messages):
         time.sleep(0.005)
     seconds = time.perf_counter() - start, time.process_time() - cpu
     follower.stop()

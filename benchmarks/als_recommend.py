@@ -19,7 +19,7 @@ Vectors are loaded with the bulk ``set_many`` path, except in 4, which is the re
    ``GET /recommend/u{n}`` with varying users, driven by ``wrk`` (requests/s and latency percentiles).
 4. **Model load from Kafka**: a real broker (started here on ``--kafka-port`` unless one runs there), a MODEL
    plus one UP per vector produced to a fresh update topic, then the time until a serving manager fed by the
-   real follower (``UpdateFollower``) has every vector (fraction loaded = 1).
+   real follower (``oryx_core.topics.follower.UpdateFollower``) has every vector (fraction loaded = 1).
 
 The machine is shared: the medians of interleaved rounds are printed, and ratios within one run are what to
 compare across machines.
@@ -291,9 +291,9 @@ def kafka_load(args: argparse.Namespace) -> dict[str, float]:
     from oryx_core.ml.pmml import write_pmml
     from oryx_core.topics.admin import TopicAdmin
     from oryx_core.topics.consumer import UpdateTopicConsumer
+    from oryx_core.topics.follower import UpdateFollower
     from oryx_core.topics.producer import TopicProducer
     from oryx_serving.apps.als.manager import ALSServingModelManager
-    from oryx_serving.lambda_.update_follower import UpdateFollower
 
     brokers = f"127.0.0.1:{args.kafka_port}"
     env = {**os.environ, "ORYX_KAFKA_PORT": str(args.kafka_port)}
@@ -323,7 +323,7 @@ def kafka_load(args: argparse.Namespace) -> dict[str, float]:
         config = load_config(None, [f"oryx.update-topic.broker={brokers}"])
         manager = ALSServingModelManager(config)
         consumer = UpdateTopicConsumer(brokers, update_topic, max_message_bytes=16_777_216)
-        follower = UpdateFollower(consumer, manager)
+        follower = UpdateFollower(manager, consumer, thread_name="bench-serving-follower")
         start = time.perf_counter()
         follower.start()
         while True:

@@ -14,6 +14,7 @@ from flask import Blueprint, Flask
 from oryx_core.api.serving import ServingModelManager
 from oryx_core.classnames import resolve_resource_packages
 from oryx_core.config import ConfigError, OryxConfig, load_config
+from oryx_core.topics.follower import UpdateSource
 from oryx_serving import console
 from oryx_serving.lambda_ import GENERIC_BLUEPRINTS, auth, metrics, openapi, preconditions
 from oryx_serving.lambda_.bodies import MAX_DECOMPRESSION_RATIO_CONFIG
@@ -21,7 +22,6 @@ from oryx_serving.lambda_.formats import compress_response
 from oryx_serving.lambda_.model_manager import init_app
 from oryx_serving.lambda_.settings import RESOURCES_KEY, ServingSettings
 from oryx_serving.lambda_.state import InputProducer
-from oryx_serving.lambda_.update_follower import UpdateConsumer
 
 CONF_ENV = "ORYX_CONF"
 """Names the HOCON file ``create_app()`` loads when given no config (set by ``python -m oryx_serving``)."""
@@ -49,7 +49,7 @@ def create_app(
     *,
     model_manager: ServingModelManager | None = None,
     input_producer: InputProducer | None = None,
-    update_consumer: UpdateConsumer | None = None,
+    update_consumer: UpdateSource | None = None,
 ) -> Flask:
     """Builds the serving app; configuration problems raise ``ConfigError`` here, never at request time.
 

@@ -23,11 +23,11 @@ from oryx_core.config import ConfigError, OryxConfig, TopicSettings, load_config
 from oryx_core.spark import SparkSetupError, build_spark_session, connector_jars
 from oryx_core.topics.admin import TopicAdmin, TopicMissingError
 from oryx_core.topics.consumer import UpdateTopicConsumer
+from oryx_core.topics.follower import UpdateFollower
 from oryx_core.topics.producer import TransactionalProducer, TransactionError
 from oryx_streaming.lambda_.batches import BatchAbortedError, BatchPublisher, BatchStats, kafka_publisher
-from oryx_streaming.lambda_.model_follower import GROUP_PREFIX, ModelFollower
 from oryx_streaming.lambda_.progress import HealthFile, ProgressListener
-from oryx_streaming.lambda_.query import checkpoint_location, query_name, start_query
+from oryx_streaming.lambda_.query import FOLLOWER_THREAD, GROUP_PREFIX, checkpoint_location, query_name, start_query
 
 if TYPE_CHECKING:
     from pyspark.sql.streaming import StreamingQuery
@@ -64,7 +64,7 @@ class SpeedLayer:
         self.checkpoint = checkpoint_location(config, self.name)
         self._stop_requested = threading.Event()
         self.health = HealthFile(details=self._details)
-        self.follower: ModelFollower | None = None
+        self.follower: UpdateFollower | None = None
         self.publisher: BatchPublisher | None = None
 
     def request_stop(self, signum: int, _frame: FrameType | None = None) -> None:
@@ -98,7 +98,7 @@ class SpeedLayer:
             max_message_bytes=topics.max_message_bytes,
             group_prefix=GROUP_PREFIX,
         )
-        self.follower = ModelFollower(manager, consumer).start()
+        self.follower = UpdateFollower(manager, consumer, thread_name=FOLLOWER_THREAD).start()
         producer: TransactionalProducer | None = None
         spark = None
         failure: str | None = None

@@ -3,7 +3,7 @@
 
 As in Oryx 2, the serving layer keeps no state of its own: at start it reads the whole update topic from the
 earliest offset (a random consumer group), so every instance rebuilds the same model, then keeps following it
-(``update_follower``).
+(``oryx_core.topics.follower``, on the thread ``FOLLOWER_THREAD``).
 """
 
 from __future__ import annotations
@@ -17,10 +17,13 @@ from oryx_core.classnames import instantiate
 from oryx_core.config import ConfigError, OryxConfig, topic_settings
 from oryx_core.topics.admin import TopicAdmin
 from oryx_core.topics.consumer import UpdateTopicConsumer
+from oryx_core.topics.follower import UpdateFollower, UpdateSource
 from oryx_serving.lambda_.input import build_input_producer
 from oryx_serving.lambda_.settings import MODEL_MANAGER_KEY, ServingSettings
 from oryx_serving.lambda_.state import EXTENSION_KEY, InputProducer, OryxServingState
-from oryx_serving.lambda_.update_follower import UpdateConsumer, UpdateFollower
+
+GROUP_PREFIX = "OryxGroup-ServingLayer"
+FOLLOWER_THREAD = "oryx-serving-update-follower"
 
 
 def build_model_manager(config: OryxConfig, settings: ServingSettings) -> ServingModelManager:
@@ -54,7 +57,7 @@ def build_update_consumer(config: OryxConfig) -> UpdateTopicConsumer:
         broker,
         topic,
         max_message_bytes=config.get_int("oryx.update-topic.message.max-size"),
-        group_prefix="OryxGroup-ServingLayer",
+        group_prefix=GROUP_PREFIX,
     )
 
 
@@ -73,7 +76,7 @@ def init_app(
     *,
     model_manager: ServingModelManager | None = None,
     input_producer: InputProducer | None = None,
-    update_consumer: UpdateConsumer | None = None,
+    update_consumer: UpdateSource | None = None,
 ) -> OryxServingState:
     """Builds the manager, producer and follower from config (or takes injected fakes) and starts following.
 
@@ -102,7 +105,11 @@ def init_app(
         input_producer=producer,
         read_only=settings.read_only,
         min_model_load_fraction=settings.min_model_load_fraction,
-        follower=UpdateFollower(update_consumer, manager) if update_consumer is not None else None,
+        follower=(
+            UpdateFollower(manager, update_consumer, thread_name=FOLLOWER_THREAD)
+            if update_consumer is not None
+            else None
+        ),
     )
     app.extensions[EXTENSION_KEY] = state
     atexit.register(state.close)

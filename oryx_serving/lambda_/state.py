@@ -17,7 +17,7 @@ from flask import current_app
 from oryx_core.api.readiness import ReadinessLatch
 from oryx_core.api.serving import ServingModel, ServingModelManager
 from oryx_core.config import OryxConfig
-from oryx_serving.lambda_.update_follower import UpdateFollower
+from oryx_core.topics.follower import UpdateFollower
 
 log = logging.getLogger(__name__)
 

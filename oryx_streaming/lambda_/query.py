@@ -24,6 +24,9 @@ INTERVAL_KEY = "oryx.speed.streaming.generation-interval-sec"
 CHECKPOINT_KEY = "oryx.speed.streaming.checkpoint-dir"
 MAX_OFFSETS_KEY = "oryx.speed.streaming.max-offsets-per-trigger"
 _MANAGER_SUFFIX = "SpeedModelManager"
+GROUP_PREFIX = "OryxGroup-SpeedLayer"
+"""Of the update-topic consumer group (a fresh ``<prefix>-<uuid>`` per process, as Oryx 2's speed layer named it)."""
+FOLLOWER_THREAD = "oryx-speed-model-follower"
 
 
 def app_name(manager_class: type | str) -> str:

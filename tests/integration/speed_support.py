@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from oryx_core.config import OryxConfig
 from oryx_core.topics.consumer import InputTopicReader, UpdateTopicConsumer
+from oryx_core.topics.follower import UpdateFollower
 from oryx_core.topics.messages import KeyMessage
 from oryx_core.topics.producer import TopicProducer
 from oryx_streaming.lambda_.batches import kafka_publisher
-from oryx_streaming.lambda_.model_follower import GROUP_PREFIX, ModelFollower
-from oryx_streaming.lambda_.query import query_name, start_query
+from oryx_streaming.lambda_.query import FOLLOWER_THREAD, GROUP_PREFIX, query_name, start_query
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -68,7 +68,9 @@ class SpeedRun:
         self, spark: SparkSession, config: OryxConfig, manager_class: type[Any], *, starting_offsets: str = "earliest"
     ) -> None:
         self.manager = manager_class(config)
-        self.follower = ModelFollower(self.manager, update_consumer(config, GROUP_PREFIX), poll_timeout=0.2).start()
+        self.follower = UpdateFollower(
+            self.manager, update_consumer(config, GROUP_PREFIX), thread_name=FOLLOWER_THREAD, poll_timeout=0.2
+        ).start()
         assert self.follower.wait_until_loaded(30), "speed model did not load from the update topic"
         self.checkpoint = config.get_string("oryx.speed.streaming.checkpoint-dir")
         name = query_name(manager_class)

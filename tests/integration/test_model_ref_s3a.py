@@ -31,10 +31,10 @@ from oryx_core.apps.kmeans.points import kmeans_schema
 from oryx_core.config import OryxConfig
 from oryx_core.ml.pmml import read_pmml, write_pmml
 from oryx_core.topics.admin import TopicAdmin
+from oryx_core.topics.follower import UpdateFollower
 from oryx_core.topics.messages import MODEL_REF
 from oryx_core.topics.producer import TopicProducer
 from oryx_streaming.apps.kmeans import KMeansSpeedModelManager
-from oryx_streaming.lambda_.model_follower import ModelFollower
 
 REPO = Path(__file__).resolve().parents[2]
 BUCKET = "oryx-models"
@@ -191,7 +191,9 @@ def test_forged_and_dangling_model_refs_are_logged_and_the_served_model_stays(
 
 def test_the_speed_layers_model_manager_loads_the_model_ref_from_s3(pipeline: Pipeline) -> None:
     manager = KMeansSpeedModelManager(pipeline.config)
-    follower = ModelFollower(manager, update_consumer(pipeline.config, "OryxGroup-Test-S3A"), poll_timeout=0.2)
+    follower = UpdateFollower(
+        manager, update_consumer(pipeline.config, "OryxGroup-Test-S3A"), thread_name="s3a-speed", poll_timeout=0.2
+    )
     follower.start()
     try:
         assert follower.wait_until_loaded(60)

@@ -1,17 +1,15 @@
-"""The update-topic follower replays every message into the manager and survives bad ones."""
+"""Serving runs the one update-topic follower (``oryx_core.topics.follower``, tested there) over its manager;
+closing the serving state stops it."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
-from support.memory_topics import InMemoryBroker, InMemoryUpdateConsumer
-from support.waiting import wait_for
 
-from oryx_core.topics.messages import KeyMessage
 from oryx_serving.lambda_.state import OryxServingState
-from oryx_serving.lambda_.update_follower import UpdateFollower
 
 Publish = Callable[[str, str], None]
 
@@ -55,6 +53,7 @@ def test_a_message_that_fails_is_skipped_and_consumption_continues(
 def test_close_stops_the_thread_and_closes_the_manager(make_app: Callable[..., Flask], fake_manager: Any) -> None:
     state = state_of(make_app(model_manager=fake_manager))
     assert state.follower is not None and state.follower.running
+    assert "oryx-serving-update-follower" in [thread.name for thread in threading.enumerate()]
     state.close()
     assert not state.follower.running
     assert fake_manager.closed
@@ -65,25 +64,3 @@ def test_close_is_idempotent(make_app: Callable[..., Flask], fake_manager: Any) 
     state.close()
     state.close()
     assert fake_manager.closed
-
-
-def test_a_failing_poll_is_logged_and_retried(broker: InMemoryBroker, fake_manager: Any) -> None:
-    consumer = InMemoryUpdateConsumer(broker, "OryxUpdate")
-    real_poll = consumer.poll
-    calls: list[float] = []
-
-    def flaky_poll(timeout: float) -> list[KeyMessage]:
-        calls.append(timeout)
-        if len(calls) == 1:
-            raise RuntimeError("broker hiccup")
-        return real_poll(timeout)
-
-    consumer.poll = flaky_poll  # type: ignore[method-assign]
-    broker.append("OryxUpdate", KeyMessage("UP", "x"))
-    follower = UpdateFollower(consumer, fake_manager)
-    follower.start()
-    try:
-        wait_for(lambda: fake_manager.applied == [("UP", "x")])
-    finally:
-        follower.stop()
-    assert len(calls) >= 2

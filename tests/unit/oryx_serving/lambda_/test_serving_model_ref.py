@@ -60,11 +60,11 @@ def test_a_bad_model_ref_is_logged_and_skipped_and_the_model_stays(
     logged: str,
 ) -> None:
     follower = s3_app.extensions["oryx"].follower
-    with caplog.at_level(logging.ERROR, logger="oryx_serving.lambda_.update_follower"):
+    with caplog.at_level(logging.ERROR, logger="oryx_core.topics.follower"):
         publish("MODEL-REF", reference)
         caught_up(s3_app)
     assert (follower.failed, follower.models_applied) == (1, 1)
-    [record] = [r for r in caplog.records if r.name == "oryx_serving.lambda_.update_follower"]
+    [record] = [r for r in caplog.records if r.name == "oryx_core.topics.follower"]
     assert record.getMessage() == "Skipping update-topic message with key 'MODEL-REF' that could not be applied"
     assert record.exc_info is not None and logged in str(record.exc_info[1])
     assert s3_app.test_client().get("/distinct", headers={"Accept": "application/json"}).get_json() == {"apple": 2}
