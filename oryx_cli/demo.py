@@ -1,10 +1,9 @@
 """``oryx demo``: feed real data through the running stack and show answers, for the README's first command.
 
 It talks to the stack only the way a user would: HTTP to the serving layer (which writes to the input topic),
-``oryx batch`` for a generation, then HTTP queries. The serving layer's model manager picks the demo: ALS
-(``demos/als``, MovieLens from ``../shared/data`` or ``ORYX_DATA_DIR``), k-means (``demos/kmeans``, Iris) and random
-decision forests (``demos/rdf``, Iris or diabetes, both read from the installed scikit-learn), or the word-count
-example (``demos/example.py``, MovieLens titles). Data is read in place, never copied into the project.
+``oryx batch`` for a generation, then HTTP queries. The serving layer's model manager picks the demo: the app
+whose registration (``oryx_core.app_registry``) names that manager and a ``demo`` entry, found without this module
+naming any app. Each demo reads its data in place (``demos/datasets.py``), never copying it into the project.
 """
 
 from __future__ import annotations
@@ -16,26 +15,22 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from oryx_cli.demos.als.demo import als_demo
-from oryx_cli.demos.datasets import DATA_DIR_ENV, default_movielens_dir
-from oryx_cli.demos.example import example_demo
 from oryx_cli.demos.http import wait_for
-from oryx_cli.demos.kmeans.demo import kmeans_demo
-from oryx_cli.demos.rdf.demo import rdf_demo
 from oryx_cli.layers import layer_command, layer_env
 from oryx_cli.options import config_from
 from oryx_cli.stack import http_status, serving_url
+from oryx_core.app_registry import AppRegistration, import_attribute, registered_apps
+from oryx_core.classnames import JAVA_CLASSES
 from oryx_core.config import ConfigError, OryxConfig, state_dir
 
 GENERATION_LOG_TAIL = 40
 MODEL_MANAGER_KEY = "oryx.serving.model-manager-class"
-DEMO_APPS = {
-    "ALSServingModelManager": "als",
-    "KMeansServingModelManager": "kmeans",
-    "RDFServingModelManager": "rdf",
-    "ExampleServingModelManager": "example",
-}
-"""Serving model-manager class name (Oryx 2's Java name or our Python path ends with it) -> the demo to run."""
+
+DemoRunner = Callable[[str], None]
+"""A prepared demo, given the serving layer's base URL."""
+PrepareDemo = Callable[[OryxConfig, "str | None", Callable[[], None]], DemoRunner]
+"""What a registration's ``demo`` names: (config, --data-file, run a generation) -> the runner; it checks its
+data files first, so a missing one fails before the stack is touched."""
 
 
 def run_generation(conf: Path) -> None:
@@ -55,44 +50,28 @@ def run_generation(conf: Path) -> None:
     print(f"generation done in {time.monotonic() - started:.1f} s")
 
 
-def required_file(path: Path, option: str) -> Path:
-    if not path.is_file():
-        raise ConfigError(
-            option,
-            f"demo data {path} not found: get MovieLens ml-latest-small from GroupLens "
-            "(https://grouplens.org/datasets/movielens/) and set ORYX_DATA_DIR to the folder holding it",
-        )
-    return path
+def demo_apps() -> dict[str, AppRegistration]:
+    """The registered apps that have a demo, by name."""
+    return {name: app for name, app in registered_apps().items() if app.demo and app.serving_manager_class}
 
 
 def demo_app(config: OryxConfig) -> str:
-    """Which demo fits the running app, from the serving layer's model manager; ConfigError for any other app."""
-    manager = config.get_optional_string(MODEL_MANAGER_KEY) or ""
-    for suffix, app in DEMO_APPS.items():
-        if manager.rpartition(".")[2] == suffix:
-            return app
-    raise ConfigError(
-        MODEL_MANAGER_KEY,
-        f"oryx demo knows the ALS, k-means, RDF and word-count example apps ({', '.join(DEMO_APPS)}), "
-        f"not {manager or 'an empty value'!r}",
-    )
+    """The app whose registered serving manager the configuration names (Oryx 2's Java name or our Python path)
+    and which has a demo; ConfigError naming the key and the known managers otherwise."""
+    manager = (config.get_optional_string(MODEL_MANAGER_KEY) or "").strip()
+    python_path = JAVA_CLASSES.get(manager, manager)
+    apps = demo_apps()
+    for name, app in apps.items():
+        if app.serving_manager_class == python_path:
+            return name
+    known = ", ".join(f"{name} ({app.serving_manager_class})" for name, app in apps.items())
+    raise ConfigError(MODEL_MANAGER_KEY, f"oryx demo knows the apps {known}, not {manager or 'an empty value'!r}")
 
 
-def demo_runner(app: str, args: argparse.Namespace, config: OryxConfig, conf: Path) -> Callable[[str], None]:
-    """The chosen demo, given the serving URL; its data files are checked first, so a missing one fails fast."""
-    generation = functools.partial(run_generation, conf)
-    if app in ("kmeans", "rdf"):
-        if args.data_file:
-            raise ConfigError("--data-file", f"the {app} demo reads its data set from the installed scikit-learn")
-        app_demo = kmeans_demo if app == "kmeans" else rdf_demo
-        return lambda base: app_demo(config, base, generation)
-    movielens = default_movielens_dir()
-    if app == "als":
-        ratings = required_file(Path(args.data_file) if args.data_file else movielens / "ratings.csv", "--data-file")
-        movies = required_file(movielens / "movies.csv", DATA_DIR_ENV)
-        return lambda base: als_demo(base, ratings, movies, generation, wait_for)
-    titles = required_file(Path(args.data_file) if args.data_file else movielens / "movies.csv", "--data-file")
-    return lambda base: example_demo(base, titles, generation)
+def demo_runner(app: str, args: argparse.Namespace, config: OryxConfig, conf: Path) -> DemoRunner:
+    """The chosen app's registered demo, prepared; its data files are checked first, so a missing one fails fast."""
+    prepare: PrepareDemo = import_attribute(demo_apps()[app].demo or "")
+    return prepare(config, args.data_file, functools.partial(run_generation, conf))
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -116,7 +95,7 @@ def register(sub: argparse._SubParsersAction, common: Callable[[argparse.Argumen
     common(parser)
     parser.add_argument(
         "--data-file",
-        help="override the demo data file of the ALS and word-count demos (default: MovieLens ratings.csv for ALS, "
-        "movies.csv for the example); k-means and RDF read theirs from the installed scikit-learn",
+        help="override the demo data file of the demos that read one (the ALS demo's MovieLens ratings.csv, the "
+        "word-count demo's movies.csv); the others refuse it",
     )
     parser.set_defaults(handler=demo)

@@ -15,11 +15,15 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from oryx_core.config import ConfigError
+
 __all__ = [
     "DATA_DIR_ENV",
     "data_root",
     "default_movielens_dir",
+    "given_or_default",
     "iris_csv_path",
+    "refuse_data_file",
     "sklearn_data_dir",
     "typical_flowers",
 ]
@@ -37,6 +41,25 @@ def data_root() -> Path:
 
 def default_movielens_dir() -> Path:
     return data_root() / "movielens-latest-small"
+
+
+def given_or_default(given: str | None, default: Path, option: str) -> Path:
+    """``--data-file`` when given, else the default; ConfigError naming ``option`` when that file is missing, so a
+    demo fails before it touches the stack."""
+    path = Path(given) if given else default
+    if not path.is_file():
+        raise ConfigError(
+            option,
+            f"demo data {path} not found: get MovieLens ml-latest-small from GroupLens "
+            f"(https://grouplens.org/datasets/movielens/) and set {DATA_DIR_ENV} to the folder holding it",
+        )
+    return path
+
+
+def refuse_data_file(given: str | None, app: str, source: str) -> None:
+    """Demos whose data is fixed say so when a ``--data-file`` is given."""
+    if given:
+        raise ConfigError("--data-file", f"the {app} demo reads its data set from {source}")
 
 
 def sklearn_data_dir() -> Path:

@@ -8,7 +8,9 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from oryx_cli.demos.datasets import default_movielens_dir, given_or_default
 from oryx_cli.demos.http import get_status, get_text, post_lines, wait_for
+from oryx_core.config import OryxConfig
 
 CHUNK_LINES = 2000
 
@@ -35,3 +37,12 @@ def example_demo(base: str, movies_csv: Path, run_generation: Callable[[], None]
     print(f"POST /add {new_line!r}; waiting for the speed layer's UP update ...", flush=True)
     wait_for(lambda: int(get_text(f"{base}/distinct/Star").strip()) != before, 120, "a speed-layer update")
     print(f"GET /distinct/Star -> {get_text(f'{base}/distinct/Star').strip()} (was {before})")
+
+
+def prepare_demo(
+    config: OryxConfig, data_file: str | None, run_generation: Callable[[], None]
+) -> Callable[[str], None]:
+    """The registered demo entry (``oryx demo``): finds the titles first (``--data-file`` overrides them),
+    returns the run for a serving URL."""
+    titles = given_or_default(data_file, default_movielens_dir() / "movies.csv", "--data-file")
+    return lambda base: example_demo(base, titles, run_generation)

@@ -15,7 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from oryx_cli.demos.als.data import movielens_lines
-from oryx_cli.demos.http import get_json, get_status, http_request
+from oryx_cli.demos.datasets import DATA_DIR_ENV, default_movielens_dir, given_or_default
+from oryx_cli.demos.http import get_json, get_status, http_request, wait_for
+from oryx_core.config import OryxConfig
 
 INGEST_CHUNK_LINES = 20_000
 DEMO_USER = "oryx-demo-user"
@@ -77,3 +79,14 @@ def als_demo(
     wait_for(lambda: get_status(recommend) == 200, 120, "the speed layer to fold the new user in")
     print(f"the speed layer's update made the new user known after {time.monotonic() - sent:.1f} s")
     show(f"GET /recommend/{DEMO_USER}?howMany={SHOWN}", get_json(recommend), titles)
+
+
+def prepare_demo(
+    config: OryxConfig, data_file: str | None, run_generation: Callable[[], None]
+) -> Callable[[str], None]:
+    """The registered demo entry (``oryx demo``): finds MovieLens first (``--data-file`` overrides the ratings),
+    returns the run for a serving URL."""
+    movielens = default_movielens_dir()
+    ratings = given_or_default(data_file, movielens / "ratings.csv", "--data-file")
+    movies = given_or_default(None, movielens / "movies.csv", DATA_DIR_ENV)
+    return lambda base: als_demo(base, ratings, movies, run_generation, wait_for)

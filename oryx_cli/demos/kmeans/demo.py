@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from oryx_cli.demos.datasets import iris_csv_path, typical_flowers
+from oryx_cli.demos.datasets import iris_csv_path, refuse_data_file, typical_flowers
 from oryx_cli.demos.http import datum_path, get_status, get_text, post_lines, wait_for
 from oryx_cli.demos.kmeans.data import IRIS_COLUMNS, iris_lines
 from oryx_core.config import ConfigError, OryxConfig
@@ -85,3 +85,11 @@ def kmeans_demo(config: OryxConfig, base: str, run_generation: Callable[[], None
         f"speed update seen after {time.monotonic() - sent:.1f} s: "
         f"GET /distanceToNearest/{probe} -> {after:.4f} (was {before:.4f})"
     )
+
+
+def prepare_demo(
+    config: OryxConfig, data_file: str | None, run_generation: Callable[[], None]
+) -> Callable[[str], None]:
+    """The registered demo entry (``oryx demo``): checks its inputs first, returns the run for a serving URL."""
+    refuse_data_file(data_file, "kmeans", "the installed scikit-learn")
+    return lambda base: kmeans_demo(config, base, run_generation)

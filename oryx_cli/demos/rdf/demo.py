@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from oryx_cli.demos.datasets import typical_flowers
+from oryx_cli.demos.datasets import refuse_data_file, typical_flowers
 from oryx_cli.demos.http import datum_path, get_json, get_status, get_text, post_lines, wait_for
 from oryx_cli.demos.rdf.data import DIABETES_COLUMNS, IRIS_COLUMNS, diabetes_lines, iris_lines
 from oryx_core.config import ConfigError, OryxConfig
@@ -147,3 +147,11 @@ def rdf_demo(config: OryxConfig, base: str, run_generation: Callable[[], None]) 
         classification_demo(base, schema, lines)
     else:
         regression_demo(base, schema, lines)
+
+
+def prepare_demo(
+    config: OryxConfig, data_file: str | None, run_generation: Callable[[], None]
+) -> Callable[[str], None]:
+    """The registered demo entry (``oryx demo``): checks its inputs first, returns the run for a serving URL."""
+    refuse_data_file(data_file, "rdf", "the installed scikit-learn")
+    return lambda base: rdf_demo(config, base, run_generation)

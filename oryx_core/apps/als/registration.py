@@ -12,6 +12,7 @@ APP = AppRegistration(
     serving_resources="oryx_serving.apps.als",
     config_rules="oryx_core.apps.als.config_rules",
     config_section="oryx.als",
+    demo="oryx_cli.demos.als.demo:prepare_demo",
     java=JavaNames(
         batch_update_class="com.cloudera.oryx.app.batch.mllib.als.ALSUpdate",
         speed_manager_class="com.cloudera.oryx.app.speed.als.ALSSpeedModelManager",

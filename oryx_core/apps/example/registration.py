@@ -10,6 +10,7 @@ APP = AppRegistration(
     speed_manager_class="oryx_streaming.apps.example.ExampleSpeedModelManager",
     serving_manager_class="oryx_serving.apps.example.manager.ExampleServingModelManager",
     serving_resources="oryx_serving.apps.example",
+    demo="oryx_cli.demos.example:prepare_demo",
     java=JavaNames(
         batch_update_class="com.cloudera.oryx.example.batch.ExampleBatchLayerUpdate",
         speed_manager_class="com.cloudera.oryx.example.speed.ExampleSpeedModelManager",

@@ -12,6 +12,7 @@ APP = AppRegistration(
     serving_resources="oryx_serving.apps.kmeans",
     config_rules="oryx_core.apps.kmeans.config_rules",
     config_section="oryx.kmeans",
+    demo="oryx_cli.demos.kmeans.demo:prepare_demo",
     java=JavaNames(
         batch_update_class="com.cloudera.oryx.app.batch.mllib.kmeans.KMeansUpdate",
         speed_manager_class="com.cloudera.oryx.app.speed.kmeans.KMeansSpeedModelManager",

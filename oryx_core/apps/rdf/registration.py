@@ -12,6 +12,7 @@ APP = AppRegistration(
     serving_resources="oryx_serving.apps.rdf",
     config_rules="oryx_core.apps.rdf.config_rules",
     config_section="oryx.rdf",
+    demo="oryx_cli.demos.rdf.demo:prepare_demo",
     java=JavaNames(
         batch_update_class="com.cloudera.oryx.app.batch.mllib.rdf.RDFUpdate",
         speed_manager_class="com.cloudera.oryx.app.speed.rdf.RDFSpeedModelManager",

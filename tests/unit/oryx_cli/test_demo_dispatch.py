@@ -54,7 +54,7 @@ def test_oryx_demo_exits_2_with_the_reason_for_an_app_without_a_demo(
 ) -> None:
     up_stack(tmp_path, monkeypatch)
     assert main(["demo", "-D", f"{MANAGER}=my.app.MyManager"]) == 2
-    assert "oryx demo knows the ALS, k-means, RDF and word-count example apps" in capsys.readouterr().err
+    assert "oryx demo knows the apps als (oryx_serving.apps.als.manager.ALSServingModelManager)" in capsys.readouterr().err
 
 
 def test_oryx_demo_refuses_a_data_file_for_kmeans_before_touching_the_stack(
@@ -64,3 +64,12 @@ def test_oryx_demo_refuses_a_data_file_for_kmeans_before_touching_the_stack(
     manager = "com.cloudera.oryx.app.serving.kmeans.model.KMeansServingModelManager"
     assert main(["demo", "-D", f"{MANAGER}={manager}", "--data-file", "iris.csv"]) == 2
     assert "--data-file" in capsys.readouterr().err
+
+
+def test_each_shipped_app_registers_a_demo_entry_that_imports() -> None:
+    from oryx_cli.demo import demo_apps
+    from oryx_core.app_registry import import_attribute
+
+    apps = demo_apps()
+    assert {"als", "example", "kmeans", "rdf"} <= set(apps)
+    assert all(callable(import_attribute(app.demo or "")) for app in apps.values())
