@@ -16,4 +16,5 @@ APP = AppRegistration(
     config_rules="oryx_core.apps.linear.config_rules",
     config_section="oryx.linear",
     reference_conf="oryx_core.apps.linear:reference.conf",
+    demo="oryx_cli.demos.linear.demo:prepare_demo",
 )
