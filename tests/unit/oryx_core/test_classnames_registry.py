@@ -62,12 +62,12 @@ def test_every_oryx2_java_class_loads_the_class_of_the_same_name(java: str) -> N
     assert load_class(java, KEY).__name__ == java.rsplit(".", 1)[1]
 
 
-def test_the_four_shipped_apps_are_registered_by_entry_point() -> None:
-    assert {"als", "example", "kmeans", "rdf"} <= set(registered_apps())
+def test_the_five_shipped_apps_are_registered_by_entry_point() -> None:
+    assert {"als", "example", "kmeans", "linear", "rdf"} <= set(registered_apps())
     assert list(registered_apps()) == sorted(registered_apps())
 
 
-@pytest.mark.parametrize("name", ["als", "example", "kmeans", "rdf"])
+@pytest.mark.parametrize("name", ["als", "example", "kmeans", "linear", "rdf"])
 def test_each_registered_class_and_package_can_be_imported(name: str) -> None:
     app = registered_apps()[name]
     for path in (app.batch_update_class, app.speed_manager_class, app.serving_manager_class):
