@@ -1,14 +1,18 @@
-"""ALSServingModel: the user (X) and item (Y) vectors, known items and the YᵀY solver the endpoints query.
+"""ALSServingModel: the shared ALS model state plus what serving answers from it (top-N, LSH, YᵀY, popularity).
 
-The update follower writes while request threads read. Every store here is thread-safe on its own
+Vectors, known items, expected IDs, the loaded fraction and which IDs survive a new ``MODEL`` are the shared
+``ALSModelState`` (``oryx_core.apps.als.state``), the same the speed layer holds. This class adds the queries:
+top-N by dot product or cosine (exact, or approximate with an LSH for ``oryx.als.sample-rate`` < 1), Oryx 2's
+double-precision scores and rescoring, the YᵀY solver for anonymous fold-in, and the popularity views.
+
+The update follower writes while request threads read. Every store is thread-safe on its own
 (``FeatureVectors`` publishes rows copy-on-write, so a query never waits for an ``UP`` and never sees a torn
-vector), and the only lock of this class guards the small "expected IDs" sets behind ``get_fraction_loaded``.
+vector).
 """
 
 from __future__ import annotations
 
 import os
-import threading
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 
@@ -17,20 +21,23 @@ import numpy as np
 from oryx_core.apps.als.foldin import Solver, SolverCache, fold_in_anonymous, restricted_gram
 from oryx_core.apps.als.layout import VectorLayout
 from oryx_core.apps.als.lsh import LocalitySensitiveHash
+from oryx_core.apps.als.model_pmml import ALSModelDescription
 from oryx_core.apps.als.rescorer import Rescorer, RescorerProvider
-from oryx_core.apps.als.vectors import FeatureVectors, KnownItems
+from oryx_core.apps.als.state import ALSModelState
+from oryx_core.apps.als.vectors import FeatureVectors
 
 __all__ = ["ALSServingModel"]
 
 _SOLVER_WAIT_SECONDS = 30.0
 
 
-class ALSServingModel:
+class ALSServingModel(ALSModelState):
     """In-memory ALS model; ``sample_rate`` < 1 makes item scans approximate (LSH, ``oryx.als.sample-rate``).
 
     ``layout`` says where a biased model keeps its biases (``oryx_core.apps.als.layout``): similarity and LSH
     then use the factor part only, fold-in starts a new user at the global mean, and explicit estimates clip
-    to the training ratings' range. Oryx 2's plain layout when None.
+    to the training ratings' range. Oryx 2's plain layout when None. ``description``, when given (a ``MODEL``
+    read by the manager), is the model's own, with its IDs expected; otherwise one is made of the arguments.
     """
 
     def __init__(
@@ -43,30 +50,24 @@ class ALSServingModel:
         track_known_items: bool = True,
         lsh_seed: int | None = None,
         layout: VectorLayout | None = None,
+        description: ALSModelDescription | None = None,
     ) -> None:
-        self.features = features
-        self.implicit = implicit
-        self.layout = layout if layout is not None else VectorLayout.plain(features)
-        if self.layout.dimensions != features:
-            raise ValueError(f"layout has {self.layout.dimensions} coordinates but the model {features} features")
+        if description is None:
+            description = _description(features, implicit, layout or VectorLayout.plain(features))
+        if (description.features, description.implicit) != (features, implicit):
+            raise ValueError(f"the model description has {description.features} features, not {features}")
         self.sample_rate = sample_rate
         self.rescorer_provider = rescorer_provider
-        self.track_known_items = track_known_items
-        factors = self.layout.factors
+        factors = description.layout.factors
         cores = os.cpu_count() or 1
         lsh = LocalitySensitiveHash(sample_rate, features, num_cores=cores, seed=lsh_seed, hashed_features=factors)
         self.lsh = None if lsh.is_exact else lsh
-        self.x = FeatureVectors(features, cosine_features=factors)
-        self.y = FeatureVectors(features, lsh=self.lsh, cosine_features=factors)
-        self.known_items = KnownItems()
-        self._expected_lock = threading.Lock()
-        self._expected_users: set[str] = set()
-        self._expected_items: set[str] = set()
         self._examples: tuple[list[str], list[str]] = ([], [])
         self._yty = SolverCache(lambda: restricted_gram(self.y.gram(), self.layout.user_free), "YtY")
         self._y_changed = False
         """Y changed since YᵀY was last marked dirty. Marking happens at query time (``yty_solver``), so the
         cache's background thread recomputes at most once per demand, never continuously while updates stream."""
+        super().__init__(description, track_known_items=track_known_items, item_lsh=self.lsh)
 
     def __repr__(self) -> str:
         """Oryx 2's ``toString`` layout (what its logs show), plus the sample rate."""
@@ -76,96 +77,11 @@ class ALSServingModel:
             f"Y:({len(self.y)} items), sampleRate:{self.sample_rate}, fractionLoaded:{self.get_fraction_loaded()}]"
         )
 
-    # ---- loading -----------------------------------------------------------------------------------------
-
     def get_fraction_loaded(self) -> float:
-        """loaded / (loaded + still expected), over users and items; 1 when nothing is expected."""
-        with self._expected_lock:
-            expected = len(self._expected_users) + len(self._expected_items)
-        if expected == 0:
-            return 1.0
-        loaded = len(self.x) + len(self.y)
-        return loaded / (loaded + expected)
+        """``fraction_loaded``, under the name the serving layer's ``ServingModel`` protocol asks for."""
+        return self.fraction_loaded()
 
-    def set_user_vector(self, user: str, vector: np.ndarray, known_items: Sequence[str] | None = None) -> None:
-        self.x.set(user, vector)
-        if self._arrived(self._expected_users, user):
-            self.x.forget_recent()
-        if known_items and self.track_known_items:
-            self.known_items.add(user, known_items)
-
-    def set_item_vector(self, item: str, vector: np.ndarray, users: Sequence[str] | None = None) -> None:
-        """Sets Yi; the speed layer's 4th element names users who now know the item."""
-        self.y.set(item, vector)
-        if self._arrived(self._expected_items, item):
-            self.y.forget_recent()
-            self.y.regroup()
-        self._y_changed = True
-        if users and self.track_known_items:
-            for user in users:
-                self.known_items.add(user, (item,))
-
-    def set_item_vectors(
-        self, items: Sequence[str], matrix: np.ndarray, users: Sequence[Sequence[str] | None] | None = None
-    ) -> None:
-        """Many item vectors at once, in order, as ``set_item_vector`` for each (``users[i]`` for item i)."""
-        self._set_many(self.y, self._expected_items, items, matrix)
-        self._y_changed = True
-        if users is not None and self.track_known_items:
-            for item, known_users in zip(items, users, strict=True):
-                for user in known_users or ():
-                    self.known_items.add(user, (item,))
-
-    def set_user_vectors(
-        self, users: Sequence[str], matrix: np.ndarray, known_items: Sequence[Sequence[str] | None] | None = None
-    ) -> None:
-        """Many user vectors at once, in order, as ``set_user_vector`` for each (``known_items[i]`` for user i)."""
-        self._set_many(self.x, self._expected_users, users, matrix)
-        if known_items is not None and self.track_known_items:
-            for user, items in zip(users, known_items, strict=True):
-                if items:
-                    self.known_items.add(user, items)
-
-    def _set_many(self, store: FeatureVectors, expected: set[str], ids: Sequence[str], matrix: np.ndarray) -> None:
-        """``store.set_many`` in at most two parts, split after the vector that completes the model, so that
-        exactly the vectors set after it stay "recent" (as one ``set`` at a time would leave them)."""
-        with self._expected_lock:
-            last = _completing_position(expected, ids)
-        if last is None:
-            store.set_many(ids, matrix)
-            with self._expected_lock:
-                expected.difference_update(ids)
-            return
-        store.set_many(ids[: last + 1], matrix[: last + 1])
-        with self._expected_lock:
-            expected.clear()
-        store.forget_recent()
-        store.regroup()  # the model is complete: every row of it grouped for approximate scans
-        if last + 1 < len(ids):
-            store.set_many(ids[last + 1 :], matrix[last + 1 :])
-
-    def _arrived(self, expected: set[str], id_: str) -> bool:
-        """Marks an expected ID as loaded; True when it was the model's last expected ID of its kind.
-
-        From then on every vector of the model is here, so only vectors set later can be newer than it:
-        forgetting the earlier ones as "recent" lets the next ``MODEL`` drop IDs it no longer lists. (Oryx 2
-        kept them one model longer, because the model's own vectors counted as recent.)
-        """
-        with self._expected_lock:
-            if id_ not in expected:
-                return False
-            expected.discard(id_)
-            return not expected
-
-    def retain_recent_and_ids(self, user_ids: Collection[str], item_ids: Collection[str]) -> None:
-        """A new ``MODEL`` with the same features: keep its IDs and recent ones; its IDs not here are expected."""
-        users, items = set(user_ids), set(item_ids)
-        self.x.retain_recent_and(users)
-        self.y.retain_recent_and(items)
-        self.known_items.retain(set(self.x.ids()) | users, set(self.y.ids()) | items)
-        with self._expected_lock:
-            self._expected_users = {user for user in users if user not in self.x}
-            self._expected_items = {item for item in items if item not in self.y}
+    def _items_changed(self) -> None:
         self._y_changed = True
 
     # ---- reading -----------------------------------------------------------------------------------------
@@ -317,14 +233,14 @@ def _typeable_ids(ids: list[str], how_many: int) -> list[str]:
     return sorted(id_ for id_ in ids if "/" not in id_)[:how_many]
 
 
-def _completing_position(expected: set[str], ids: Sequence[str]) -> int | None:
-    """Index in ``ids`` at which every expected ID has arrived, or None if they do not all arrive."""
-    if not expected or len(expected) > len(ids):  # the usual case while a model loads: no scan needed
-        return None
-    arrived: set[str] = set()
-    for position, id_ in enumerate(ids):
-        if id_ in expected:
-            arrived.add(id_)
-            if len(arrived) == len(expected):
-                return position
-    return None
+def _description(features: int, implicit: bool, layout: VectorLayout) -> ALSModelDescription:
+    """A description of a model built directly (no ``MODEL``): its layout, and no IDs expected."""
+    if layout.dimensions != features:
+        raise ValueError(f"layout has {layout.dimensions} coordinates but the model {features} features")
+    return ALSModelDescription(
+        features,
+        implicit,
+        biased=layout.biased,
+        global_mean=layout.global_mean,
+        rating_range=layout.rating_range,
+    )

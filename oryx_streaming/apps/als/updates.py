@@ -62,9 +62,9 @@ def fold_in_records(model: ALSSpeedModel, records: Iterable[Record], *, no_known
         new_xu = compute_updated_xu(yty, value, xu, yi, model.implicit, free=layout.user_free, prior=user_prior)
         new_yi = compute_updated_xu(xtx, value, yi, xu, model.implicit, free=layout.item_free, prior=item_prior)
         if new_xu is not None:
-            model.set_user_vector(user, new_xu, folded_in=True)
+            model.set_user_vector(user, new_xu)
             updates.append(format_x_update(user, new_xu, None if no_known_items else [item]))
         if new_yi is not None:
-            model.set_item_vector(item, new_yi, folded_in=True)
+            model.set_item_vector(item, new_yi)
             updates.append(format_y_update(item, new_yi, None if no_known_items else [user]))
     return updates

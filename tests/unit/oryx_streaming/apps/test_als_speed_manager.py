@@ -119,8 +119,10 @@ def test_a_new_model_keeps_listed_and_recent_ids_and_a_new_rank_starts_over() ->
     assert manager.model.x.size == 0 and manager.fraction_loaded() == 0.0
 
 
-def test_bad_update_messages_are_skipped_not_fatal() -> None:
+def test_bad_update_messages_raise_for_the_follower_to_log_and_leave_the_model() -> None:
     manager = loaded_manager()
-    manager.consume_key_message(UP, '["X","u1",[1.0]]')  # wrong feature count
-    manager.consume_key_message(UP, "not json")
+    with pytest.raises(ValueError, match="X 'u1' has 1 features but the model has 2"):
+        manager.consume_key_message(UP, '["X","u1",[1.0]]')
+    with pytest.raises(ValueError, match="not JSON"):
+        manager.consume_key_message(UP, "not json")
     np.testing.assert_allclose(manager.model.x.get("u1"), X["u1"])

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import logging
+import contextlib
 from typing import Any
 
 import numpy as np
 import pytest
-from support.memory_topics import InMemoryBroker, InMemoryUpdateConsumer
 
 from oryx_core.apps.als.messages import format_x_update, format_y_update
 from oryx_core.apps.als.model_pmml import ALSModelDescription, build_als_pmml
@@ -16,7 +15,6 @@ from oryx_core.ml.pmml import write_pmml
 from oryx_core.topics.messages import MODEL, UP, KeyMessage
 from oryx_streaming.apps.als import ALSSpeedModelManager
 from oryx_streaming.apps.als.model import ALSSpeedModel
-from oryx_streaming.lambda_.model_follower import ModelFollower
 
 
 def model(users: tuple[str, ...], items: tuple[str, ...], features: int = 2) -> KeyMessage:
@@ -37,10 +35,23 @@ def manager() -> ALSSpeedModelManager:
 
 
 def one_by_one(messages: list[KeyMessage]) -> ALSSpeedModelManager:
+    """Each message applied alone; one that raises is skipped, as the follower does."""
     result = manager()
     for message in messages:
-        result.consume_key_message(message.key, message.message)
+        with contextlib.suppress(ValueError):
+            result.consume_key_message(message.key, message.message)
     return result
+
+
+def raised(messages: list[KeyMessage]) -> list[tuple[int, str]]:
+    """(index, error text) of each message that raises when applied one by one."""
+    result, errors = manager(), []
+    for position, message in enumerate(messages):
+        try:
+            result.consume_key_message(message.key, message.message)
+        except ValueError as error:
+            errors.append((position, str(error)))
+    return errors
 
 
 def batched(messages: list[KeyMessage]) -> ALSSpeedModelManager:
@@ -50,7 +61,7 @@ def batched(messages: list[KeyMessage]) -> ALSSpeedModelManager:
 
 
 def state(manager: ALSSpeedModelManager) -> dict[str, Any]:
-    """Everything observable about the model: vectors, features, load fraction, and its bookkeeping sets."""
+    """Everything observable about the model: vectors, features, load fraction and the IDs still expected."""
     speed_model = manager.model
     assert speed_model is not None
     return {
@@ -58,8 +69,7 @@ def state(manager: ALSSpeedModelManager) -> dict[str, Any]:
         "x": {id_: speed_model.x.get(id_).tolist() for id_ in sorted(speed_model.x.ids())},
         "y": {id_: speed_model.y.get(id_).tolist() for id_ in sorted(speed_model.y.ids())},
         "fraction": manager.fraction_loaded(),
-        "expected": (sorted(speed_model._expected_x), sorted(speed_model._expected_y)),
-        "recent": (sorted(speed_model._recent_x), sorted(speed_model._recent_y)),
+        "expected": tuple(sorted(ids) for ids in speed_model.expected_ids()),
     }
 
 
@@ -69,7 +79,7 @@ FIRST = [
     user("u1", 1.0, 0.0),
     item("i2", 0.5, 1.0),
     user("u1", 3.0, -1.0),  # a repeated ID keeps its last vector
-    user("extra", 0.25, 0.25),  # not in the model: held, but not "recent"
+    user("extra", 0.25, 0.25),  # not in the model: held, and "recent" while the model has not completed
     item("i1", 2.0, 0.0),
 ]
 SECOND = [
@@ -82,8 +92,8 @@ SECOND = [
 def fold_in(manager: ALSSpeedModelManager) -> None:
     """What ``fold_in_records`` does to the model: these IDs are "recent" and survive the next MODEL."""
     assert manager.model is not None
-    manager.model.set_user_vector("folded", np.array([0.5, 0.5], dtype=np.float32), folded_in=True)
-    manager.model.set_item_vectors(["folded-item"], np.array([[1.0, 1.0]], dtype=np.float32), folded_in=True)
+    manager.model.set_user_vector("folded", np.array([0.5, 0.5], dtype=np.float32))
+    manager.model.set_item_vectors(["folded-item"], np.array([[1.0, 1.0]], dtype=np.float32))
 
 
 def test_a_batch_leaves_the_same_vectors_and_load_fraction_as_one_by_one() -> None:
@@ -102,14 +112,14 @@ def test_a_following_model_retains_the_same_vectors_after_a_batch() -> None:
     assert candidate.consume_key_messages(SECOND) == []
     expected = state(reference)
     assert state(candidate) == expected
-    assert sorted(expected["x"]) == ["folded", "u1", "u2"]  # "extra" and u3 dropped, the fold-in kept
-    assert sorted(expected["y"]) == ["folded-item", "i1", "i3"]
+    # The first model never completed (u3 and i3 never came), so everything set since it is recent and stays
+    # (Oryx 2's rule); u3 was never held.
+    assert sorted(expected["x"]) == ["extra", "folded", "u1", "u2"]
+    assert sorted(expected["y"]) == ["folded-item", "i1", "i2", "i3"]
     assert expected["fraction"] == 1.0
 
 
-def test_a_malformed_update_mid_batch_is_skipped_with_the_one_by_one_warning(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
+def test_a_malformed_update_mid_batch_is_returned_with_the_one_by_one_error_and_the_rest_applied() -> None:
     messages = [
         model(("u1",), ("i1", "i2")),
         item("i1", 1.0, 0.5),
@@ -118,24 +128,24 @@ def test_a_malformed_update_mid_batch_is_skipped_with_the_one_by_one_warning(
         item("i2", 0.5, 1.0),
         user("u1", 1.0, 0.0),
     ]
-    with caplog.at_level(logging.WARNING, logger="oryx_streaming.apps.als.manager"):
-        expected = state(one_by_one(messages))
-        one_by_one_warnings = [record.getMessage() for record in caplog.records]
-        caplog.clear()
-        assert state(batched(messages)) == expected
-    assert [record.getMessage() for record in caplog.records] == one_by_one_warnings
-    assert len(one_by_one_warnings) == 2 and "has 3 features, the model 2" in one_by_one_warnings[1]
-    assert expected["fraction"] == 1.0
+    candidate = manager()
+    failures = candidate.consume_key_messages(messages)
+    assert [(position, str(error)) for position, error in failures] == raised(messages)
+    assert [position for position, _ in failures] == [2, 3]
+    assert "X 'u1' has 3 features but the model has 2" in str(failures[1][1])
+    assert state(candidate) == state(one_by_one(messages))
+    assert state(candidate)["fraction"] == 1.0
 
 
 def test_updates_before_a_model_mid_batch_reach_the_old_model_and_those_after_it_the_new() -> None:
     messages = [
         model(("u1", "u2"), ()),
+        user("gone", 1.0, 1.0),  # set before the first model completed, and not listed by the second: dropped
         user("u1", 1.0, 0.0),
-        user("gone", 1.0, 1.0),  # set before the second MODEL, which does not list it: dropped
+        user("u2", 0.0, 2.0),  # completes the first model
         model(("u1", "u2"), ()),
         user("u2", 0.0, 1.0),
-        user("late", 2.0, 2.0),  # set after it: kept
+        user("late", 2.0, 2.0),  # set after the first model completed: kept
     ]
     result = state(batched(messages))
     assert result == state(one_by_one(messages))
@@ -164,10 +174,13 @@ def test_an_unreadable_model_is_returned_as_a_failure_and_the_rest_applied() -> 
     assert state(speed)["x"] == {"u1": [1.0, 0.0], "u2": [0.0, 1.0]}
 
 
-def test_other_keys_are_ignored_without_failing() -> None:
+def test_other_keys_are_returned_as_failures_and_the_rest_applied() -> None:
     messages = [model(("u1",), ()), KeyMessage("OTHER", "whatever"), user("u1", 1.0, 0.0)]
     speed = manager()
-    assert speed.consume_key_messages(messages) == []
+    failures = speed.consume_key_messages(messages)
+    assert [(position, str(error)) for position, error in failures] == [
+        (1, "the ALS model cannot apply update-topic key 'OTHER'")
+    ]
     assert state(speed)["x"] == {"u1": [1.0, 0.0]}
 
 
@@ -175,14 +188,13 @@ def speed_model() -> ALSSpeedModel:
     return ALSSpeedModel(ALSModelDescription(features=2, implicit=True, x_ids=("u1", "u2"), y_ids=()))
 
 
-def test_batch_setters_with_folded_in_mark_the_ids_recent_as_single_setters_do() -> None:
+def test_batch_setters_mark_the_expected_ids_loaded_as_single_setters_do() -> None:
     single, batch = speed_model(), speed_model()
     vectors = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
     for id_, vector in zip(["u1", "new"], vectors, strict=True):
-        single.set_user_vector(id_, vector, folded_in=True)
-    batch.set_user_vectors(["u1", "new"], vectors, folded_in=True)
-    assert batch._recent_x == single._recent_x == {"u1", "new"}
-    assert batch._expected_x == single._expected_x == {"u2"}
+        single.set_user_vector(id_, vector)
+    batch.set_user_vectors(["u1", "new"], vectors)
+    assert batch.expected_ids() == single.expected_ids() == (frozenset({"u2"}), frozenset())
     assert batch.fraction_loaded() == single.fraction_loaded() == pytest.approx(2 / 3)
 
 
@@ -196,19 +208,3 @@ def test_batch_setters_invalidate_the_cached_solver() -> None:
     assert solver is not None
     b = np.array([1.0, -2.0])
     np.testing.assert_allclose(solver.solve(x.T @ x @ b), b, rtol=1e-5)
-
-
-def test_the_follower_loads_the_model_through_the_hook_and_counts_malformed_updates_as_consumed() -> None:
-    messages = [*FIRST, KeyMessage(UP, "not json"), *SECOND]
-    broker = InMemoryBroker()
-    broker.create_topic("OryxUpdate")
-    for message in messages:
-        broker.append("OryxUpdate", message)
-    speed = manager()
-    follower = ModelFollower(speed, InMemoryUpdateConsumer(broker, "OryxUpdate"), poll_timeout=0.05).start()
-    try:
-        assert follower.wait_until_loaded(5)
-    finally:
-        follower.stop()
-    assert (follower.consumed, follower.failed) == (len(messages), 0)  # as one by one: logged, not failed
-    assert state(speed) == state(one_by_one(messages))
