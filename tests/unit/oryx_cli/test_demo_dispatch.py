@@ -54,7 +54,9 @@ def test_oryx_demo_exits_2_with_the_reason_for_an_app_without_a_demo(
 ) -> None:
     up_stack(tmp_path, monkeypatch)
     assert main(["demo", "-D", f"{MANAGER}=my.app.MyManager"]) == 2
-    assert "oryx demo knows the apps als (oryx_serving.apps.als.manager.ALSServingModelManager)" in capsys.readouterr().err
+    assert (
+        "oryx demo knows the apps als (oryx_serving.apps.als.manager.ALSServingModelManager)" in capsys.readouterr().err
+    )
 
 
 def test_oryx_demo_refuses_a_data_file_for_kmeans_before_touching_the_stack(
