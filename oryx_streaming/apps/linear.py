@@ -12,25 +12,14 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from oryx_core.apps.linear.state import LinearModelState
-from oryx_core.config import OryxConfig
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 
-class LinearSpeedModelManager:
-    def __init__(self, config: OryxConfig) -> None:
-        self.state = LinearModelState(config)
-
-    def consume_key_message(self, key: str | None, message: str) -> None:
-        self.state.consume_key_message(key, message)
-
-    def fraction_loaded(self) -> float | None:
-        return self.state.fraction_loaded()
+class LinearSpeedModelManager(LinearModelState):
+    """The shared model state (``MODEL`` swaps it, ``fraction_loaded`` reports it) plus an empty micro-batch step."""
 
     def build_updates(self, new_data: DataFrame) -> Iterable[str]:
         """None: the micro-batch's examples train the next generation, not the current model."""
         return []
-
-    def close(self) -> None:
-        self.state.close()

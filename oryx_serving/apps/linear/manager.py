@@ -9,7 +9,6 @@ import numpy as np
 
 from oryx_core.apps.linear.model import LinearModel
 from oryx_core.apps.linear.state import LinearModelState
-from oryx_core.config import OryxConfig
 from oryx_core.input.schema import InputSchema
 
 
@@ -30,16 +29,9 @@ class LinearServingModel:
         return [float(v) for v in self.model.predict(np.array(rows, dtype=np.float64))]
 
 
-class LinearServingModelManager:
-    def __init__(self, config: OryxConfig) -> None:
-        self.state = LinearModelState(config)
-
-    def consume_key_message(self, key: str | None, message: str) -> None:
-        self.state.consume_key_message(key, message)
+class LinearServingModelManager(LinearModelState):
+    """The shared model state (``MODEL`` swaps it), asked by the endpoints through ``get_model``."""
 
     def get_model(self) -> LinearServingModel | None:
-        model = self.state.model
-        return None if model is None else LinearServingModel(model, self.state.schema)
-
-    def close(self) -> None:
-        self.state.close()
+        model = self.model
+        return None if model is None else LinearServingModel(model, self.schema)

@@ -24,10 +24,10 @@ SCHEMA = [
 def test_the_model_is_followed_and_no_micro_batch_produces_updates(batch_of: Callable[..., Any]) -> None:
     manager = LinearSpeedModelManager(load_config(None, SCHEMA))
     assert manager.fraction_loaded() is None
-    pmml = build_linear_pmml(manager.state.schema, LinearModel(1.0, np.array([2.0])), 0.0, 0.0)
+    pmml = build_linear_pmml(manager.schema, LinearModel(1.0, np.array([2.0])), 0.0, 0.0)
     manager.consume_key_message("MODEL", write_pmml(pmml))
     assert manager.fraction_loaded() == 1.0
-    model = manager.state.model
+    model = manager.model
     assert model is not None and model.predict(np.array([3.0])) == pytest.approx(7.0)
     assert list(manager.build_updates(batch_of("1,2", "3,7"))) == []
     manager.close()
