@@ -1,4 +1,4 @@
-"""The k-means and RDF demos against a fake serving layer on a real local HTTP socket.
+"""The k-means, RDF and linear demos against a fake serving layer on a real local HTTP socket.
 
 The demos run unchanged (real urllib requests, real data from scikit-learn, real printing); only the serving
 layer is a stand-in whose answers change once the demo's second POST arrives, as the speed layer's UP would make
@@ -19,6 +19,8 @@ import pytest
 
 from oryx_cli.demos.kmeans.data import iris_lines as kmeans_iris_lines
 from oryx_cli.demos.kmeans.demo import kmeans_demo
+from oryx_cli.demos.linear.data import synthetic_lines, true_value
+from oryx_cli.demos.linear.demo import EXAMPLES, PROBES, linear_demo
 from oryx_cli.demos.rdf.data import diabetes_lines
 from oryx_cli.demos.rdf.data import iris_lines as rdf_iris_lines
 from oryx_cli.demos.rdf.demo import rdf_demo
@@ -179,3 +181,18 @@ def test_rdf_classification_demo_prints_predicted_and_true_species_and_the_chang
     assert "  6.8,3.0,5.5,2.1,     predicted virginica    true virginica" in output
     assert "  virginica    0.2000  (was 0.0000)" in output
     assert "  versicolor   0.8000  (was 1.0000)" in output
+
+
+def test_linear_demo_trains_on_synthetic_examples_and_prints_predictions_next_to_the_truth(
+    serve: Callable[[FakeServing], str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = FakeServing({"/predict/": lambda _, datum: true_value(tuple(float(v) for v in datum.split(",")[:3])) + 0.01})
+    linear_demo(serve(fake), load_model(fake))
+    output = capsys.readouterr().out
+
+    assert fake.posts == [("/train", synthetic_lines(EXAMPLES))]
+    assert f"sending {EXAMPLES} synthetic examples" in output
+    for probe in PROBES:
+        datum = ",".join(str(v) for v in probe) + ","
+        truth = true_value(probe)
+        assert f"  {datum:<20} predicted {truth + 0.01:10.4f}   true {truth:10.4f}" in output
