@@ -28,7 +28,7 @@ MODEL_MANAGER_KEY = "oryx.serving.model-manager-class"
 
 DemoRunner = Callable[[str], None]
 """A prepared demo, given the serving layer's base URL."""
-PrepareDemo = Callable[[OryxConfig, "str | None", Callable[[], None]], DemoRunner]
+PrepareDemo = Callable[[OryxConfig, str | None, Callable[[], None]], DemoRunner]
 """What a registration's ``demo`` names: (config, --data-file, run a generation) -> the runner; it checks its
 data files first, so a missing one fails before the stack is touched."""
 

@@ -116,3 +116,13 @@ def test_java_classes_pair_only_layers_the_app_has() -> None:
         java=JavaNames(batch_update_class="com.acme.Update", speed_manager_class="com.acme.Speed"),
     )
     assert app.java_classes() == {"com.acme.Update": "my_app.batch.Update"}
+
+
+@pytest.mark.parametrize("name", ["als", "kmeans", "linear", "rdf"])
+def test_each_apps_config_section_holds_its_defaults_and_its_rules_load(name: str) -> None:
+    from oryx_core.config import load_config
+
+    app = registered_apps()[name]
+    assert app.config_section == f"oryx.{name}"
+    assert load_config().get_value(app.config_section)
+    assert importlib.import_module(app.config_rules or "").RULES
