@@ -1,4 +1,4 @@
-"""Thread-safe ID -> float32 feature-vector stores for ALS, with vectorised top-N scoring, and known items.
+"""Thread-safe ID -> float32 feature-vector store for ALS (X and Y), queried by vectorised top-N scoring.
 
 Both the speed layer (fold-in of new interactions) and the serving layer (recommendations) keep the user
 matrix X and item matrix Y in memory while the update topic keeps changing them, and serving answers queries
@@ -17,11 +17,11 @@ Concurrency design: **append-only rows with versioned liveness** (a form of copy
 * Dead rows are compacted away once they exceed a quarter of the live rows, which bounds the wasted scan and
   memory; the amortised cost stays O(k) per update.
 
-With an LSH (``oryx.als.sample-rate`` < 1) compaction also **groups rows by LSH code**: the rows of the
-grouped prefix are sorted by code, with each code's first row recorded, so a query scores its candidate
-partitions as contiguous slices of the matrix instead of gathering scattered rows (gathering costs as much
-as scanning everything, which made the approximate mode no faster). Rows set since the last grouping form an
-ungrouped tail, scanned by code mask; the store regroups once that tail exceeds a quarter of the grouped rows.
+With an LSH (``oryx.als.sample-rate`` < 1) compaction also groups rows by LSH code, so that a query scans its
+candidate partitions as contiguous slices (``partition_scan``).
+
+The store's parts: its arrays and snapshots (``vector_buffers``), which rows a query scores (``partition_scan``),
+the top-N selection (``top_n``), and the arithmetic (``vector_math``). Known items are in ``known_items``.
 
 Writers are serialised with each other (one writers' lock). Readers never block writers except for the O(1)
 snapshot step, plus O(len(exclude)) to resolve excluded IDs to rows of the same snapshot.
@@ -29,83 +29,29 @@ snapshot step, plus O(len(exclude)) to resolve excluded IDs to rows of the same 
 
 from __future__ import annotations
 
-import math
 import threading
-from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import replace
 
 import numpy as np
 
-from oryx_core.apps.als.known_items import KnownItems
 from oryx_core.apps.als.lsh import LocalitySensitiveHash
+from oryx_core.apps.als.partition_scan import scan
+from oryx_core.apps.als.top_n import IsFiltered, Rescore, select
+from oryx_core.apps.als.vector_buffers import NEVER, Buffers, Snapshot
+from oryx_core.apps.als.vector_math import cosine_similarity, normalize, normalize_rows
 
 __all__ = [
     "FeatureVectors",
-    "KnownItems",
-    "cosine_similarity",
+    "cosine_similarity",  # the vector arithmetic lives in vector_math; importable from here as before
     "normalize",
     "normalize_rows",
 ]
 
-_NEVER = np.iinfo(np.int64).max
 _MIN_CAPACITY = 16
 _GRAM_CHUNK_ROWS = 8_192  # small enough to stay in cache: about 3x faster than one big product
 _COMPACT_SLACK = 64
-_GATHER_BREAK_EVEN = 4
-_SCORE_CHUNK_ROWS = 8_192  # see _chunked_dot
 _REGROUP_MIN_TAIL = 4_096  # rows; below this the ungrouped tail costs less to mask-scan than a regroup
-_RUN_MERGE_GAP_ROWS = 32  # scanning a few non-candidate rows beats one more slice call (and only adds recall)
-_SELECT_GROUPS = 1_024  # see _threshold
-
-IsFiltered = Callable[[str], bool]
-Rescore = Callable[[str, float], float]
-
-
-def normalize(vector: np.ndarray) -> np.ndarray:
-    """The vector scaled to unit length (float32); a zero vector is returned unchanged (as zeros)."""
-    vector = np.asarray(vector, dtype=np.float32)
-    norm = float(np.linalg.norm(vector))
-    return vector / np.float32(norm) if norm > 0.0 else vector.copy()
-
-
-def normalize_rows(matrix: np.ndarray) -> np.ndarray:
-    """Each row scaled to unit length (float32); zero rows stay zero."""
-    matrix = np.asarray(matrix, dtype=np.float32)
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0.0)
-
-
-def cosine_similarity(a: np.ndarray, b: np.ndarray) -> float:
-    """Cosine of the angle between two vectors, computed in float64; 0 when either vector is zero."""
-    a64 = np.asarray(a, dtype=np.float64)
-    b64 = np.asarray(b, dtype=np.float64)
-    denominator = float(np.linalg.norm(a64) * np.linalg.norm(b64))
-    return float(a64 @ b64) / denominator if denominator > 0.0 else 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class _Buffers:
-    """Arrays replaced as a whole on growth and compaction; rows below the published count are immutable."""
-
-    matrix: np.ndarray  # (capacity, k) float32
-    norms: np.ndarray  # (capacity,) float32, Euclidean norm of each row (cosine scoring)
-    died: np.ndarray  # (capacity,) int64, version at which the row stopped being current; _NEVER if current
-    codes: np.ndarray | None  # (capacity,) uint16 LSH codes, or None without LSH
-    row_ids: list[str]  # append-only between compactions
-    grouped: int = 0  # rows [0, grouped) are sorted by code (LSH only)
-    code_starts: np.ndarray | None = None  # (2^h + 1,) first grouped row of each code, then ``grouped``
-
-
-@dataclass(frozen=True, slots=True)
-class _Snapshot:
-    buffers: _Buffers
-    count: int
-    live: np.ndarray | None  # bool per row below count, None when every row is live
-    excluded_rows: np.ndarray  # rows of the excluded IDs that exist in this snapshot
-
-    @property
-    def matrix(self) -> np.ndarray:
-        return self.buffers.matrix[: self.count]
 
 
 class FeatureVectors:
@@ -227,8 +173,8 @@ class FeatureVectors:
         """
         q = self._query(query)
         snapshot = self._snapshot(exclude)
-        scanned, scores = self._scan(snapshot, q, candidate_rows, approximate)
-        return self._select(snapshot, scanned, scores, how_many, is_filtered, rescore)
+        scanned, scores = scan(self._lsh, snapshot, q, candidate_rows, approximate)
+        return select(snapshot, scanned, scores, how_many, is_filtered, rescore)
 
     def top_n_cosine(
         self,
@@ -249,14 +195,14 @@ class FeatureVectors:
             q[self.cosine_features :] = 0.0
         q_norm = np.float32(np.linalg.norm(q))
         snapshot = self._snapshot(exclude)
-        scanned, dots = self._scan(snapshot, q, candidate_rows, approximate)
+        scanned, dots = scan(self._lsh, snapshot, q, candidate_rows, approximate)
         norms = snapshot.buffers.norms[: snapshot.count]
         if scanned is not None:
             norms = scanned.take(norms)
         with np.errstate(divide="ignore", invalid="ignore"):
             scores = dots / (norms * q_norm)
         scores[norms == 0.0] = np.nan
-        return self._select(snapshot, scanned, scores, how_many, is_filtered, rescore)
+        return select(snapshot, scanned, scores, how_many, is_filtered, rescore)
 
     # ---- writing -------------------------------------------------------------------------------------
 
@@ -267,29 +213,7 @@ class FeatureVectors:
             raise ValueError(f"vector for {id_!r} has {vec.size} features, expected {self.features}")
         if not np.all(np.isfinite(vec)):
             raise ValueError(f"vector for {id_!r} has non-finite values")
-        with self._write_lock:
-            self._recent.add(id_)
-            if self._count == len(self._buffers.died):
-                self._publish_buffers(self._copy_rows(None, 2 * self._count))
-            buffers, row = self._buffers, self._count
-            buffers.matrix[row] = vec  # invisible to readers until the count below is published
-            buffers.norms[row] = np.linalg.norm(vec[: self.cosine_features])
-            buffers.died[row] = _NEVER
-            if buffers.codes is not None and self._lsh is not None:
-                buffers.codes[row] = self._lsh.hash_vector(vec)
-            buffers.row_ids.append(id_)
-            with self._lock:
-                self._version += 1
-                old_row = self._id_to_row.get(id_)
-                if old_row is not None:
-                    buffers.died[old_row] = self._version
-                    self._dead += 1
-                self._id_to_row[id_] = row
-                self._count = row + 1
-            if self._lsh is not None and self._count - buffers.grouped > max(_REGROUP_MIN_TAIL, buffers.grouped // 4):
-                self._compact_all()
-            else:
-                self._compact_if_wasteful()
+        self._append([id_], vec.reshape(1, -1))
 
     def set_many(self, ids: Sequence[str], matrix: np.ndarray) -> None:
         """``set`` for many IDs at once (row i of ``matrix`` for ``ids[i]``; a repeated ID keeps its last row).
@@ -302,15 +226,19 @@ class FeatureVectors:
             raise ValueError(f"{len(ids)} IDs but {len(rows_in)} vectors")
         if not np.all(np.isfinite(rows_in)):
             raise ValueError("vectors have non-finite values")
+        self._append(ids, rows_in)
+
+    def _append(self, ids: Sequence[str], rows_in: np.ndarray) -> None:
+        """Appends checked float32 rows as the IDs' current vectors, then publishes them (module docstring)."""
         with self._write_lock:
             self._recent.update(ids)
             first, added = self._count, len(ids)
             if first + added > len(self._buffers.died):
                 self._publish_buffers(self._copy_rows(None, max(2 * first, first + added)))
             buffers = self._buffers
-            buffers.matrix[first : first + added] = rows_in
+            buffers.matrix[first : first + added] = rows_in  # invisible to readers until the count is published
             buffers.norms[first : first + added] = np.linalg.norm(rows_in[:, : self.cosine_features], axis=1)
-            buffers.died[first : first + added] = _NEVER
+            buffers.died[first : first + added] = NEVER
             if buffers.codes is not None and self._lsh is not None:
                 buffers.codes[first : first + added] = self._lsh.hash_rows(rows_in)
             buffers.row_ids.extend(ids)
@@ -384,16 +312,16 @@ class FeatureVectors:
 
     # ---- internals -----------------------------------------------------------------------------------
 
-    def _allocate(self, capacity: int) -> _Buffers:
-        return _Buffers(
+    def _allocate(self, capacity: int) -> Buffers:
+        return Buffers(
             matrix=np.zeros((capacity, self.features), dtype=np.float32),
             norms=np.zeros(capacity, dtype=np.float32),
-            died=np.full(capacity, _NEVER, dtype=np.int64),
+            died=np.full(capacity, NEVER, dtype=np.int64),
             codes=np.zeros(capacity, dtype=np.uint16) if self._lsh is not None else None,
             row_ids=[],
         )
 
-    def _copy_rows(self, rows: np.ndarray | None, capacity: int) -> _Buffers:
+    def _copy_rows(self, rows: np.ndarray | None, capacity: int) -> Buffers:
         """New buffers holding the given rows (in order; None for all rows) of the current ones.
 
         Never writes to the current arrays, which snapshots may still be reading.
@@ -411,7 +339,7 @@ class FeatureVectors:
             new = replace(new, grouped=old.grouped, code_starts=old.code_starts)
         return new
 
-    def _publish_buffers(self, buffers: _Buffers) -> None:
+    def _publish_buffers(self, buffers: Buffers) -> None:
         with self._lock:
             self._buffers = buffers
 
@@ -441,7 +369,7 @@ class FeatureVectors:
         if self._lsh is not None and codes is not None:
             rows = rows[np.argsort(codes[rows], kind="stable")]
         buffers = self._copy_rows(rows, 2 * len(rows))
-        buffers.died[: len(rows)] = _NEVER
+        buffers.died[: len(rows)] = NEVER
         if self._lsh is not None and buffers.codes is not None:
             all_codes = np.arange((1 << self._lsh.num_hashes) + 1)
             starts = np.searchsorted(buffers.codes[: len(rows)], all_codes).astype(np.intp)
@@ -453,256 +381,15 @@ class FeatureVectors:
             self._dead = 0
             self._version += 1
 
-    def _snapshot(self, exclude: Collection[str] | None) -> _Snapshot:
+    def _snapshot(self, exclude: Collection[str] | None) -> Snapshot:
         with self._lock:
             buffers, count, version, dead = self._buffers, self._count, self._version, self._dead
             excluded = [self._id_to_row[id_] for id_ in exclude or () if id_ in self._id_to_row]
         live = None if dead == 0 else buffers.died[:count] > version
-        return _Snapshot(buffers, count, live, np.asarray(excluded, dtype=np.intp))
+        return Snapshot(buffers, count, live, np.asarray(excluded, dtype=np.intp))
 
     def _query(self, query: np.ndarray) -> np.ndarray:
         q = np.asarray(query, dtype=np.float32).reshape(-1)
         if q.shape != (self.features,):
             raise ValueError(f"query vector has {q.size} features, expected {self.features}")
         return q
-
-    def _scan(
-        self, snapshot: _Snapshot, q: np.ndarray, candidate_rows: np.ndarray | None, approximate: bool
-    ) -> tuple[_Scanned | None, np.ndarray]:
-        """(rows scanned or None for all, their dot products with ``q``)."""
-        if candidate_rows is not None:
-            rows = np.asarray(candidate_rows, dtype=np.intp)
-            rows = rows[(rows >= 0) & (rows < snapshot.count)]
-            return _Scanned.of_rows(rows), _dot_scores(snapshot.matrix, rows, q)
-        if approximate and self._lsh is not None and snapshot.buffers.codes is not None:
-            return _scan_partitions(self._lsh, snapshot, q)
-        return None, _dot_scores(snapshot.matrix, None, q)
-
-    def _select(
-        self,
-        snapshot: _Snapshot,
-        scanned: _Scanned | None,
-        scores: np.ndarray,
-        how_many: int,
-        is_filtered: IsFiltered | None,
-        rescore: Rescore | None,
-    ) -> list[tuple[str, float]]:
-        if how_many <= 0 or len(scores) == 0:
-            return []
-        row_ids = snapshot.buffers.row_ids
-        if rescore is None:
-            return _filtered_top(row_ids, scanned, _masked_scores(snapshot, scanned, scores), how_many, is_filtered)
-        valid = ~np.isnan(scores)
-        if scanned is None:
-            if snapshot.live is not None:
-                valid &= snapshot.live
-            valid[snapshot.excluded_rows] = False
-        else:
-            if snapshot.live is not None:
-                valid &= scanned.take(snapshot.live)
-            if len(snapshot.excluded_rows):
-                valid[scanned.positions_of(snapshot.excluded_rows)] = False
-        positions = np.flatnonzero(valid)
-        candidate_rows = positions if scanned is None else scanned.rows_at(positions)
-        return _rescored_top(row_ids, candidate_rows, scores[positions], how_many, is_filtered, rescore)
-
-
-def _masked_scores(snapshot: _Snapshot, scanned: _Scanned | None, scores: np.ndarray) -> np.ndarray:
-    """The scores (changed in place) with dead and excluded rows at -inf. NaN scores stay: ``_best_first``
-    never picks them, which saves a pass over every score."""
-    if scanned is None:
-        if snapshot.live is not None:
-            np.copyto(scores, -np.inf, where=~snapshot.live)
-        scores[snapshot.excluded_rows] = -np.inf
-    else:
-        if snapshot.live is not None:
-            np.copyto(scores, -np.inf, where=~scanned.take(snapshot.live))
-        if len(snapshot.excluded_rows):
-            scores[scanned.positions_of(snapshot.excluded_rows)] = -np.inf
-    return scores
-
-
-@dataclass(frozen=True, slots=True)
-class _Scanned:
-    """The row of each score of a partial scan, kept as runs instead of one index per score.
-
-    Scores ``offsets[r]:offsets[r + 1]`` belong to the contiguous rows from ``starts[r]`` on; the scores after
-    ``offsets[-1]`` belong to the rows in ``tail``. Runs are ascending and disjoint, and tail rows lie after
-    them. Selection maps back only the few positions it picks, so a query over 300k candidate rows never
-    builds (nor gathers through) a 300k-entry row index.
-    """
-
-    starts: np.ndarray  # (runs,) intp
-    offsets: np.ndarray  # (runs + 1,) intp: offsets[0] == 0, then cumulative run lengths
-    tail: np.ndarray  # (t,) intp
-
-    @classmethod
-    def of_rows(cls, rows: np.ndarray) -> _Scanned:
-        return cls(np.zeros(0, dtype=np.intp), np.zeros(1, dtype=np.intp), rows)
-
-    def rows_at(self, positions: np.ndarray) -> np.ndarray:
-        """The row scored at each position."""
-        in_runs = int(self.offsets[-1])
-        rows = np.empty(len(positions), dtype=np.intp)
-        of_runs = positions < in_runs
-        picked = positions[of_runs]
-        run = np.searchsorted(self.offsets, picked, side="right") - 1
-        rows[of_runs] = self.starts[run] + picked - self.offsets[run]
-        rows[~of_runs] = self.tail[positions[~of_runs] - in_runs]
-        return rows
-
-    def take(self, values: np.ndarray) -> np.ndarray:
-        """``values[row]`` for each scanned row, in score order (one slice per run)."""
-        ends = self.starts + np.diff(self.offsets)
-        parts = [values[start:end] for start, end in zip(self.starts.tolist(), ends.tolist(), strict=True)]
-        return np.concatenate([*parts, values[self.tail]])
-
-    def positions_of(self, rows: np.ndarray) -> np.ndarray:
-        """The positions holding any of ``rows`` (rows that were not scanned have none)."""
-        ends = self.starts + np.diff(self.offsets)
-        run = np.searchsorted(self.starts, rows, side="right") - 1
-        inside = (run >= 0) & (rows < ends[np.maximum(run, 0)]) if len(self.starts) else np.zeros(len(rows), bool)
-        in_runs = self.offsets[run[inside]] + rows[inside] - self.starts[run[inside]]
-        in_tail = int(self.offsets[-1]) + np.flatnonzero(np.isin(self.tail, rows))
-        return np.concatenate((in_runs, in_tail))
-
-
-def _candidate_runs(
-    lsh: LocalitySensitiveHash, buffers: _Buffers, grouped: int, q: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """(starts, ends) of the grouped rows whose codes the query scans, ascending; runs a few rows apart merged."""
-    if not grouped or buffers.code_starts is None:
-        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
-    edges = np.diff(np.concatenate(([0], lsh.candidate_code_mask(q).view(np.int8), [0])))
-    starts = buffers.code_starts[np.flatnonzero(edges == 1)]
-    ends = buffers.code_starts[np.flatnonzero(edges == -1)]
-    nonempty = ends > starts
-    starts, ends = starts[nonempty], ends[nonempty]
-    if len(starts) > 1:
-        breaks = np.flatnonzero(starts[1:] - ends[:-1] > _RUN_MERGE_GAP_ROWS)
-        starts = np.concatenate((starts[:1], starts[breaks + 1]))
-        ends = np.concatenate((ends[breaks], ends[-1:]))
-    return starts, ends
-
-
-def _scan_partitions(lsh: LocalitySensitiveHash, snapshot: _Snapshot, q: np.ndarray) -> tuple[_Scanned, np.ndarray]:
-    """Scores the query's candidate partitions as contiguous slices of the grouped rows (one BLAS call per
-    run, so the number of runs, set by the number of hashes, is what a query pays beyond its rows), then
-    the ungrouped tail's candidates by mask."""
-    buffers, count = snapshot.buffers, snapshot.count
-    grouped = min(buffers.grouped, count)
-    starts, ends = _candidate_runs(lsh, buffers, grouped, q)
-    assert buffers.codes is not None
-    tail = grouped + np.flatnonzero(lsh.candidate_mask(q, buffers.codes[grouped:count]))
-    offsets = np.zeros(len(starts) + 1, dtype=np.intp)
-    np.cumsum(ends - starts, out=offsets[1:])
-    in_runs = int(offsets[-1])
-    scores = np.empty(in_runs + len(tail), dtype=np.float32)
-    matrix = buffers.matrix
-    for start, end, offset in zip(starts.tolist(), ends.tolist(), offsets.tolist(), strict=False):
-        _chunked_dot(matrix[start:end], q, scores[offset : offset + end - start])
-    if len(tail):  # the break-even is against the tail's length: it is read as a whole when that is cheaper
-        scores[in_runs:] = _dot_scores(matrix[grouped:count], tail - grouped, q)
-    return _Scanned(starts, offsets, tail), scores
-
-
-def _dot_scores(matrix: np.ndarray, rows: np.ndarray | None, q: np.ndarray) -> np.ndarray:
-    """``matrix[rows] @ q``. Gathering rows costs about as much as scoring them all (both are bound by memory
-    bandwidth), so above a quarter of the rows everything is scored and the wanted scores picked out."""
-    if rows is None:
-        return _chunked_dot(matrix, q)
-    if len(rows) * _GATHER_BREAK_EVEN > len(matrix):
-        return _chunked_dot(matrix, q)[rows]
-    return _chunked_dot(np.take(matrix, rows, axis=0), q)
-
-
-def _chunked_dot(matrix: np.ndarray, q: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``matrix @ q`` in blocks of ``_SCORE_CHUNK_ROWS`` rows.
-
-    One large product lets OpenBLAS fan out to its own threads; with several request threads doing so at
-    once they fight over the cores and busy-wait (measured: 14 instead of 4,500 queries/s for 20k × 50 items
-    under 8 threads). Blocks small enough to stay single-threaded (and in cache) avoid that.
-    """
-    if out is None:
-        out = np.empty(len(matrix), dtype=np.float32)
-    for start in range(0, len(matrix), _SCORE_CHUNK_ROWS):
-        np.dot(matrix[start : start + _SCORE_CHUNK_ROWS], q, out=out[start : start + _SCORE_CHUNK_ROWS])
-    return out
-
-
-def _threshold(scores: np.ndarray, how_many: int) -> float:
-    """A score no higher than the ``how_many``-th best, yet reached by few scores; -inf when not worth it.
-
-    The scores are split into ``_SELECT_GROUPS`` interleaved groups: at least ``how_many`` scores reach the
-    ``how_many``-th largest group maximum, so the best ``how_many`` all do. Two vectorised passes (maxima, then
-    compare) replace a partial sort of every score, about 4x cheaper on 1M scores (NaN maxima count as -inf).
-    """
-    length = len(scores) // _SELECT_GROUPS
-    if how_many * 4 > _SELECT_GROUPS or length < 4:
-        return -math.inf
-    maxima = np.fmax.reduce(scores[: length * _SELECT_GROUPS].reshape(length, _SELECT_GROUPS), axis=0)
-    np.fmax(maxima, -np.inf, out=maxima)
-    return float(np.partition(maxima, _SELECT_GROUPS - how_many)[_SELECT_GROUPS - how_many])
-
-
-def _best_first(scores: np.ndarray, how_many: int) -> np.ndarray:
-    """Positions of the ``how_many`` largest scores, best first; NaN never. Equal scores keep position order."""
-    candidates = np.flatnonzero(scores >= _threshold(scores, max(1, how_many)))
-    if how_many < len(candidates):
-        chosen = candidates[np.argpartition(-scores[candidates], how_many - 1)[:how_many]]
-        chosen.sort()
-    else:
-        chosen = candidates
-    return chosen[np.argsort(-scores[chosen], kind="stable")]
-
-
-def _filtered_top(
-    row_ids: list[str],
-    scanned: _Scanned | None,
-    scores: np.ndarray,
-    how_many: int,
-    is_filtered: IsFiltered | None,
-) -> list[tuple[str, float]]:
-    """Over-fetches the best candidates, growing the fetch fourfold until ``how_many`` survive the filter.
-
-    ``scanned`` maps score positions to rows (None: position = row); -inf marks rows that must not appear.
-    """
-    fetch = how_many if is_filtered is None else max(2 * how_many, how_many + 16)
-    while True:
-        best = _best_first(scores, min(fetch, len(scores)))
-        rows = best if scanned is None else scanned.rows_at(best)
-        result: list[tuple[str, float]] = []
-        for position, row in zip(best.tolist(), rows.tolist(), strict=True):
-            score = float(scores[position])
-            if score == -math.inf:  # best first, so only masked rows follow
-                return result
-            id_ = row_ids[row]
-            if is_filtered is None or not is_filtered(id_):
-                result.append((id_, score))
-                if len(result) == how_many:
-                    return result
-        if fetch >= len(scores):
-            return result
-        fetch *= 4
-
-
-def _rescored_top(
-    row_ids: list[str],
-    rows: np.ndarray,
-    scores: np.ndarray,
-    how_many: int,
-    is_filtered: IsFiltered | None,
-    rescore: Rescore,
-) -> list[tuple[str, float]]:
-    kept_ids: list[str] = []
-    kept_scores: list[float] = []
-    for row, score in zip(rows.tolist(), scores.tolist(), strict=True):
-        id_ = row_ids[row]
-        if is_filtered is not None and is_filtered(id_):
-            continue
-        new_score = rescore(id_, score)
-        if new_score == new_score:  # NaN excludes, as in Oryx 2
-            kept_ids.append(id_)
-            kept_scores.append(new_score)
-    rescored = np.asarray(kept_scores, dtype=np.float64)
-    return [(kept_ids[position], float(rescored[position])) for position in _best_first(rescored, how_many)]

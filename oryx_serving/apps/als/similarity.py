@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from flask import Response
 
-from oryx_core.apps.als.vectors import cosine_similarity
+from oryx_core.apps.als.vector_math import cosine_similarity
 from oryx_serving.apps.als import common
 from oryx_serving.apps.als.model import ALSServingModel
 from oryx_serving.lambda_.errors import check

@@ -9,8 +9,10 @@ import time
 import numpy as np
 import pytest
 
+from oryx_core.apps.als.known_items import KnownItems
 from oryx_core.apps.als.lsh import LocalitySensitiveHash
-from oryx_core.apps.als.vectors import FeatureVectors, KnownItems, cosine_similarity, normalize, normalize_rows
+from oryx_core.apps.als.vector_math import cosine_similarity, normalize, normalize_rows
+from oryx_core.apps.als.vectors import FeatureVectors
 
 
 def vec(*values: float) -> np.ndarray:

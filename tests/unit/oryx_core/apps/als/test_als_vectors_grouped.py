@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from oryx_core.apps.als.lsh import LocalitySensitiveHash
+from oryx_core.apps.als.partition_scan import scan
 from oryx_core.apps.als.vectors import FeatureVectors
 
 FEATURES = 20
@@ -95,7 +96,7 @@ def test_approximate_scan_reads_about_the_sample_rate_of_a_large_grouped_store()
     codes = lsh.hash_rows(matrix)
     for query in np.random.default_rng(10).standard_normal((10, FEATURES)).astype(np.float32):
         snapshot = vectors._snapshot(None)
-        scanned, scores = vectors._scan(snapshot, query, None, True)
+        _, scores = scan(lsh, snapshot, query, None, True)
         candidates = int(lsh.candidate_mask(query, codes).sum())
         assert candidates <= len(scores) <= 1.5 * candidates
         assert 0.25 <= len(scores) / len(matrix) <= 0.6
