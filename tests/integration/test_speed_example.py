@@ -26,7 +26,7 @@ from oryx_core.topics.consumer import header_values
 from oryx_core.topics.messages import MODEL, UP, KeyMessage
 from oryx_core.topics.producer import TopicProducer
 from oryx_streaming.apps.example import ExampleSpeedModelManager
-from oryx_streaming.lambda_.batches import (
+from oryx_streaming.lambda_.published import (
     BATCH_HEADER,
     MARKER_FILE,
     Marker,

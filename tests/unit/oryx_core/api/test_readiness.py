@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from support.readiness_table import READINESS_STATES
 
 from oryx_core.api.readiness import ReadinessLatch, is_ready
 
-# (fraction loaded, min-model-load-fraction, ready)
-STATES = [
-    (None, 0.0, False),
-    (None, 0.8, False),
-    (None, 1.0, False),
-    (0.0, 0.0, True),
-    (0.0, 0.8, False),
-    (0.79, 0.8, False),
-    (0.8, 0.8, True),
-    (0.95, 0.8, True),
-    (0.99, 1.0, False),
-    (1.0, 1.0, True),
-]
 
-
-@pytest.mark.parametrize(("fraction", "minimum", "ready"), STATES)
+@pytest.mark.parametrize(("fraction", "minimum", "ready"), READINESS_STATES)
 def test_is_ready_follows_oryx2s_comparison_on_a_model_that_exists(
     fraction: float | None, minimum: float, ready: bool
 ) -> None:

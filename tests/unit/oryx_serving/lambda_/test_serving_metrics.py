@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from support.readiness_table import READINESS_STATES
 from support.waiting import wait_for
 
 from oryx_core.api.readiness import is_ready
@@ -123,22 +124,8 @@ def test_app_counters_are_counter_families_with_their_labels(example_app: Flask)
     assert samples['oryx_test_rows_total{endpoint="/b",reason="unseen"}'] == 1
 
 
-# Readiness agreement: /ready, an endpoint needing the model and the ready gauge all follow the one rule
-# (oryx_core.api.readiness.is_ready). (fraction loaded or None for no model, min-model-load-fraction, ready)
-STATES = [
-    (None, 0.0, False),
-    (None, 0.8, False),
-    (0.0, 0.0, True),
-    (0.0, 0.8, False),
-    (0.79, 0.8, False),
-    (0.8, 0.8, True),
-    (1.0, 0.8, True),
-    (0.99, 1.0, False),
-    (1.0, 1.0, True),
-]
-
-
-@pytest.mark.parametrize(("fraction", "minimum", "expected"), STATES)
+# Readiness agreement: /ready, an endpoint needing the model and the ready gauge all follow the one rule.
+@pytest.mark.parametrize(("fraction", "minimum", "expected"), READINESS_STATES)
 def test_ready_metrics_and_endpoints_agree_with_the_readiness_rule(
     make_app: Callable[..., Flask], fake_manager: Any, fraction: float | None, minimum: float, expected: bool
 ) -> None:

@@ -10,17 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.readiness_table import READINESS_STATES
 
 from oryx_core.api.readiness import is_ready
 from oryx_core.api.speed import ReportsLoadFraction
 from oryx_core.topics.messages import UP, KeyMessage
 from oryx_core.topics.producer import TransactionError
-from oryx_streaming.lambda_.batches import (
+from oryx_streaming.lambda_.batches import BatchAbortedError, BatchPublisher
+from oryx_streaming.lambda_.published import (
     BATCH_HEADER,
     MARKER_FILE,
     SCAN_MARGIN_MS,
-    BatchAbortedError,
-    BatchPublisher,
     Marker,
     marker_path,
     read_marker,
@@ -360,12 +360,15 @@ def test_marker_written_by_the_at_least_once_version_is_still_read(tmp_path: Pat
     assert read_marker(marker) == Marker(9, 1.5, None)
 
 
-@pytest.mark.parametrize(
-    ("fraction", "minimum"), [(None, 0.0), (0.0, 0.0), (0.0, 0.8), (0.79, 0.8), (0.8, 0.8), (0.99, 1.0), (1.0, 1.0)]
-)
+@pytest.mark.parametrize(("fraction", "minimum", "expected"), READINESS_STATES)
 def test_the_speed_gate_is_the_readiness_rule(
-    topic: FakeUpdateTopic, checkpoint: Path, batch_of: Callable[..., Any], fraction: float | None, minimum: float
+    topic: FakeUpdateTopic,
+    checkpoint: Path,
+    batch_of: Callable[..., Any],
+    fraction: float | None,
+    minimum: float,
+    expected: bool,
 ) -> None:
     manager = LoadingManager(fraction)
     publisher_for(topic, checkpoint, manager, min_model_load_fraction=minimum)(batch_of("a"), 0)
-    assert (manager.batches == [["a"]]) is is_ready(fraction, minimum)
+    assert (manager.batches == [["a"]]) is expected is is_ready(fraction, minimum)
