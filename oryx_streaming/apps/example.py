@@ -9,13 +9,12 @@ next batch model replaces the running totals.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from oryx_core.apps.example.words import count_distinct_other_words, format_update, merge_counts, model_from_json
+from oryx_core.apps.example.state import ExampleState
+from oryx_core.apps.example.words import count_distinct_other_words, format_update
 from oryx_core.config import OryxConfig
-from oryx_core.topics.messages import MODEL, UP
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -24,25 +23,15 @@ log = logging.getLogger(__name__)
 
 
 class ExampleSpeedModelManager:
-    """Word co-occurrence counts, replaced on ``MODEL`` and advanced by each micro-batch."""
+    """Word co-occurrence counts (the example's shared state), replaced on ``MODEL`` and advanced by each
+    micro-batch; ``UP`` messages, its own included, are ignored: the running totals already hold them."""
 
     def __init__(self, config: OryxConfig | None = None) -> None:
-        del config  # the example has no settings of its own; the argument keeps Oryx 2's preferred constructor
-        self._lock = threading.Lock()
         # Oryx 2's example starts from an empty map, so the speed layer can publish before any batch model exists.
-        self._counts: dict[str, int] = {}
+        self.state = ExampleState.from_config(config, apply_updates=False, start_empty=True)
 
     def consume_key_message(self, key: str | None, message: str) -> None:
-        if key == MODEL:
-            counts = model_from_json(message)
-            with self._lock:
-                self._counts = counts
-            log.info("Loaded example model with %d words", len(counts))
-        elif key == UP:
-            # Its own (and nobody else's) updates would double count: the running totals already include them.
-            return
-        else:
-            log.debug("Example speed layer ignores %s messages", key)
+        self.state.consume_key_message(key, message)
 
     def build_updates(self, new_data: DataFrame) -> Iterable[str]:
         """``word,total`` for each word of the micro-batch.
@@ -51,16 +40,16 @@ class ExampleSpeedModelManager:
         and the merge must happen against the single in-driver model anyway.
         """
         lines = [row["value"] for row in new_data.select("value").collect() if row["value"] is not None]
-        new_counts = count_distinct_other_words(lines)
-        with self._lock:
-            self._counts = merge_counts(self._counts, new_counts)
-            totals = {word: self._counts[word] for word in new_counts}
+        counts = self.state.model
+        if counts is None:  # closed
+            return []
+        totals = counts.add(count_distinct_other_words(lines))
         return [format_update(word, total) for word, total in sorted(totals.items())]
 
     def counts(self) -> dict[str, int]:
         """A copy of the current running totals (for monitoring and tests)."""
-        with self._lock:
-            return dict(self._counts)
+        counts = self.state.model
+        return {} if counts is None else counts.snapshot()
 
     def close(self) -> None:
         """Nothing to release; present because the speed layer closes every manager on shutdown."""

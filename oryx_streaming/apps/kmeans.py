@@ -4,26 +4,23 @@ It loads the batch layer's ``MODEL`` (or the file a ``MODEL-REF`` names, read on
 ``oryx.batch.storage.model-dir``), checked against ``oryx.input-schema``. For each micro-batch it assigns the new
 points to their nearest centers and moves each touched center to the exact running mean
 ``c' = c + n/(N+n)·(m − c)``, ``N' = N + n``, publishing ``UP [id, c', N']`` (spec 4.2). It keeps its own
-updated copy and ignores ``UP`` messages, its own included, which would otherwise be applied twice. A micro-batch
+updated copy in the shared k-means state (``oryx_core.apps.kmeans.state``, built with ``apply_updates=False``)
+and ignores ``UP`` messages, its own included, which would otherwise be applied twice. A micro-batch
 that arrives before any model produces no updates, as in Oryx 2. Bad lines are counted and logged, never fatal.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from oryx_core.apps.kmeans.clusters import KMeansModel
 from oryx_core.apps.kmeans.messages import format_update
-from oryx_core.apps.kmeans.pmml import read_kmeans_pmml
-from oryx_core.apps.kmeans.points import kmeans_schema, parse_point
+from oryx_core.apps.kmeans.points import parse_point
+from oryx_core.apps.kmeans.state import KMeansState
 from oryx_core.config import OryxConfig
 from oryx_core.input.lines import BadLineCounter, BadLineError
-from oryx_core.ml.pmml import read_pmml
-from oryx_core.topics.messages import UP
-from oryx_core.topics.model_messages import is_model_key, model_dir_of, model_text
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -35,21 +32,11 @@ class KMeansSpeedModelManager:
     """The current centers and counts, replaced on ``MODEL`` and advanced by each micro-batch."""
 
     def __init__(self, config: OryxConfig) -> None:
-        self.schema = kmeans_schema(config)
-        self._model_dir = model_dir_of(config)
-        self._lock = threading.Lock()
-        self._model: KMeansModel | None = None
+        self.state = KMeansState.from_config(config, apply_updates=False)
+        self.schema = self.state.schema
 
     def consume_key_message(self, key: str | None, message: str) -> None:
-        if is_model_key(key):
-            model = read_kmeans_pmml(read_pmml(model_text(key, message, self._model_dir)), self.schema)
-            with self._lock:
-                self._model = model
-            log.info("Loaded k-means model with %d clusters of sizes %s", model.k, model.counts.tolist())
-        elif key == UP:
-            return  # the running means already include this layer's own updates
-        else:
-            log.debug("k-means speed layer ignores %s messages", key)
+        self.state.consume_key_message(key, message)
 
     def parse_points(self, lines: Iterable[str | None]) -> list[list[float]]:
         """The good lines' points; bad ones are counted and logged once per batch."""
@@ -71,15 +58,12 @@ class KMeansSpeedModelManager:
     def update_with(self, lines: Iterable[str | None]) -> list[str]:
         """The ``UP`` messages for these input lines, after moving this manager's own centers."""
         points = self.parse_points(lines)
-        with self._lock:
-            model = self._model
-            if model is None:
-                if points:
-                    log.info("No k-means model yet: %d new points produce no updates", len(points))
-                return []
-            if not points:
-                return []
-            self._model, updates = model.updated(points)
+        if not points:
+            return []
+        updates = self.state.advance(points)
+        if updates is None:
+            log.info("No k-means model yet: %d new points produce no updates", len(points))
+            return []
         return [format_update(update) for update in updates]
 
     def build_updates(self, new_data: DataFrame) -> Iterable[str]:
@@ -92,8 +76,7 @@ class KMeansSpeedModelManager:
 
     def model(self) -> KMeansModel | None:
         """The current model (immutable; for monitoring and tests)."""
-        with self._lock:
-            return self._model
+        return self.state.model
 
     def close(self) -> None:
         """Nothing to release; present because the speed layer closes every manager on shutdown."""

@@ -3,7 +3,8 @@
 It keeps the batch layer's last forest (``MODEL`` or ``MODEL-REF``, checked against ``oryx.input-schema``) and
 routes each micro-batch's new examples down every tree. For each (tree, leaf) reached it publishes an ``UP``:
 the new examples' class counts (classification) or their target mean and count (regression); the serving layer
-folds them into the leaf. ``UP`` messages are ignored, its own included, so the speed layer always counts from
+folds them into the leaf. The forest is the shared RDF state (``oryx_core.apps.rdf.state``, built with
+``apply_updates=False``): ``UP`` messages are ignored, its own included, so the speed layer always counts from
 the batch model and every update it sends is a delta (spec 2.4).
 
 Routing happens on the executors (``mapInPandas``): each partition sends back only per-leaf partial sums, which
@@ -14,7 +15,6 @@ schema, lack a target or hold a category the model never saw are skipped, counte
 from __future__ import annotations
 
 import logging
-import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -22,15 +22,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from oryx_core.apps.rdf.encoding import Encodings
-from oryx_core.apps.rdf.pmml import forest_from_pmml
+from oryx_core.apps.rdf.state import RDFState
 from oryx_core.apps.rdf.trees import Forest
 from oryx_core.apps.rdf.updates import ClassCountsUpdate, LeafUpdate, MeanUpdate, format_update, updates_for_examples
 from oryx_core.config import OryxConfig
 from oryx_core.input.lines import BadLineError, parse_line
-from oryx_core.input.schema import InputSchema
-from oryx_core.ml.pmml import read_pmml
-from oryx_core.topics.messages import UP
-from oryx_core.topics.model_messages import is_model_key, model_dir_of, model_text
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -46,33 +42,21 @@ class RDFSpeedModelManager:
     """The current batch forest; each micro-batch becomes per-leaf ``UP`` deltas."""
 
     def __init__(self, config: OryxConfig) -> None:
-        self.schema = InputSchema.from_config(config)
-        self._model_dir = model_dir_of(config)
-        self._lock = threading.Lock()
-        self._model: tuple[Forest, Encodings] | None = None
+        self.state = RDFState.from_config(config, apply_updates=False)
+        self.schema = self.state.schema
 
     def consume_key_message(self, key: str | None, message: str) -> None:
-        if is_model_key(key):
-            root = read_pmml(model_text(key, message, self._model_dir))
-            forest, encodings = forest_from_pmml(root, self.schema)
-            with self._lock:
-                self._model = (forest, encodings)
-            log.info("Loaded RDF model with %d tree(s)", len(forest.trees))
-        elif key == UP:
-            return  # deltas are computed against the batch model; applying them would double count
-        else:
-            log.debug("RDF speed layer ignores %s messages", key)
+        self.state.consume_key_message(key, message)
 
-    def fraction_loaded(self) -> float:
-        """A forest arrives whole in one MODEL: 0 before it, 1 after."""
-        return 1.0 if self._model is not None else 0.0
+    def fraction_loaded(self) -> float | None:
+        """A forest arrives whole in one MODEL: None before it, 1 after."""
+        return self.state.fraction_loaded()
 
     def build_updates(self, new_data: DataFrame) -> Iterable[str]:
-        with self._lock:
-            model = self._model
+        model = self.state.model
         if model is None:
             return []
-        forest, encodings = model
+        forest, encodings = model.forest, model.encodings
         partials = new_data.select("value").mapInPandas(_partial_sums(forest, encodings), _PARTIALS_SCHEMA)
         rows = [(r["tree"], r["node"], r["code"], r["total"], r["count"]) for r in partials.collect()]
         updates, bad = merge_partials(rows, forest.is_classification)
@@ -82,12 +66,11 @@ class RDFSpeedModelManager:
 
     def model(self) -> Forest | None:
         """The current forest (for monitoring and tests)."""
-        with self._lock:
-            return self._model[0] if self._model is not None else None
+        model = self.state.model
+        return None if model is None else model.forest
 
     def close(self) -> None:
-        with self._lock:
-            self._model = None
+        self.state.close()
 
 
 def examples_of(lines: Iterable[str | None], encodings: Encodings) -> tuple[list[tuple[list[float], float]], int]:

@@ -1,35 +1,31 @@
-"""The word-count example's serving model: word -> count of distinct co-occurring words."""
+"""The word-count example's serving model: the endpoints' view of the shared word counts."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
+
+from oryx_core.apps.example.state import WordCounts
 
 
 class ExampleServingModel:
-    """Thread-safe: the update follower writes while request threads read."""
+    """Reads the state's ``WordCounts`` (thread-safe: the update follower writes while request threads read)."""
 
-    def __init__(self, counts: Mapping[str, int]) -> None:
-        self._lock = threading.Lock()
-        self._counts = dict(counts)
+    def __init__(self, counts: WordCounts | Mapping[str, int]) -> None:
+        self._counts = counts if isinstance(counts, WordCounts) else WordCounts(counts)
 
     def get_fraction_loaded(self) -> float:
         """A MODEL carries the whole map at once, so a model that exists is fully loaded."""
         return 1.0
 
     def get_count(self, word: str) -> int | None:
-        with self._lock:
-            return self._counts.get(word)
+        return self._counts.get_count(word)
 
     def get_words(self) -> dict[str, int]:
         """A snapshot copy, so callers can iterate while updates arrive."""
-        with self._lock:
-            return dict(self._counts)
+        return self._counts.snapshot()
 
     def set_count(self, word: str, count: int) -> None:
-        with self._lock:
-            self._counts[word] = count
+        self._counts.set_count(word, count)
 
     def __len__(self) -> int:
-        with self._lock:
-            return len(self._counts)
+        return len(self._counts)

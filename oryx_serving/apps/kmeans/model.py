@@ -1,8 +1,8 @@
-"""The k-means serving model: the current centers behind one reference, replaced whole on every update.
+"""The k-means serving model: the endpoints' view of the shared k-means state's current centers.
 
-Copy-on-write: a request reads the reference once and computes on that immutable ``KMeansModel``; an update
-builds a new model (a copy of k × features floats, small) and swaps the reference. Queries never wait for an
-update and never see a half-applied one; only updates take the lock, to serialise against each other.
+Copy-on-write: a request reads the state's reference once and computes on that immutable ``KMeansModel``; an
+update (``oryx_core.apps.kmeans.state``) builds a new model (a copy of k × features floats, small) and swaps the
+reference. Queries never wait for an update and never see a half-applied one.
 
 A point so far from every center that its squared distance overflows a double (coordinates beyond about 1e154)
 cannot be assigned or measured: the distances all read infinite, so any center would be a guess and the distance
@@ -12,13 +12,12 @@ would be NaN. Such a point is a ``TooFarError`` (a 400), rather than an arbitrar
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Sequence
 
 import numpy as np
 
-from oryx_core.apps.kmeans.clusters import ClusterUpdate, KMeansModel, nearest
-from oryx_core.input.schema import InputSchema
+from oryx_core.apps.kmeans.clusters import KMeansModel, nearest
+from oryx_core.apps.kmeans.state import KMeansState
 
 TOO_FAR = "too far from every cluster center to measure (its squared distance overflows a double)"
 
@@ -32,12 +31,12 @@ class TooFarError(ValueError):
 
 
 class KMeansServingModel:
-    """Assignment and distance queries over the current clusters, for the rows of ``schema``."""
+    """Assignment and distance queries over the state's current clusters, for the rows of its schema."""
 
-    def __init__(self, model: KMeansModel, schema: InputSchema) -> None:
-        self.schema = schema
-        self._model = model
-        self._write_lock = threading.Lock()
+    def __init__(self, state: KMeansState, loaded: KMeansModel) -> None:
+        self.schema = state.schema
+        self._state = state
+        self._loaded = loaded
 
     def get_fraction_loaded(self) -> float:
         """A MODEL carries every center, so a model that exists is fully loaded."""
@@ -45,12 +44,14 @@ class KMeansServingModel:
 
     @property
     def clusters(self) -> KMeansModel:
-        """The current immutable model (a snapshot: later updates do not change it)."""
-        return self._model
+        """The current immutable model (a snapshot: later updates do not change it); once the state is closed,
+        the model this view was made for."""
+        current = self._state.model
+        return self._loaded if current is None else current
 
     def assign(self, points: Sequence[Sequence[float]]) -> list[int]:
         """The nearest cluster's ID for each point; TooFarError naming the first point that has none."""
-        model = self._model
+        model = self.clusters
         index, squared = nearest(model.centers, model.points(points))
         unmeasurable = np.flatnonzero(~np.isfinite(squared))
         if unmeasurable.size:
@@ -58,7 +59,7 @@ class KMeansServingModel:
         return [model.ids[i] for i in index]
 
     def _nearest_one(self, point: Sequence[float]) -> tuple[int, float]:
-        cluster, squared = self._model.nearest_one(point)
+        cluster, squared = self.clusters.nearest_one(point)
         if not math.isfinite(squared):
             raise TooFarError(0)
         return cluster, squared
@@ -69,8 +70,3 @@ class KMeansServingModel:
     def distance_to_nearest_one(self, point: Sequence[float]) -> float:
         """The Euclidean (not squared) distance to the nearest center."""
         return math.sqrt(self._nearest_one(point)[1])
-
-    def update(self, update: ClusterUpdate) -> None:
-        """Replaces one cluster's center and count; ValueError for an unknown ID or a center of the wrong width."""
-        with self._write_lock:
-            self._model = self._model.with_cluster(update.cluster_id, update.center, update.count)

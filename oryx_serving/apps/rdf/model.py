@@ -3,32 +3,30 @@
 Queries never block. One example is routed through the object forest (fastest for one); a bulk request through
 the compiled forest (``oryx_core.apps.rdf.compiled``: numpy arrays, all examples at once); both sum the trees in
 the same order, so they answer identically. A row's missing values and unseen categories take the trees'
-missing-value path (``Encodings.prediction_features``); only a malformed row is an error. An ``UP`` replaces
-the leaf in the object forest (immutable leaves, one reference assignment) and swaps in a copy of the compiled
-leaf outputs with that row changed (copy-on-write), without a lock on the readers' side. Updates are
-serialised among themselves by a lock, so two updates of one leaf cannot lose each other's counts.
+missing-value path (``Encodings.prediction_features``); only a malformed row is an error. ``UP`` messages are
+applied by the shared state (``oryx_core.apps.rdf.state``): each replaces the leaf in the object forest (one
+reference assignment) and swaps in a copy of the compiled leaf outputs (copy-on-write), so readers take no lock.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 
 import numpy as np
 
 from oryx_core.apps.rdf.compiled import CompiledForest
-from oryx_core.apps.rdf.encoding import Encodings, PredictionFeatures
-from oryx_core.apps.rdf.trees import Forest, Leaf
-from oryx_core.apps.rdf.updates import LeafUpdate, apply_update
+from oryx_core.apps.rdf.encoding import PredictionFeatures
+from oryx_core.apps.rdf.state import ForestModel
 from oryx_core.input.lines import BadLineError, parse_line
 
 
 class RDFServingModel:
-    def __init__(self, forest: Forest, encodings: Encodings) -> None:
-        self.forest = forest
-        self.encodings = encodings
-        self.compiled = CompiledForest(forest)
-        self._update_lock = threading.Lock()
+    """The endpoints' view of one forest of the shared RDF state (built with its compiled twin)."""
+
+    def __init__(self, model: ForestModel) -> None:
+        self.forest = model.forest
+        self.encodings = model.encodings
+        self.compiled = model.compiled if model.compiled is not None else CompiledForest(model.forest)
 
     def get_fraction_loaded(self) -> float:
         """A forest arrives whole in one MODEL."""
@@ -72,12 +70,3 @@ class RDFServingModel:
         """One importance per schema column, in schema order; columns that are not predictors have 0."""
         by_name = dict(zip(self.encodings.schema.predictors, self.forest.importances, strict=False))
         return [float(by_name.get(name, 0.0)) for name in self.encodings.schema.names]
-
-    def apply(self, updates: Sequence[LeafUpdate]) -> list[Leaf]:
-        with self._update_lock:
-            leaves = []
-            for update in updates:
-                leaf = apply_update(self.forest, update)
-                self.compiled.update_leaf(update.tree, leaf)
-                leaves.append(leaf)
-            return leaves
