@@ -76,7 +76,7 @@ class SpeedLayer:
         return {
             "query": self.name,
             **stats.as_dict(),
-            "model_messages": self.follower.consumed if self.follower else 0,
+            "model_messages": self.follower.applied if self.follower else 0,
         }
 
     def preflight(self) -> None:
