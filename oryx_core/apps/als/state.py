@@ -25,7 +25,8 @@ same IDs. Serving cannot tell a fold-in's ``UP`` from the batch layer's, so the 
 hold in one layer.
 
 Thread safety: the stores are thread-safe on their own (see ``vectors``); the one lock here guards the small
-expected-ID sets. Writers (the update follower, a speed fold-in) are expected to be one at a time per state.
+expected-ID sets. Two writers at once (the update follower and a speed-layer fold-in) stay consistent; the only
+thing their interleaving decides is whether a vector set at the very moment a model completes counts as recent.
 """
 
 from __future__ import annotations
@@ -125,11 +126,17 @@ class ALSModelState:
 
     def set_user_vector(self, user: str, vector: np.ndarray, known_items: Sequence[str] | None = None) -> None:
         """Sets Xu; ``known_items`` (an ``UP``'s 4th element) are added to the user's known items."""
-        self.set_user_vectors([user], np.asarray(vector).reshape(1, -1), [known_items])
+        self.set_user_vectors([user], self._one_row(user, vector), [known_items])
 
     def set_item_vector(self, item: str, vector: np.ndarray, users: Sequence[str] | None = None) -> None:
         """Sets Yi; ``users`` (the speed layer's 4th element) now know the item."""
-        self.set_item_vectors([item], np.asarray(vector).reshape(1, -1), [users])
+        self.set_item_vectors([item], self._one_row(item, vector), [users])
+
+    def _one_row(self, id_: str, vector: np.ndarray) -> np.ndarray:
+        row = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        if row.shape[1] != self.features:
+            raise ValueError(f"vector for {id_!r} has {row.shape[1]} features, expected {self.features}")
+        return row
 
     def set_user_vectors(
         self, users: Sequence[str], matrix: np.ndarray, known_items: Sequence[Sequence[str] | None] | None = None

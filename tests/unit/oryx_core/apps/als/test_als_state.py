@@ -120,3 +120,10 @@ def test_the_speed_layer_and_serving_hold_the_same_ids_after_the_same_topic() ->
     assert speed.consume_key_messages(messages) == serving.consume_key_messages(messages) == []
     assert held(speed.model) == held(serving.get_model()) == (["u2"], ["i1", "i2", "speed-item"])
     assert speed.fraction_loaded() == serving.fraction_loaded() == 1.0
+
+
+def test_a_vector_of_the_wrong_length_is_refused_naming_the_id() -> None:
+    state = ALSModelState(ALSModelDescription(features=2, implicit=True, x_ids=("u1",)))
+    with pytest.raises(ValueError, match="vector for 'u1' has 3 features, expected 2"):
+        state.set_user_vector("u1", np.array([1.0, 2.0, 3.0]))
+    assert held(state) == ([], []) and state.fraction_loaded() == 0.0
