@@ -15,8 +15,9 @@ Vectors are loaded with the bulk ``set_many`` path, except in 4, which is the re
    against the raw float32 size (RSS delta). The approximate model is measured twice: filled in 100k blocks
    (the store then leaves up to a fifth of the rows in an ungrouped tail, which every query scans whole, as
    after a streamed load) and filled by one ``set_many`` (every row grouped: the LSH scan at its best).
-3. **Through HTTP**: the real ``create_app`` under gunicorn (one worker, ``threads`` from reference.conf),
-   ``GET /recommend/u{n}`` with varying users, driven by ``wrk`` (requests/s and latency percentiles).
+3. **Through HTTP** (``als_recommend_http.py``): the real ``create_app`` under gunicorn (one worker,
+   ``threads`` from reference.conf), ``GET /recommend/u{n}`` with varying users, driven by ``wrk``
+   (requests/s and latency percentiles).
 4. **Model load from Kafka**: a real broker (started here on ``--kafka-port`` unless one runs there), a MODEL
    plus one UP per vector produced to a fresh update topic, then the time until a serving manager fed by the
    real follower (``oryx_core.topics.follower.UpdateFollower``) has every vector (fraction loaded = 1).
@@ -31,55 +32,24 @@ import argparse
 import gc
 import json
 import os
-import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
-import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from als_recommend_http import http_rounds
+from als_recommend_model import build_model, random_factors
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))  # the unit tests' in-memory update topic, tests/support/memory_topics.py
-SEED = 42
 QUERIES = 200
 TOP = 10
 
 
-# ---- the random model (identical in every process for the same arguments) ----------------------------------
-
-
-def random_factors(items: int, users: int, features: int) -> tuple[np.ndarray, np.ndarray]:
-    """Y and X as float64 rounded to 4 decimals, so UP messages stay short and parse back exactly to float32."""
-    rng = np.random.default_rng(SEED)
-    y = np.round(rng.standard_normal((items, features)) * 0.1, 4)
-    x = np.round(rng.standard_normal((users, features)) * 0.1, 4)
-    return y, x
-
-
-def build_model(items: int, users: int, features: int, sample_rate: float, block: int = 100_000) -> Any:
-    """An ALSServingModel filled directly (the Kafka path is measured separately)."""
-    from oryx_serving.apps.als.model import ALSServingModel
-
-    y, x = random_factors(items, users, features)
-    model = ALSServingModel(features, implicit=True, sample_rate=sample_rate, lsh_seed=SEED)
-    fill(model, y, x, block)
-    return model
-
-
-def fill(model: Any, y: np.ndarray, x: np.ndarray, block_rows: int = 100_000) -> None:
-    """Bulk-sets the vectors in blocks (each block a ``set_many``), as a stream of loads would arrive."""
-    for start in range(0, len(y), block_rows):
-        block = y[start : start + block_rows]
-        model.set_item_vectors([f"i{row}" for row in range(start, start + len(block))], block)
-    model.set_user_vectors([f"u{row}" for row in range(len(x))], x)
+# ---- measuring helpers (the random model is als_recommend_model.py's) ----------------------------------------
 
 
 def rss_bytes() -> int:
@@ -135,151 +105,6 @@ def in_process(args: argparse.Namespace) -> dict[str, Any]:
     for label in models:
         results[label]["recall"] = float(np.mean(results[label]["recalls"]))
     return results
-
-
-# ---- 3: HTTP (server child: python als_recommend.py --serve RATE --port N) ---------------------------------------
-
-
-def serving_app(args: argparse.Namespace) -> Any:
-    from support.memory_topics import InMemoryBroker, InMemoryProducer, InMemoryUpdateConsumer
-
-    from oryx_core.apps.als.model_pmml import ALSModelDescription, build_als_pmml
-    from oryx_core.config import load_config
-    from oryx_core.ml.pmml import write_pmml
-    from oryx_serving import create_app
-
-    broker = InMemoryBroker()
-    pmml = write_pmml(build_als_pmml(ALSModelDescription(features=args.features, implicit=True)))
-    InMemoryProducer(broker, "OryxUpdate").send_sync("MODEL", pmml)
-    config = load_config(
-        None,
-        [
-            "oryx.serving.no-init-topics=true",
-            "oryx.serving.model-manager-class=com.cloudera.oryx.app.serving.als.model.ALSServingModelManager",
-            "oryx.serving.application-resources=com.cloudera.oryx.app.serving.als",
-            f"oryx.als.sample-rate={args.serve}",
-        ],
-    )
-    app = create_app(
-        config,
-        update_consumer=InMemoryUpdateConsumer(broker, "OryxUpdate"),
-        input_producer=InMemoryProducer(broker, "OryxInput"),
-    )
-    manager = app.extensions["oryx"].model_manager
-    while manager.get_model() is None:
-        time.sleep(0.01)
-    model = manager.get_model()
-    fill(model, *random_factors(args.items, args.users, args.features))
-    return app
-
-
-def serve(args: argparse.Namespace) -> None:
-    from gunicorn.app.base import BaseApplication
-
-    from oryx_core.config import load_config
-    from oryx_serving.__main__ import gunicorn_options
-    from oryx_serving.lambda_.settings import ServingSettings
-
-    options = gunicorn_options(ServingSettings.from_config(load_config()))
-    options.update(bind=f"127.0.0.1:{args.port}", workers=1, accesslog=None, timeout=600)
-
-    class Server(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            for key, value in options.items():
-                self.cfg.set(key, value)
-
-        def load(self) -> Any:
-            return serving_app(args)
-
-    Server().run()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(args: argparse.Namespace, rate: float) -> tuple[subprocess.Popen[bytes], int]:
-    import http.client
-
-    port = free_port()
-    command = [sys.executable, __file__, "--serve", str(rate), "--port", str(port)]
-    command += ["--items", str(args.items), "--users", str(args.users), "--features", str(args.features)]
-    process = subprocess.Popen(
-        command,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "ORYX_STATE_DIR": tempfile.mkdtemp(prefix="oryx-bench-als-")},
-    )
-    deadline = time.monotonic() + 900
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/recommend/u0")
-            if connection.getresponse().status == 200:
-                return process, port
-        except OSError:
-            pass
-        if process.poll() is not None:
-            raise SystemExit(f"server for sample-rate {rate} exited with {process.returncode}")
-        time.sleep(0.5)
-    stop_server(process)
-    raise SystemExit(f"server for sample-rate {rate} did not become ready")
-
-
-def stop_server(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-WRK_SCRIPT = """
-counter = 0
-request = function()
-  counter = counter + 1
-  return wrk.format("GET", "/recommend/u" .. tostring(counter % USERS))
-end
-"""
-
-
-def _ms(value: str, unit: str) -> float:
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
-def run_wrk(port: int, args: argparse.Namespace) -> dict[str, float]:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT.replace("USERS", str(args.users)))
-    command = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--latency", "-s", script.name]
-    output = subprocess.run([*command, f"http://127.0.0.1:{port}/"], capture_output=True, text=True, check=True).stdout
-    os.unlink(script.name)
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    result = {"rate": rate}
-    for label in ("50%", "99%"):
-        found = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", output)
-        result[label] = _ms(found.group(1), found.group(2)) if found else float("nan")
-    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    result["errors"] = float(errors.group(1)) if errors else 0.0
-    return result
-
-
-def http_rounds(args: argparse.Namespace) -> dict[str, list[dict[str, float]]]:
-    servers = {"exact": start_server(args, 1.0), "approx": start_server(args, args.sample_rate)}
-    try:
-        for _, port in servers.values():
-            run_wrk(port, argparse.Namespace(**{**vars(args), "seconds": 2}))  # warm-up
-        results: dict[str, list[dict[str, float]]] = {name: [] for name in servers}
-        for _ in range(args.rounds):
-            for name, (_, port) in servers.items():
-                results[name].append(run_wrk(port, args))
-        return results
-    finally:
-        for process, _ in servers.values():
-            stop_server(process)
 
 
 # ---- 4: model load from the update topic --------------------------------------------------------------------------
@@ -355,12 +180,7 @@ def main() -> None:
     parser.add_argument("--kafka-port", type=int, default=int(os.environ.get("ORYX_KAFKA_PORT", "19122")))
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-kafka", action="store_true")
-    parser.add_argument("--serve", type=float, help=argparse.SUPPRESS)
-    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve is not None:
-        serve(args)
-        return
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"items={args.items} users={args.users} features={args.features} sample-rate={args.sample_rate} "
           f"cpus={os.cpu_count()} load average before={load}", flush=True)  # fmt: skip
