@@ -1,50 +1,45 @@
-"""The linear app's model as the update topic builds it, held alike by its speed and serving managers.
+"""The linear app's model state (``oryx_core.api.model_state.ModelState``), held alike by its speed manager and
+serving.
 
 ``MODEL`` or ``MODEL-REF`` (read only from inside ``oryx.batch.storage.model-dir``) is a ``RegressionModel`` PMML,
-checked against ``oryx.input-schema`` and swapped in with one reference assignment: a reader sees the old model or
-the new one, never a mix. This app publishes no ``UP``: a ridge fit is a function of all the data, and the batch
-layer refits it every generation; an ``UP`` on the topic is someone else's and raises ``ValueError``, so the
-follower logs, counts and skips it instead of silently ignoring it.
+checked against ``oryx.input-schema`` and swapped in whole. This app publishes no ``UP``: a ridge fit is a function
+of all the data, which the batch layer refits every generation. Serving builds the state with
+``apply_updates=True``, so an ``UP`` on the topic (someone else's) raises ``ValueError`` and the follower logs,
+counts and skips it; the speed layer builds it with ``apply_updates=False`` and ignores ``UP``, as every speed
+manager does.
 """
 
 from __future__ import annotations
 
-import logging
-
+from oryx_core.api.model_state import ModelState
 from oryx_core.apps.linear.examples import linear_schema
 from oryx_core.apps.linear.model import LinearModel
 from oryx_core.apps.linear.pmml import read_linear_pmml
 from oryx_core.config import OryxConfig
-from oryx_core.topics.model_messages import is_model_key, model_dir_of, model_pmml
+from oryx_core.input.schema import InputSchema
+from oryx_core.ml.pmml import read_pmml
+from oryx_core.storage.model_refs import ModelDirectory
+from oryx_core.topics.model_messages import model_dir_of
 
-__all__ = ["LinearModelState"]
-
-log = logging.getLogger(__name__)
+__all__ = ["LinearState"]
 
 
-class LinearModelState:
-    """The current :class:`LinearModel` (None before the first ``MODEL``) and the schema it reads rows by."""
+class LinearState(ModelState[LinearModel]):
+    app = "linear"
 
-    def __init__(self, config: OryxConfig) -> None:
-        self.schema = linear_schema(config)
-        self._model_dir = model_dir_of(config)
-        self._model: LinearModel | None = None
+    def __init__(self, schema: InputSchema, model_dir: ModelDirectory | None, *, apply_updates: bool) -> None:
+        super().__init__(model_dir, apply_updates=apply_updates)
+        self.schema = schema
 
-    @property
-    def model(self) -> LinearModel | None:
-        """The current model; read it once per question, as a later message may replace it."""
-        return self._model
+    @classmethod
+    def from_config(cls, config: OryxConfig, *, apply_updates: bool) -> LinearState:
+        return cls(linear_schema(config), model_dir_of(config), apply_updates=apply_updates)
 
-    def fraction_loaded(self) -> float | None:
-        """None without a model; 1.0 with one, since a model arrives whole in one message."""
-        return None if self._model is None else 1.0
+    def parse_model(self, text: str) -> LinearModel:
+        return read_linear_pmml(read_pmml(text), self.schema)
 
-    def consume_key_message(self, key: str | None, message: str) -> None:
-        if not is_model_key(key):
-            raise ValueError(f"the linear app publishes no {key!r} messages; only MODEL and MODEL-REF apply")
-        model = read_linear_pmml(model_pmml(key, message, self._model_dir), self.schema)
-        self._model = model
-        log.info("New linear model: intercept %r, coefficients %s", model.intercept, model.coefficients.tolist())
+    def apply_update(self, model: LinearModel, message: str) -> LinearModel:
+        raise ValueError("the linear app publishes no UP messages; its model changes only with a new MODEL")
 
-    def close(self) -> None:
-        self._model = None
+    def describe(self, model: LinearModel) -> str:
+        return f"intercept {model.intercept!r}, coefficients {model.coefficients.tolist()}"

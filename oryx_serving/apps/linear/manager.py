@@ -1,5 +1,5 @@
-"""The linear app's serving model manager: the shared model state (``oryx_core.apps.linear.state``), answered
-through a small serving model that the endpoints ask for predictions."""
+"""``LinearServingModelManager``: the generic serving manager bound to the linear model state
+(``oryx_core.apps.linear.state``), with the small view the endpoints ask for predictions."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from collections.abc import Sequence
 import numpy as np
 
 from oryx_core.apps.linear.model import LinearModel
-from oryx_core.apps.linear.state import LinearModelState
+from oryx_core.apps.linear.state import LinearState
+from oryx_core.config import OryxConfig
 from oryx_core.input.schema import InputSchema
+from oryx_serving.lambda_.app_manager import StateServingModelManager
 
 
 class LinearServingModel:
-    """One immutable model and the schema its data follow; a newer model is a new object."""
+    """One immutable model and the schema its data follow; a newer model gets a new view."""
 
     def __init__(self, model: LinearModel, schema: InputSchema) -> None:
         self.model = model
@@ -29,9 +31,7 @@ class LinearServingModel:
         return [float(v) for v in self.model.predict(np.array(rows, dtype=np.float64))]
 
 
-class LinearServingModelManager(LinearModelState):
-    """The shared model state (``MODEL`` swaps it), asked by the endpoints through ``get_model``."""
-
-    def get_model(self) -> LinearServingModel | None:
-        model = self.model
-        return None if model is None else LinearServingModel(model, self.schema)
+class LinearServingModelManager(StateServingModelManager[LinearModel, LinearServingModel]):
+    def __init__(self, config: OryxConfig) -> None:
+        state = LinearState.from_config(config, apply_updates=True)
+        super().__init__(config, state, lambda loaded: LinearServingModel(loaded, state.schema))
