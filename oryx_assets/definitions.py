@@ -36,7 +36,8 @@ from oryx_assets.lambda_.publication import published_model
 from oryx_assets.ml.best_model import tuned_model
 from oryx_assets.ml.checks import model_beats_baseline, model_has_valid_score, model_meets_threshold, model_not_empty
 from oryx_assets.ml.split import train_test_split
-from oryx_assets.resources import OryxConfigResource, build_resources
+from oryx_assets.resources import OryxConfigResource
+from oryx_assets.wiring import build_resources
 
 GENERATION_ASSETS = [input_window, historical_data, train_test_split, tuned_model, published_model]
 GENERATION_CHECKS = [

@@ -1,7 +1,7 @@
 """The batch layer's external systems as Dagster resources, all configured from one Oryx HOCON configuration.
 
 ``OryxConfigResource`` is the single source of settings; the Kafka and Spark resources are derived from it by
-``build_resources`` so that tests, the CLI and the Dagster UI wire the layer the same way.
+``oryx_assets.wiring.build_resources`` so that tests, the CLI and the Dagster UI wire the layer the same way.
 """
 
 from __future__ import annotations
@@ -90,12 +90,3 @@ def batch_spark_resource(config: OryxConfig) -> LazyPySparkResource:
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     settings: dict[str, Any] = spark_settings(config, "batch", batch_app_name(config))
     return LazyPySparkResource(spark_config=settings)
-
-
-def build_resources(oryx: OryxConfigResource) -> dict[str, Any]:
-    """Every resource the generation assets ask for, keyed by the parameter names they use."""
-    return {
-        "oryx": oryx,
-        "kafka": KafkaResource(oryx=oryx),
-        "spark": batch_spark_resource(oryx.load()),
-    }

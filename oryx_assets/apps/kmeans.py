@@ -1,8 +1,8 @@
 """The k-means batch app (Oryx 2's ``KMeansUpdate``): Spark MLlib KMeans, scored by the configured metric.
 
 * Lines are parsed on the executors (``mapInPandas``) by the same rule as the speed and serving layers
-  (``oryx_core.apps.kmeans.points``). A bad line (syntax, field count, a non-number) is counted and logged with a
-  few samples, never fatal.
+  (``oryx_core.apps.kmeans.points``), once per generation (``parse_input``). A bad line (syntax, field count, a
+  non-number) is counted and logged with a few samples, never fatal.
 * ``k`` is the hyperparameter (``oryx.kmeans.hyperparams.k``, > 1); ``oryx.kmeans.iterations`` and
   ``oryx.kmeans.initialization-strategy`` (``k-means||`` or ``random``) are fixed. MLlib may return fewer
   than ``k`` centers when the data has fewer distinct points; the model then has that many clusters.
@@ -31,7 +31,7 @@ import pandas as pd
 from pyspark.ml.clustering import KMeans
 from pyspark.ml.functions import array_to_vector
 
-from oryx_core.api.batch import Evaluation, MLUpdate
+from oryx_core.api.batch import Evaluation, MLUpdate, holds_lines
 from oryx_core.apps.kmeans.clusters import KMeansModel
 from oryx_core.apps.kmeans.evaluation import (
     METRIC_SILHOUETTE_SAMPLE,
@@ -97,12 +97,14 @@ def parse_points(lines: DataFrame, schema: InputSchema) -> DataFrame:
 
 
 @contextmanager
-def good_points(lines: DataFrame, schema: InputSchema, what: str) -> Iterator[tuple[DataFrame, int]]:
-    """The parsed points (``features`` array column), cached while in use, and their number.
+def good_points(rows: DataFrame, schema: InputSchema, what: str) -> Iterator[tuple[DataFrame, int]]:
+    """The parsed points (``features`` array column) and their number, from lines (parsed here and cached while
+    in use) or from rows ``parse_points`` made already (``KMeansUpdate.parse_input``: cached by the batch layer).
 
     Good and bad lines are counted in one pass; bad ones are logged with a few samples.
     """
-    parsed = parse_points(lines, schema).cache()
+    parsing_here = holds_lines(rows)
+    parsed = parse_points(rows, schema).cache() if parsing_here else rows
     try:
         counts = parsed.selectExpr("count_if(error IS NULL) AS good", "count_if(error IS NOT NULL) AS bad").first()
         good, bad = (int(counts["good"]), int(counts["bad"])) if counts is not None else (0, 0)
@@ -112,7 +114,8 @@ def good_points(lines: DataFrame, schema: InputSchema, what: str) -> Iterator[tu
             log.warning("k-means %s: skipped %d bad input line(s); e.g. %s", what, bad, examples)
         yield parsed.where("error IS NULL").select("features"), good
     finally:
-        parsed.unpersist()
+        if parsing_here:
+            parsed.unpersist()
 
 
 def partition_stats(points: DataFrame, centers: np.ndarray) -> ClusterStats:
@@ -179,6 +182,10 @@ class KMeansUpdate(MLUpdate):
     def hyperparameter_values(self, config: OryxConfig) -> Mapping[str, HyperParamValues]:
         return {"k": from_oryx_config(config, K_KEY)}
 
+    def parse_input(self, spark: SparkSession, lines: DataFrame) -> DataFrame:
+        """The lines' points, parsed once per generation; bad lines kept with their reason (``parse_points``)."""
+        return parse_points(lines, self.schema)
+
     def build_model(
         self, spark: SparkSession, train_df: DataFrame, hyperparams: dict[str, Any], candidate_dir: str
     ) -> Element | None:
@@ -219,8 +226,7 @@ class KMeansUpdate(MLUpdate):
         and silhouette of the same points."""
         model = read_kmeans_pmml(model_pmml, self.schema)
         centers = np.asarray(model.centers)
-        lines = test_df.select("value").unionByName(train_df.select("value"))
-        with good_points(lines, self.schema, "evaluation data") as (points, total):
+        with good_points(test_df.unionByName(train_df), self.schema, "evaluation data") as (points, total):
             if total == 0:
                 return Evaluation(score=math.nan, test_rows=0)
             stats = partition_stats(points, centers)

@@ -7,13 +7,15 @@ operator that a producer started sending something else (a new CSV dialect, trun
 Like every check of this layer, it is partitioned by generation (see ``partitions.generation_check``).
 """
 
-from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
+from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, MetadataValue
 from dagster_pyspark import LazyPySparkResource
 
+from oryx_assets.app_resource import BatchAppResource
 from oryx_assets.lambda_.input_window import input_window, read_line_stats
+from oryx_assets.lambda_.retention import window_name
 from oryx_assets.lambda_.storage import HadoopStorage
-from oryx_assets.partitions import generation_check
-from oryx_assets.resources import OryxConfigResource
+from oryx_assets.lambda_.windows import window_is_complete
+from oryx_assets.partitions import generation_check, generation_timestamp
 from oryx_core.config import ConfigError, OryxConfig
 
 MAX_BAD_LINE_RATIO_KEY = "oryx.batch.max-bad-line-ratio"
@@ -31,12 +33,15 @@ def max_bad_line_ratio(config: OryxConfig) -> float:
     description="The share of new lines that are neither CSV nor a JSON array stays within "
     "oryx.batch.max-bad-line-ratio (a warning; bad lines are skipped by the apps, as in Oryx 2).",
 )
-def bad_line_ratio(input_window: str | None, oryx: OryxConfigResource, spark: LazyPySparkResource) -> AssetCheckResult:
-    limit = max_bad_line_ratio(oryx.load())
-    if input_window is None:
+def bad_line_ratio(
+    context: AssetCheckExecutionContext, batch: BatchAppResource, spark: LazyPySparkResource
+) -> AssetCheckResult:
+    limit = max_bad_line_ratio(batch.oryx.load())
+    storage = HadoopStorage(spark.spark_session, batch.settings.data_dir)
+    name = window_name(generation_timestamp(context.partition_key))
+    if not window_is_complete(storage, name):
         return AssetCheckResult(passed=True, metadata={"note": "no new input", "limit": limit})
-    parent, name = input_window.rstrip("/").rsplit("/", 1)
-    stats = read_line_stats(HadoopStorage(spark.spark_session, parent), name)
+    stats = read_line_stats(storage, name)
     if stats is None:
         return AssetCheckResult(passed=True, metadata={"note": "window stored without line stats", "limit": limit})
     return AssetCheckResult(

@@ -2,61 +2,50 @@
 
 Retention happens here, before anything reads the history, so a generation never trains on data that is
 past ``oryx.batch.storage.max-age-data-hours``. Only complete windows (with their offset range recorded)
-count: a folder left half-written by a failed run is not history, and its input is read again.
+count: a folder left half-written by a failed run is not history, and its input is read again. The value is
+a view over the stored windows: the IO manager copies nothing, and downstream assets read the same windows.
 """
 
 from dagster import AssetExecutionContext, MetadataValue, Output, asset
 from dagster_pyspark import LazyPySparkResource
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame
 
-from oryx_assets.lambda_.input_window import window_is_complete
-from oryx_assets.lambda_.retention import expired_windows, window_timestamp
+from oryx_assets.app_resource import BatchAppResource
+from oryx_assets.io_managers import Storage, stored_as
+from oryx_assets.lambda_.retention import expired_windows
 from oryx_assets.lambda_.storage import HadoopStorage, child_uri
+from oryx_assets.lambda_.windows import past_window_names, read_past_data
 from oryx_assets.partitions import generation_timestamp, generations
-from oryx_assets.resources import OryxConfigResource
-from oryx_assets.sql import load_sql
 
 
-def read_past_data(spark: SparkSession, data_dir: str, paths: list[str], timestamp_ms: int) -> DataFrame | None:
-    """The ``(key, value)`` lines of the given windows older than ``timestamp_ms``; None when there are none."""
-    if not paths:
-        return None
-    windows = spark.read.option("basePath", data_dir).parquet(*paths)
-    return spark.sql(load_sql("lambda/past_input.sql"), args={"generation": timestamp_ms}, windows=windows)
-
-
-def _past_windows(storage: HadoopStorage, names: list[str], timestamp_ms: int) -> list[str]:
-    return [
-        name
-        for name in names
-        if (ts := window_timestamp(name)) is not None and ts < timestamp_ms and window_is_complete(storage, name)
-    ]
-
-
-@asset(partitions_def=generations, kinds={"spark", "parquet"}, group_name="lambda_")
+@asset(
+    partitions_def=generations,
+    kinds={"spark", "parquet"},
+    group_name="lambda_",
+    io_manager_key="generation_io_manager",
+    metadata=stored_as(Storage.PAST_WINDOWS),
+)
 def historical_data(
     context: AssetExecutionContext,
-    oryx: OryxConfigResource,
+    batch: BatchAppResource,
     spark: LazyPySparkResource,
-) -> Output[list[str]]:
-    """Folders of the retained windows of earlier generations (empty on the first generation)."""
-    config = oryx.load()
+) -> Output[DataFrame | None]:
+    """The ``(key, value)`` lines of the retained windows of earlier generations; None on the first generation."""
+    settings = batch.settings
     timestamp = generation_timestamp(context.partition_key)
-    data_dir = config.get_string("oryx.batch.storage.data-dir")
+    data_dir = settings.data_dir
     session = spark.spark_session
     storage = HadoopStorage(session, data_dir)
-    names = storage.child_dirs()
-    expired = expired_windows(names, timestamp, config.get_int("oryx.batch.storage.max-age-data-hours"))
+    expired = expired_windows(storage.child_dirs(), timestamp, settings.max_age_data_hours)
     for name in expired:
         context.log.info(f"deleting expired input window {child_uri(data_dir, name)}")
         storage.delete(name)
-    kept = [name for name in names if name not in expired]
-    paths = [child_uri(data_dir, name) for name in _past_windows(storage, kept, timestamp)]
-    past = read_past_data(session, data_dir, paths, timestamp)
+    names = past_window_names(storage, timestamp)
+    past = read_past_data(session, data_dir, names, timestamp)
     metadata = {
         "rows": past.count() if past is not None else 0,
-        "windows": len(paths),
+        "windows": len(names),
         "data_dir": MetadataValue.path(data_dir),
         "deleted_windows": MetadataValue.json(expired),
     }
-    return Output(paths, metadata=metadata)
+    return Output(past, metadata=metadata)

@@ -22,23 +22,20 @@ from dagster import AssetExecutionContext, MetadataValue, Output, asset
 from dagster_pyspark import LazyPySparkResource
 from pyspark.sql import DataFrame, SparkSession
 
-from oryx_assets.lambda_.offsets import OFFSETS_FILE, SUCCESS_FILE, OffsetRange, offsets_to_commit
+from oryx_assets.app_resource import BatchAppResource
+from oryx_assets.io_managers import Storage, stored_as
+from oryx_assets.lambda_.offsets import OFFSETS_FILE, OffsetRange, offsets_to_commit
 from oryx_assets.lambda_.retention import window_name, window_timestamp
 from oryx_assets.lambda_.storage import HadoopStorage, child_uri
+from oryx_assets.lambda_.windows import LINES_SCHEMA, read_window, window_is_complete
 from oryx_assets.partitions import generation_timestamp, generations
-from oryx_assets.resources import KafkaResource, OryxConfigResource
+from oryx_assets.resources import KafkaResource
 from oryx_core.input.lines import BadLineCounter
 from oryx_core.topics.consumer import InputTopicReader
 from oryx_core.topics.messages import KeyMessage
 
-LINES_SCHEMA = "key string, value string"
 CHUNK_LINES = 100_000
 """Lines held in the driver at once while a window is copied from Kafka into Parquet."""
-
-
-def read_window(spark: SparkSession, path: str) -> DataFrame:
-    """A stored window as ``(key, value)`` lines."""
-    return spark.read.parquet(path).select("key", "value")
 
 
 LINE_STATS_FILE = "_line_stats.json"
@@ -95,11 +92,6 @@ def read_line_stats(storage: HadoopStorage, name: str) -> LineStats | None:
     return LineStats.from_json(storage.read_text(f"{name}/{LINE_STATS_FILE}"))
 
 
-def window_is_complete(storage: HadoopStorage, name: str) -> bool:
-    """The range record is written last, so only a folder that has it holds the whole window."""
-    return storage.exists(f"{name}/{SUCCESS_FILE}") and storage.exists(f"{name}/{OFFSETS_FILE}")
-
-
 def _stored_range(storage: HadoopStorage, name: str) -> OffsetRange | None:
     """The recorded range of a complete window folder; None if absent or left half-written by a failed run."""
     if not window_is_complete(storage, name):
@@ -151,17 +143,22 @@ def _metadata(
     }
 
 
-@asset(partitions_def=generations, kinds={"kafka", "spark", "parquet"}, group_name="lambda_")
+@asset(
+    partitions_def=generations,
+    kinds={"kafka", "spark", "parquet"},
+    group_name="lambda_",
+    io_manager_key="generation_io_manager",
+    metadata=stored_as(Storage.WINDOW),
+)
 def input_window(
     context: AssetExecutionContext,
-    oryx: OryxConfigResource,
+    batch: BatchAppResource,
     kafka: KafkaResource,
     spark: LazyPySparkResource,
-) -> Output[str | None]:
-    """Parquet folder of this generation's new input lines; None when no input arrived."""
-    config = oryx.load()
+) -> Output[DataFrame | None]:
+    """This generation's new input lines ``(key, value)``, stored in its window folder; None when none arrived."""
     timestamp = generation_timestamp(context.partition_key)
-    data_dir = config.get_string("oryx.batch.storage.data-dir")
+    data_dir = batch.settings.data_dir
     name = window_name(timestamp)
     path = child_uri(data_dir, name)
     session = spark.spark_session
@@ -174,9 +171,11 @@ def input_window(
             if to_commit is not None:
                 reader.commit(to_commit)
             context.log.info(f"reusing the stored window {path} ({stored.topic})")
-            rows = read_window(session, path).count()
             stats = read_line_stats(storage, name)
-            return Output(path, metadata=_metadata(stored, path, rows, stats, True, to_commit is not None))
+            rows = stats.lines if stats is not None else read_window(session, path).count()
+            return Output(
+                read_window(session, path), metadata=_metadata(stored, path, rows, stats, True, to_commit is not None)
+            )
         topic = kafka.topics.input_topic
         if _commit_previous_window(reader, _previous_window(storage, timestamp, topic)):
             context.log.warning("committed the offsets of the previous window, whose run stopped before doing so")
@@ -193,4 +192,4 @@ def input_window(
         reader.commit(window.end)
     finally:
         reader.close()
-    return Output(path, metadata=_metadata(window, path, stats.lines, stats, False, True))
+    return Output(read_window(session, path), metadata=_metadata(window, path, stats.lines, stats, False, True))

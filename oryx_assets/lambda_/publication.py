@@ -23,15 +23,13 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from dagster_pyspark import LazyPySparkResource
 from pyspark.sql import DataFrame, SparkSession
 
-from oryx_assets.lambda_.history import read_past_data
-from oryx_assets.lambda_.input_window import read_window
+from oryx_assets.app_resource import BatchAppResource
 from oryx_assets.lambda_.retention import expired_models
 from oryx_assets.lambda_.storage import HadoopStorage, child_uri
-from oryx_assets.lambda_.update_class import load_app
 from oryx_assets.partitions import generation_timestamp, generations
-from oryx_assets.resources import KafkaResource, OryxConfigResource
+from oryx_assets.resources import KafkaResource
+from oryx_assets.settings import BatchSettings
 from oryx_core.api.batch import MLApp
-from oryx_core.config import OryxConfig
 from oryx_core.ml.pmml import read_pmml
 from oryx_core.topics.messages import frame_model, utf8_size
 from oryx_core.topics.producer import TopicProducer
@@ -66,10 +64,12 @@ def _metadata_value(value: object) -> Any:
     return str(value)
 
 
-def _delete_expired_models(context: AssetExecutionContext, config: OryxConfig, spark: Any, now_ms: int) -> list:
-    model_dir = config.get_string("oryx.batch.storage.model-dir")
+def _delete_expired_models(
+    context: AssetExecutionContext, settings: BatchSettings, spark: SparkSession, now_ms: int
+) -> list[str]:
+    model_dir = settings.model_dir
     storage = HadoopStorage(spark, model_dir)
-    expired = expired_models(storage.child_dirs(), now_ms, config.get_int("oryx.batch.storage.max-age-model-hours"))
+    expired = expired_models(storage.child_dirs(), now_ms, settings.max_age_model_hours)
     for name in expired:
         context.log.info(f"deleting expired model {child_uri(model_dir, name)}")
         storage.delete(name)
@@ -110,27 +110,26 @@ def publish_chosen_model(
 @asset(partitions_def=generations, kinds={"spark", "kafka"}, group_name="lambda_")
 def published_model(
     context: AssetExecutionContext,
-    input_window: str | None,
-    historical_data: list[str],
+    input_window: DataFrame | None,
+    historical_data: DataFrame | None,
     tuned_model: ChosenModel | None,
-    oryx: OryxConfigResource,
+    batch: BatchAppResource,
     kafka: KafkaResource,
     spark: LazyPySparkResource,
 ) -> MaterializeResult:
     """This generation's model on the update topic: the ML tier's chosen model, or a plain app's run_update."""
-    config = oryx.load()
+    settings = batch.settings
     timestamp = generation_timestamp(context.partition_key)
     session = spark.spark_session
-    model_dir = config.get_string("oryx.batch.storage.model-dir")
-    new_data = read_window(session, input_window) if input_window else None
+    model_dir = settings.model_dir
+    new_data = input_window
     metadata: dict[str, Any] = {"model_dir": MetadataValue.path(model_dir)}
     if new_data is None or new_data.isEmpty():
         context.log.info(NO_DATA)
         metadata.update({"model_built": False, "reason": NO_DATA})
     else:
-        app = load_app(config)
-        data_dir = config.get_string("oryx.batch.storage.data-dir")
-        past_data = read_past_data(session, data_dir, historical_data, timestamp)
+        app = batch.app
+        past_data = historical_data
         # Spark's checkpoints (used by iterative algorithms such as ALS) go with the models, as in Oryx 2.
         session.sparkContext.setCheckpointDir(child_uri(model_dir, ".checkpoint"))
         with kafka.update_producer() or nullcontext() as producer:
@@ -139,11 +138,14 @@ def published_model(
                     context.log.info("the ML tier chose no model this generation: nothing to publish")
                     metadata.update({"model_built": False, "reason": "no model was chosen (see tuned_model)"})
                 else:
-                    result = publish_chosen_model(session, app, tuned_model, producer, new_data, past_data)
+                    # An app that parses its input up front gets the rows the ML tier already parsed.
+                    key = context.partition_key
+                    new_rows, past_rows = batch.parsed(key, "new", new_data), batch.parsed(key, "past", past_data)
+                    result = publish_chosen_model(session, app, tuned_model, producer, new_rows, past_rows)
                     metadata.update({"model_built": True, **result})
             else:
                 result = app.run_update(session, timestamp, new_data, past_data, model_dir, producer)
                 metadata.update({"model_built": True, "published": producer is not None})
                 metadata.update({key: _metadata_value(value) for key, value in (result or {}).items()})
-    metadata["deleted_models"] = MetadataValue.json(_delete_expired_models(context, config, session, timestamp))
+    metadata["deleted_models"] = MetadataValue.json(_delete_expired_models(context, settings, session, timestamp))
     return MaterializeResult(metadata=metadata)

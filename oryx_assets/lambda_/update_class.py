@@ -1,7 +1,7 @@
 """The app named by ``oryx.batch.update-class``: a plain ``BatchLayerUpdate`` or an ML-tier ``MLApp``.
 
-Found by name, never imported, so the generic and ML tiers work for every app. Every generation asset asks
-for the app itself (it is cheap to construct), so each asset can run alone from the Dagster UI.
+Found by name, never imported, so the generic and ML tiers work for every app. ``BatchAppResource`` builds it
+once per run for every generation asset.
 """
 
 from __future__ import annotations
@@ -26,9 +26,3 @@ def load_app(config: OryxConfig) -> BatchLayerUpdate | MLApp:
         f"{name!r} is neither a BatchLayerUpdate (run_update) nor an MLApp "
         "(hyperparameter_values, build_model, evaluate)",
     )
-
-
-def load_ml_app(config: OryxConfig) -> MLApp | None:
-    """The app when it belongs to the ML tier, None for a plain ``BatchLayerUpdate`` (the ML assets pass through)."""
-    app = load_app(config)
-    return app if isinstance(app, MLApp) else None

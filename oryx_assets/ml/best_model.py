@@ -22,22 +22,21 @@ from dagster import AssetExecutionContext, MetadataValue, Output, asset
 from dagster_pyspark import LazyPySparkResource
 from pyspark.sql import DataFrame
 
+from oryx_assets.app_resource import BatchAppResource
 from oryx_assets.lambda_.publication import ChosenModel
 from oryx_assets.lambda_.storage import HadoopStorage, child_uri
-from oryx_assets.lambda_.update_class import load_ml_app
 from oryx_assets.ml.candidates import MODEL_FILE, Candidate, best_candidate, build_candidates, refit, temporary_name
 from oryx_assets.ml.reporting import baselines_markdown, candidates_markdown, evaluation_metadata
-from oryx_assets.ml.split import PASS_THROUGH, TrainTestSplit, delete_split
+from oryx_assets.ml.split import PASS_THROUGH, TrainTestSplit
 from oryx_assets.ml.verdicts import BaselineCheck, baseline_check, meets_threshold
 from oryx_assets.partitions import generation_timestamp, generations
-from oryx_assets.resources import OryxConfigResource
+from oryx_assets.settings import BatchSettings
 from oryx_core.api.batch import Evaluation, MLApp
 from oryx_core.config import OryxConfig
 from oryx_core.ml.hyperparams import ContinuousRange, HyperParamValues, choose_combinations
 from oryx_core.ml.log_scale import LOG_SCALE_KEY, hyperparam_keys, log_scale_names, log_scaled
 
 NO_DATA = "No data in current generation's RDD"
-REFIT_KEY = "oryx.ml.eval.refit"
 
 
 @dataclass(frozen=True)
@@ -58,15 +57,10 @@ class TunedModel(ChosenModel):
     note: str | None = None
 
 
-def search_settings(config: OryxConfig, has_test: bool) -> tuple[int, str, int, float | None]:
+def search_settings(settings: BatchSettings, has_test: bool) -> tuple[int, str, int, float | None]:
     """Candidates, search strategy, parallelism and threshold; one candidate when nothing can tell them apart."""
-    candidates = config.get_int("oryx.ml.eval.candidates") if has_test else 1
-    return (
-        candidates,
-        config.get_string("oryx.ml.eval.hyperparam-search"),
-        config.get_int("oryx.ml.eval.parallelism"),
-        config.get_optional_float("oryx.ml.eval.threshold"),
-    )
+    candidates = settings.candidates if has_test else 1
+    return candidates, settings.hyperparam_search, settings.parallelism, settings.threshold
 
 
 def search_space(context: AssetExecutionContext, app: MLApp, config: OryxConfig) -> dict[str, HyperParamValues]:
@@ -102,24 +96,15 @@ def _keep(
     app: MLApp,
     storage: HadoopStorage,
     best: Candidate,
-    split: TrainTestSplit,
-    data_dir: str,
-    train: DataFrame,
+    every_line: DataFrame | None,
+    rows: int,
     final: str,
-    refitting: bool,
 ) -> int | None:
-    """Puts the winner in ``<model-dir>/<final>/``: refitted on every line (returns their count), or else the
-    candidate itself (returns None), also when the app builds no model from all the data."""
-    session = train.sparkSession
-    every_line = split.all_data(session, data_dir, int(final)) if refitting else None
-    if every_line is not None:
-        every_line = every_line.cache()
-        try:
-            rows = every_line.count()
-            if refit(app, session, storage, best, every_line, final):
-                return rows
-        finally:
-            every_line.unpersist()
+    """Puts the winner in ``<model-dir>/<final>/``: refitted on ``every_line`` (train and test, both cached
+    already; returns their ``rows``), or else the candidate itself (returns None), also when the app builds
+    no model from all the data."""
+    if every_line is not None and refit(app, every_line.sparkSession, storage, best, every_line, final):
+        return rows
     storage.delete(final)
     storage.rename(best.relative, final)
     return None
@@ -129,12 +114,12 @@ def _keep(
 def tuned_model(
     context: AssetExecutionContext,
     train_test_split: TrainTestSplit | None,
-    oryx: OryxConfigResource,
+    historical_data: DataFrame | None,
+    batch: BatchAppResource,
     spark: LazyPySparkResource,
 ) -> Output[ChosenModel | None]:
     """The generation's chosen model in ``<model-dir>/<ts>/``; None for a plain BatchLayerUpdate."""
-    config = oryx.load()
-    app = load_ml_app(config)
+    app, settings, config = batch.ml_app, batch.settings, batch.oryx.load()
     split = train_test_split
     if app is None or split is None:
         return Output(None, metadata={"ml_app": False, "note": PASS_THROUGH})
@@ -144,24 +129,22 @@ def tuned_model(
         return Output(None, metadata={"ml_app": True, "note": NO_DATA})
     timestamp = generation_timestamp(context.partition_key)
     session = spark.spark_session
-    data_dir = config.get_string("oryx.batch.storage.data-dir")
-    model_dir = config.get_string("oryx.batch.storage.model-dir")
+    model_dir = settings.model_dir
     facts = {"test_rows": split.test_rows, "test_source": split.test_source}
     if split.evaluates and split.test_rows == 0:
         note = f"no test line ({split.test_source}): no model this generation, the previous model stays"
-        return _nothing(
-            context, session, data_dir, timestamp, TunedModel(None, note=note, test_source=split.test_source)
-        )
-    train = split.train_data(session, data_dir, timestamp)
+        return _nothing(context, TunedModel(None, note=note, test_source=split.test_source))
+    past = batch.parsed(context.partition_key, "past", historical_data) if split.past_trains else None
+    train = split.train_data(past)
     if train is None:
         # e.g. test-fraction 1 on the first generation: every new line tests, and there is no past yet.
         note = f"no training data ({split.rule.value}): no model this generation"
-        return _nothing(context, session, data_dir, timestamp, TunedModel(None, note=note, **facts))
+        return _nothing(context, TunedModel(None, note=note, **facts))
+    # Every candidate, its evaluation and the refit read these two: computed once, released at the end.
     train = train.cache()
     train_rows = train.count()
-    test = split.test_data(session)
-    test = test.cache() if test is not None else None
-    how_many, strategy, parallelism, threshold = search_settings(config, test is not None)
+    test = split.test.cache() if split.test is not None else None
+    how_many, strategy, parallelism, threshold = search_settings(settings, test is not None)
     params = search_space(context, app, config)
     combinations = choose_combinations(params, how_many, strategy, random.Random(split.seed))
     storage = HadoopStorage(session, model_dir)
@@ -175,8 +158,8 @@ def tuned_model(
         note = _refusal(candidates, best, threshold, baseline_check(config))
         refit_rows = None
         if best is not None and note is None:
-            refitting = test is not None and config.get_bool(REFIT_KEY)
-            refit_rows = _keep(app, storage, best, split, data_dir, train, str(timestamp), refitting)
+            every_line = train.unionByName(test) if test is not None and settings.refit else None
+            refit_rows = _keep(app, storage, best, every_line, train_rows + split.test_rows, str(timestamp))
         elif note is not None:
             context.log.warning(f"{note}: nothing is published this generation")
     finally:
@@ -184,14 +167,13 @@ def tuned_model(
             if frame is not None:
                 frame.unpersist()
         storage.delete(scratch)
-    delete_split(session, data_dir, timestamp)
     chosen = TunedModel(
         child_uri(model_dir, str(timestamp)) if best is not None and note is None else None,
         best.score if best is not None else None,
         threshold,
         len(candidates),
         sum(c.built for c in candidates),
-        requested=config.get_int("oryx.ml.eval.candidates"),
+        requested=settings.candidates,
         evaluates=split.evaluates,
         test_rows=split.test_rows,
         test_source=split.test_source,
@@ -205,11 +187,8 @@ def tuned_model(
     return Output(chosen, metadata=metadata)
 
 
-def _nothing(
-    context: AssetExecutionContext, session: Any, data_dir: str, timestamp: int, chosen: TunedModel
-) -> Output[ChosenModel | None]:
+def _nothing(context: AssetExecutionContext, chosen: TunedModel) -> Output[ChosenModel | None]:
     context.log.warning(chosen.note)
-    delete_split(session, data_dir, timestamp)
     metadata = {"ml_app": True, "kept": False, "note": chosen.note, "test_rows": chosen.test_rows}
     return Output(chosen, metadata={**metadata, "test_source": chosen.test_source})
 

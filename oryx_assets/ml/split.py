@@ -14,31 +14,25 @@ candidates). Oryx 2 scored on whatever the new window gave, down to no line at a
 unevaluated model. The refit of the winner (``tuned_model``) trains on every line either way: see
 :meth:`TrainTestSplit.all_data`.
 
-Held-out lines are written as Parquet to ``<data-dir>/.splits/<ts>/{train,test}/`` so that every candidate,
-and a re-run of ``tuned_model`` alone, sees the very same split; the split is seeded by the generation for
-the same reason. ``tuned_model`` deletes the folder once it is done with it; folders that failed runs left
-behind are swept by the next generation's split. Past windows are not copied: the split only names them.
+The split is stored by the IO manager as Parquet in the generation's folder (``_train_test_split/``), so every
+candidate, and a re-run of ``tuned_model`` alone, sees the very same lines; the split is seeded by the generation
+for the same reason. Past windows are not copied: ``tuned_model`` reads them as ``historical_data``. When the
+app parses its input up front (``parse_input``), the split holds parsed rows, parsed once per generation.
 """
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
-from dagster import AssetExecutionContext, MetadataValue, Output, asset
-from dagster_pyspark import LazyPySparkResource
-from pyspark.sql import DataFrame, SparkSession
+from dagster import AssetExecutionContext, Output, asset
+from pyspark.sql import DataFrame
 
-from oryx_assets.lambda_.history import read_past_data
-from oryx_assets.lambda_.input_window import read_window
-from oryx_assets.lambda_.storage import HadoopStorage, child_uri
-from oryx_assets.lambda_.update_class import load_ml_app
+from oryx_assets.app_resource import BatchAppResource
 from oryx_assets.partitions import generation_timestamp, generations
-from oryx_assets.resources import OryxConfigResource
 from oryx_core.api.batch import MLApp, random_split
 
-SPLITS_DIR = ".splits"
-TEST_FRACTION_KEY = "oryx.ml.eval.test-fraction"
-MIN_TEST_ROWS_KEY = "oryx.ml.eval.min-test-rows"
 PASS_THROUGH = "the app is a plain BatchLayerUpdate: its run_update builds and publishes in published_model"
 
 
@@ -78,22 +72,22 @@ def split_seed(timestamp_ms: int) -> int:
 
 @dataclass(frozen=True)
 class TrainTestSplit:
-    """Where this generation's training and test lines are (Parquet folders of ``key, value`` lines).
+    """This generation's training and test rows (``key, value`` lines, or the app's parsed rows).
 
-    Training data is ``new_train`` (None: no new line trains) plus the ``past`` windows when ``past_trains``
-    (under ``SPLIT_HISTORY`` the past lines that train are in ``new_train`` already); ``test`` is None when
-    nothing is tested. ``window`` is this generation's new input, so that new plus past is every line.
+    Training data is ``new_train`` (None: no new line trains) plus the past data when ``past_trains`` (under
+    ``SPLIT_HISTORY`` the past lines that train are in ``new_train`` already); ``test`` is None when nothing is
+    tested. Train and test together are every line, new and past: what the winner is refitted on.
     """
 
+    FRAME_NAMES: ClassVar[tuple[str, ...]] = ("new_train", "test")
+
     rule: SplitRule
-    new_train: str | None
-    test: str | None
-    past: tuple[str, ...]
+    new_train: DataFrame | None
+    test: DataFrame | None
     new_rows: int
     test_rows: int
     test_fraction: float
     seed: int
-    window: str | None = None
     past_trains: bool = True
 
     @property
@@ -106,115 +100,87 @@ class TrainTestSplit:
         """Whether this generation's model is meant to be scored (false only when test-fraction is 0)."""
         return self.rule is not SplitRule.NO_TEST
 
-    def train_data(self, spark: SparkSession, data_dir: str, timestamp_ms: int) -> DataFrame | None:
-        """The training lines: the new lines that train, plus past lines; None when there are none."""
-        parts = [read_window(spark, self.new_train)] if self.new_train else []
-        if self.past_trains:
-            parts.append(read_past_data(spark, data_dir, list(self.past), timestamp_ms))
-        return _union(parts)
+    def train_data(self, past: DataFrame | None) -> DataFrame | None:
+        """The training rows: the new rows that train, plus ``past`` (the past data, as the split's rows) when
+        it trains; None when there are none."""
+        frames = [frame for frame in (self.new_train, past if self.past_trains else None) if frame is not None]
+        if not frames:
+            return None
+        return frames[0] if len(frames) == 1 else frames[0].unionByName(frames[1])
 
-    def all_data(self, spark: SparkSession, data_dir: str, timestamp_ms: int) -> DataFrame | None:
-        """Every retained line, new and past, trained or tested: what the winner is refitted on."""
-        parts = [read_window(spark, self.window)] if self.window else []
-        parts.append(read_past_data(spark, data_dir, list(self.past), timestamp_ms))
-        return _union(parts)
+    def frames(self) -> Mapping[str, DataFrame | None]:
+        return {"new_train": self.new_train, "test": self.test}
 
-    def test_data(self, spark: SparkSession) -> DataFrame | None:
-        return read_window(spark, self.test) if self.test else None
+    def fields_json(self) -> str:
+        fields = {"rule": self.rule.name, "new_rows": self.new_rows, "test_rows": self.test_rows}
+        fields.update({"test_fraction": self.test_fraction, "seed": self.seed, "past_trains": self.past_trains})
+        return json.dumps(fields)
 
-
-def _union(parts: list[DataFrame | None]) -> DataFrame | None:
-    frames = [part for part in parts if part is not None]
-    if not frames:
-        return None
-    union = frames[0]
-    for frame in frames[1:]:
-        union = union.unionByName(frame)
-    return union
+    @classmethod
+    def restore(cls, fields_json: str, frames: Mapping[str, DataFrame | None]) -> "TrainTestSplit":
+        fields = json.loads(fields_json)
+        rule = SplitRule[fields.pop("rule")]
+        return cls(rule=rule, new_train=frames["new_train"], test=frames["test"], **fields)
 
 
-def split_uri(data_dir: str, timestamp_ms: int) -> str:
-    return child_uri(child_uri(data_dir, SPLITS_DIR), str(timestamp_ms))
-
-
-def delete_split(spark: SparkSession, data_dir: str, timestamp_ms: int) -> None:
-    """Removes the generation's held-out copies once its candidates are built."""
-    HadoopStorage(spark, child_uri(data_dir, SPLITS_DIR)).delete(str(timestamp_ms))
-
-
-def _sweep_older_splits(spark: SparkSession, data_dir: str, timestamp_ms: int) -> list[str]:
-    storage = HadoopStorage(spark, child_uri(data_dir, SPLITS_DIR))
-    stale = [name for name in storage.child_dirs() if name.isdigit() and int(name) < timestamp_ms]
-    for name in stale:
-        storage.delete(name)
-    return stale
-
-
-def _write_split(app: MLApp, new: DataFrame, fraction: float, seed: int, target: str) -> tuple[str, str]:
-    """Writes the app's split of the new lines; returns the train and test folders."""
+def _split(app: MLApp, new: DataFrame, fraction: float, seed: int) -> tuple[DataFrame, DataFrame]:
+    """The app's split of ``new`` (random by default), keeping ``new``'s columns."""
     split_new_data = getattr(app, "split_new_data", None) or random_split
     train, test = split_new_data(new, fraction, seed)
-    train_path, test_path = child_uri(target, "train"), child_uri(target, "test")
-    train.select("key", "value").write.mode("overwrite").parquet(train_path)
-    test.select("key", "value").write.mode("overwrite").parquet(test_path)
-    return train_path, test_path
+    return train.select(*new.columns), test.select(*new.columns)
 
 
 def make_split(
-    spark: SparkSession,
     app: MLApp,
-    window: str | None,
-    past: list[str],
-    data_dir: str,
-    timestamp_ms: int,
+    new: DataFrame | None,
+    past: DataFrame | None,
+    new_rows: int,
+    seed: int,
     f: float,
     min_test_rows: int = 0,
 ) -> TrainTestSplit:
-    """Applies the rules (module docstring) to this generation's window and past windows.
+    """Applies the rules (module docstring) to this generation's ``new_rows`` new rows and its past rows.
 
     ``min_test_rows`` 0 never draws the test set from history (Oryx 2's behaviour).
     """
-    new = read_window(spark, window) if window else None
-    new_rows = new.count() if new is not None else 0
-    rule, seed = split_rule(f, new_rows > 0), split_seed(timestamp_ms)
+    rule = split_rule(f, new_rows > 0)
     new_train = test = None
     past_trains = True
     if rule is SplitRule.NO_TEST:
-        new_train = window if new_rows else None
+        new_train = new if new_rows else None
     elif rule is SplitRule.TEST_ALL_NEW:
-        test = window if new_rows else None
+        test = new if new_rows else None
     elif rule is SplitRule.SPLIT_NEW:
         assert new is not None
-        target = split_uri(data_dir, timestamp_ms)
-        new_train, test = _write_split(app, new, f, seed, target)
-        history = read_past_data(spark, data_dir, past, timestamp_ms)
-        if history is not None and read_window(spark, test).count() < min_test_rows:
-            new_train, test = _write_split(app, new.unionByName(history), f, seed, target)
+        new_train, test = _split(app, new, f, seed)
+        test_rows = test.count()
+        if past is not None and test_rows < min_test_rows:
+            new_train, test = _split(app, new.unionByName(past), f, seed)
             rule, past_trains = SplitRule.SPLIT_HISTORY, False
-    test_rows = read_window(spark, test).count() if test else 0
-    return TrainTestSplit(rule, new_train, test, tuple(past), new_rows, test_rows, f, seed, window, past_trains)
+        else:
+            return TrainTestSplit(rule, new_train, test, new_rows, test_rows, f, seed, past_trains)
+    test_rows = test.count() if test is not None else 0
+    return TrainTestSplit(rule, new_train, test, new_rows, test_rows, f, seed, past_trains)
 
 
-@asset(partitions_def=generations, kinds={"spark", "parquet"}, group_name="ml")
+@asset(partitions_def=generations, kinds={"spark", "parquet"}, group_name="ml", io_manager_key="generation_io_manager")
 def train_test_split(
     context: AssetExecutionContext,
-    input_window: str | None,
-    historical_data: list[str],
-    oryx: OryxConfigResource,
-    spark: LazyPySparkResource,
+    input_window: DataFrame | None,
+    historical_data: DataFrame | None,
+    batch: BatchAppResource,
 ) -> Output[TrainTestSplit | None]:
-    """The lines that train and test this generation's candidates; None for a plain BatchLayerUpdate app."""
-    config = oryx.load()
-    app = load_ml_app(config)
+    """The rows that train and test this generation's candidates; None for a plain BatchLayerUpdate app."""
+    app = batch.ml_app
     if app is None:
         return Output(None, metadata={"ml_app": False, "note": PASS_THROUGH})
-    timestamp = generation_timestamp(context.partition_key)
-    data_dir = config.get_string("oryx.batch.storage.data-dir")
-    session = spark.spark_session
-    swept = _sweep_older_splits(session, data_dir, timestamp)
-    fraction = config.get_float(TEST_FRACTION_KEY)
-    min_test_rows = config.get_int(MIN_TEST_ROWS_KEY)
-    split = make_split(session, app, input_window, historical_data, data_dir, timestamp, fraction, min_test_rows)
+    settings, key = batch.settings, context.partition_key
+    new_rows = input_window.count() if input_window is not None else 0
+    new = batch.parsed(key, "new", input_window)
+    past = batch.parsed(key, "past", historical_data)
+    fraction, min_test_rows = settings.test_fraction, settings.min_test_rows
+    seed = split_seed(generation_timestamp(key))
+    split = make_split(app, new, past, new_rows, seed, fraction, min_test_rows)
     metadata: dict[str, Any] = {
         "ml_app": True,
         "rule": split.rule.value,
@@ -227,18 +193,10 @@ def train_test_split(
     }
     if split.rule is SplitRule.SPLIT_HISTORY:
         assert split.new_train is not None
-        metadata["train_rows"] = read_window(session, split.new_train).count()  # history and new lines that train
+        metadata["train_rows"] = split.new_train.count()  # history and new lines that train
         context.log.info(
             f"{split.test_rows} test lines drawn from history and new data (min-test-rows {min_test_rows})"
         )
     else:
-        metadata["new_train_rows"] = split.new_rows - split.test_rows if split.new_train else 0
-    return Output(
-        split,
-        metadata={
-            **metadata,
-            "past_windows": len(split.past),
-            "split_path": MetadataValue.path(split_uri(data_dir, timestamp)) if split.test else "(nothing written)",
-            "swept_stale_splits": MetadataValue.json(swept),
-        },
-    )
+        metadata["new_train_rows"] = split.new_rows - split.test_rows if split.new_train is not None else 0
+    return Output(split, metadata=metadata)

@@ -12,7 +12,11 @@ An app implements one of the two and is named by ``oryx.batch.update-class``:
 
 Apps receive Spark DataFrames but this module never imports pyspark at run time, so ``oryx_core`` stays free of
 the Spark dependency for the serving layer. Input DataFrames have the columns ``key`` (string, may be null) and
-``value`` (the input line, still unparsed: apps parse with ``oryx_core.input.lines.parse_line``).
+``value`` (the input line, still unparsed: apps parse with ``oryx_core.input.lines.parse_line``), unless an
+``MLApp`` parses its input up front (``parse_input``, below): it then receives its own parsed rows.
+
+The batch layer builds the app once per run (``oryx_assets.app_resource``), from the configuration, with
+``AppClass(config)``: validate ``oryx.<app>.*`` keys in ``__init__``, so a bad key fails before any Spark work.
 """
 
 from __future__ import annotations
@@ -66,6 +70,13 @@ class MLApp(Protocol):
       ``0 < test_fraction < 1`` and non-empty new data; past data always goes to training.
     * ``publish_additional_model_data(spark, pmml, new_df, past_df, model_dir, producer)``: extra ``UP``
       messages sent after the model (ALS sends its vectors); nothing by default.
+    * ``parse_input(spark, lines_df) -> parsed_df``: the app's rows of ``(key, value)`` lines (ALS: user, item,
+      strength, time; k-means: a feature vector), bad lines kept with a reason if the app wants to report them.
+      When an app defines it, the batch layer parses each generation's new lines and its past lines once,
+      keeps them cached for the run, stores the split as parsed rows, and every method above receives parsed
+      rows instead of lines: the split, every candidate's ``build_model`` and ``evaluate``, the refit and
+      ``publish_additional_model_data``. Parsing is usually a Python pass over every line, the costliest step
+      before training; without ``parse_input`` each method parses what it is given (see :func:`holds_lines`).
     """
 
     def hyperparameter_values(self, config: OryxConfig) -> Mapping[str, HyperParamValues]:
@@ -136,6 +147,15 @@ class Evaluation:
         if self.baseline_score is None or math.isnan(self.baseline_score) or not self.valid:
             return None
         return self.score > self.baseline_score
+
+
+def holds_lines(frame: DataFrame) -> bool:
+    """Whether ``frame`` still holds input lines (a ``value`` column) rather than an app's parsed rows.
+
+    Apps with ``parse_input`` call it on what they receive, so that code calling ``build_model`` or ``evaluate``
+    directly with lines (tests, benchmarks) keeps working.
+    """
+    return "value" in frame.columns
 
 
 def as_evaluation(result: float | Evaluation) -> Evaluation:

@@ -13,7 +13,8 @@ from pyspark.sql import DataFrame, SparkSession
 
 from oryx_assets.definitions import GENERATION_ASSETS, GENERATION_CHECKS
 from oryx_assets.lambda_.automation import start_generation
-from oryx_assets.resources import OryxConfigResource, build_resources
+from oryx_assets.resources import OryxConfigResource
+from oryx_assets.wiring import build_resources
 from oryx_core.api.batch import MLUpdate
 from oryx_core.config import OryxConfig
 from oryx_core.ml.hyperparams import DiscreteRange, HyperParamValues

@@ -24,7 +24,7 @@ GRAPH = {
     "input_window": set(),
     "historical_data": set(),
     "train_test_split": {"input_window", "historical_data"},
-    "tuned_model": {"train_test_split"},
+    "tuned_model": {"train_test_split", "historical_data"},
     "published_model": {"input_window", "historical_data", "tuned_model"},
 }
 CHECKS = {

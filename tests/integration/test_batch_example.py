@@ -15,7 +15,8 @@ from dagster import DagsterInstance, materialize
 from oryx_assets.definitions import GENERATION_ASSETS
 from oryx_assets.lambda_.automation import start_generation
 from oryx_assets.lambda_.offsets import OffsetRange
-from oryx_assets.resources import OryxConfigResource, batch_group_id, build_resources
+from oryx_assets.resources import OryxConfigResource, batch_group_id
+from oryx_assets.wiring import build_resources
 from oryx_core.apps.example.words import count_distinct_other_words, model_from_json
 from oryx_core.config import OryxConfig
 from oryx_core.topics.consumer import InputTopicReader

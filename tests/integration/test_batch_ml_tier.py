@@ -93,7 +93,7 @@ def test_two_generations_publish_the_tuned_pmml_and_train_on_past_data(
     models = [m for m in update_messages(oryx, 2) if m.key == MODEL]
     assert len(models) == 2
     split = second["train_test_split"]
-    assert (split["new_rows"], split["past_windows"]) == (50, 1)
+    assert (split["new_rows"], second["historical_data"]["windows"]) == (50, 1)
     # 30 % of 50 new lines is under min-test-rows (100): the app's split draws the test set from all 150 lines.
     assert split["test_source"] == "retained history and new data, the app's split"
     assert split["train_rows"] + split["test_rows"] == 150 and split["test_rows"] > 15
@@ -104,7 +104,14 @@ def test_two_generations_publish_the_tuned_pmml_and_train_on_past_data(
         str(SECOND),
     ]
     assert not any((tmp_path / "model" / ".temporary").iterdir())
-    assert not (tmp_path / "data" / ".splits" / str(SECOND)).exists()
+    # The split is stored in the generation's folder, where Spark never reads it as input lines.
+    stored_split = tmp_path / "data" / f"generation={SECOND}" / "_train_test_split"
+    assert sorted(p.name for p in stored_split.iterdir() if not p.name.startswith(".")) == [
+        "_fields.json",
+        "new_train",
+        "test",
+    ]
+    assert split["dagster/row_count"] == 150 and split["rows_test"] == split["test_rows"]
 
 
 def test_hyperparameter_search_keeps_the_best_candidate(

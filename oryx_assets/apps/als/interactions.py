@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -23,6 +22,7 @@ import pandas as pd
 from pyspark.sql import functions as F
 
 from oryx_assets.sql import load_sql
+from oryx_core.api.batch import holds_lines
 from oryx_core.apps.als.aggregation import parse_als_line
 from oryx_core.input.lines import SAMPLE_SIZE, BadLineError, parse_line
 
@@ -131,32 +131,6 @@ def strengths(
     return aggregated_strengths(spark, decayed, rules)
 
 
-class ParsedLines:
-    """Each lines DataFrame parsed once, however many candidates read it: the good records, cached.
-
-    A generation hands every candidate the same training and test DataFrames (and the refit all the lines),
-    and parsing is a Python pass over every line: once per DataFrame instead of once per candidate and per
-    evaluation saved about a tenth of an ALS candidate's time on MovieLens. The last ``KEEP`` DataFrames
-    stay cached (a generation's train, test and all lines); an older one is released when a new one comes.
-    Safe to share between candidate threads. The typed batch graph (one parse per generation) will make this
-    unnecessary.
-    """
-
-    KEEP = 3
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._entries: list[tuple[DataFrame, DataFrame, DataFrame]] = []  # (lines, parsed, good)
-
-    def good(self, lines: DataFrame, what: str) -> DataFrame:
-        """``good_interactions(parse_interactions(lines))``, computed (and bad lines logged) once per DataFrame."""
-        with self._lock:
-            for source, _, good in self._entries:
-                if source is lines:
-                    return good
-            parsed = parse_interactions(lines).cache()
-            good = good_interactions(parsed, what)
-            self._entries.append((lines, parsed, good))
-            while len(self._entries) > self.KEEP:
-                self._entries.pop(0)[1].unpersist()
-            return good
+def as_interactions(frame: DataFrame) -> DataFrame:
+    """``parse_interactions`` of input lines; rows already parsed (``ALSUpdate.parse_input``) as they are."""
+    return parse_interactions(frame) if holds_lines(frame) else frame

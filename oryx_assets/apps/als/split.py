@@ -19,6 +19,10 @@ test. The rules differ in which of a user's lines:
   candidates apart; ``user-latest`` scores the same model on ~600 users (0.84).
 
 Lines without a readable user and timestamp train (and are counted as bad there).
+
+The split takes either ``(key, value)`` lines or the app's parsed rows (``parse_input``: ``user, item, strength,
+ts, seq, ...``), and returns the same columns it was given. Ties in time are broken by the line text, or by
+input order (``seq``) for parsed rows.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import pandas as pd
 from pyspark.sql import Column, Window
 from pyspark.sql import functions as F
 
+from oryx_core.api.batch import holds_lines
 from oryx_core.apps.als.aggregation import parse_als_line
 from oryx_core.input.lines import BadLineError, parse_line
 
@@ -68,8 +73,11 @@ def _stamp(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         )
 
 
-def _stamped(new_df: DataFrame) -> DataFrame:
-    return new_df.select("key", "value").mapInPandas(_stamp, STAMPED)
+def _stamped(new_df: DataFrame) -> tuple[DataFrame, list[str], str]:
+    """Rows with ``user``, ``item`` and ``ts``, the columns to return, and the tie-breaking column."""
+    if not holds_lines(new_df):
+        return new_df, new_df.columns, "seq"
+    return new_df.select("key", "value").mapInPandas(_stamp, STAMPED), ["key", "value"], "value"
 
 
 def split_boundary(min_ts: int, max_ts: int, test_fraction: float) -> int:
@@ -79,13 +87,13 @@ def split_boundary(min_ts: int, max_ts: int, test_fraction: float) -> int:
 
 def time_range_split(new_df: DataFrame, test_fraction: float, seed: int = 0) -> tuple[DataFrame, DataFrame]:
     """(train, test) ``key, value`` lines of ``new_df``: the latest ``test_fraction`` of its time range tests."""
-    stamped = _stamped(new_df)
+    stamped, columns, _ = _stamped(new_df)
     bounds = stamped.agg(F.min("ts").alias("low"), F.max("ts").alias("high")).first()
     if bounds is None or bounds["low"] is None:
-        return new_df.select("key", "value"), new_df.select("key", "value").limit(0)
+        return new_df.select(*columns), new_df.select(*columns).limit(0)
     boundary = split_boundary(bounds["low"], bounds["high"], test_fraction)
-    train = stamped.where(F.col("ts").isNull() | (F.col("ts") < boundary)).select("key", "value")
-    test = stamped.where(F.col("ts") >= boundary).select("key", "value")
+    train = stamped.where(F.col("ts").isNull() | (F.col("ts") < boundary)).select(*columns)
+    test = stamped.where(F.col("ts") >= boundary).select(*columns)
     return train, test
 
 
@@ -97,34 +105,36 @@ def user_test_count(lines: int, test_fraction: float, draw: float) -> int:
 
 
 def _user_share_split(
-    new_df: DataFrame, test_fraction: float, seed: int, order: list[Column]
+    new_df: DataFrame, test_fraction: float, seed: int, order: list[Column | str]
 ) -> tuple[DataFrame, DataFrame]:
     """(train, test) ``key, value`` lines: each user's first ``f * n`` lines in ``order`` test (rounded up or down
     by a hash of the user and ``seed``); lines without a readable user and timestamp train."""
-    stamped = _stamped(new_df)
+    stamped, columns, tie = _stamped(new_df)
+    ties = {"tie": F.col(tie), "tie-desc": F.col(tie).desc()}
+    order = [ties[o] if isinstance(o, str) else o for o in order]
     per_user = Window.partitionBy("user")
     exact = F.lit(float(test_fraction)) * F.count("*").over(per_user)
     draw = F.pmod(F.xxhash64("user", F.lit(int(seed))), F.lit(HASH_BUCKETS)) / F.lit(float(HASH_BUCKETS))
     wanted = F.floor(exact) + F.when(draw < exact - F.floor(exact), 1).otherwise(0)
     ranked = stamped.where(F.col("user").isNotNull() & F.col("ts").isNotNull()).select(
-        "key", "value", (F.row_number().over(per_user.orderBy(*order)) <= wanted).alias("is_test")
+        *columns, (F.row_number().over(per_user.orderBy(*order)) <= wanted).alias("is_test")
     )
-    unreadable = stamped.where(F.col("user").isNull() | F.col("ts").isNull()).select("key", "value")
-    train = ranked.where(~F.col("is_test")).select("key", "value").unionByName(unreadable)
-    test = ranked.where(F.col("is_test")).select("key", "value")
+    unreadable = stamped.where(F.col("user").isNull() | F.col("ts").isNull()).select(*columns)
+    train = ranked.where(~F.col("is_test")).select(*columns).unionByName(unreadable)
+    test = ranked.where(F.col("is_test")).select(*columns)
     return train, test
 
 
 def user_latest_split(new_df: DataFrame, test_fraction: float, seed: int = 0) -> tuple[DataFrame, DataFrame]:
     """(train, test) ``key, value`` lines of ``new_df``: each user's latest lines test (see the module doc)."""
-    return _user_share_split(new_df, test_fraction, seed, [F.col("ts").desc(), F.col("value").desc()])
+    return _user_share_split(new_df, test_fraction, seed, [F.col("ts").desc(), "tie-desc"])
 
 
 def user_random_split(new_df: DataFrame, test_fraction: float, seed: int = 0) -> tuple[DataFrame, DataFrame]:
     """(train, test) ``key, value`` lines of ``new_df``: a seeded random share of each user's lines tests, drawn by
     (user, item) pair, so the lines of one pair stay together (a pair seen in training would leak its test)."""
     pair_draw = F.xxhash64("user", "item", F.lit(int(seed)))
-    return _user_share_split(new_df, test_fraction, seed, [pair_draw, F.col("value")])
+    return _user_share_split(new_df, test_fraction, seed, [pair_draw, "tie"])
 
 
 SPLITS: dict[str, Callable[[DataFrame, float, int], tuple[DataFrame, DataFrame]]] = {

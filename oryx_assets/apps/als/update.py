@@ -1,6 +1,7 @@
 """``ALSUpdate``: Oryx 2's ALS batch app on the ML tier (spec 4.1).
 
-Per candidate: parse the training lines, turn them into one strength per (user, item) with decay,
+The lines are parsed once per generation (``parse_input``; the batch layer caches the rows for the split, every
+candidate, the refit and the publication). Per candidate: turn them into one strength per (user, item) with decay,
 aggregation and ``logStrength`` (``interactions``), number the IDs and run Spark MLlib's ALS (``factors``),
 write ``X/`` and ``Y/`` into the candidate folder and return the skeleton PMML naming them. Explicit ratings
 get a global mean and regularised user and item biases first (``biases``), carried in two extra vector
@@ -43,8 +44,8 @@ from oryx_assets.apps.als.factors import (
     write_features,
 )
 from oryx_assets.apps.als.interactions import (
-    ParsedLines,
     StrengthRules,
+    as_interactions,
     good_interactions,
     parse_interactions,
     strengths,
@@ -52,7 +53,7 @@ from oryx_assets.apps.als.interactions import (
 from oryx_assets.apps.als.publication import send_vectors
 from oryx_assets.apps.als.split import SPLITS
 from oryx_assets.lambda_.storage import child_uri
-from oryx_core.api.batch import Evaluation, MLUpdate
+from oryx_core.api.batch import Evaluation, MLUpdate, holds_lines
 from oryx_core.apps.als.layout import BIAS_COORDINATES
 from oryx_core.apps.als.model_pmml import ALSModelDescription, build_als_pmml, read_als_pmml
 from oryx_core.config import ConfigError, OryxConfig, load_config
@@ -83,7 +84,6 @@ class ALSUpdate(MLUpdate):
         self.implicit = config.get_bool("oryx.als.implicit")
         self.log_strength = config.get_bool("oryx.als.logStrength")
         self.biased = not self.implicit and config.get_bool("oryx.als.biases")
-        self._parsed = ParsedLines()
         self.no_known_items = config.get_bool("oryx.als.no-known-items")
         self.decay_factor = config.get_float("oryx.als.decay.factor")
         self.zero_threshold = config.get_float("oryx.als.decay.zero-threshold")
@@ -109,6 +109,11 @@ class ALSUpdate(MLUpdate):
         names += ["bias-lambda"] if self.biased else []
         names += ["epsilon"] if self.log_strength else []
         return {name: from_oryx_config(config, f"{HYPERPARAMS}.{name}") for name in names}
+
+    def parse_input(self, spark: SparkSession, lines: DataFrame) -> DataFrame:
+        """Every line parsed once per generation (``interactions.parse_interactions``), bad ones kept with their
+        reason so each use can count and log them."""
+        return parse_interactions(lines)
 
     def _rules(self, hyperparams: Mapping[str, Any]) -> StrengthRules:
         return StrengthRules(
@@ -144,7 +149,7 @@ class ALSUpdate(MLUpdate):
             return frame
 
         try:
-            interactions = self._parsed.good(train_df, "training data")
+            interactions = good_interactions(as_interactions(train_df), "training data")
             now_ms = int(time.time() * 1000)
             pair_strengths = cache(strengths(spark, interactions, rules, now_ms))
             users = cache(id_indices(spark, pair_strengths.selectExpr("user AS id")))
@@ -200,8 +205,8 @@ class ALSUpdate(MLUpdate):
         x = read_features(spark, candidate_dir, model.x_dir).cache()
         y = read_features(spark, candidate_dir, model.y_dir).cache()
         try:
-            test = strengths(spark, self._parsed.good(test_df, "test data"), rules)
-            training = _TrainingStrengths(spark, self._parsed.good(train_df, "training data"), rules)
+            test = strengths(spark, good_interactions(as_interactions(test_df), "test data"), rules)
+            training = _TrainingStrengths(spark, good_interactions(as_interactions(train_df), "training data"), rules)
             evaluation = self._evaluate(spark, model, test, training, x, y, self.implicit_metric)
         finally:
             for frame in (x, y):
@@ -253,15 +258,17 @@ class ALSUpdate(MLUpdate):
     ) -> None:
         """Every item vector, then every user vector with its known items (unless ``no-known-items``)."""
         model = read_als_pmml(pmml)
-        lines = new_df.select("value")
+        rows = as_interactions(new_df)
         if past_df is not None:
-            lines = lines.unionByName(past_df.select("value"))
-        parsed = None if self.no_known_items else parse_interactions(lines).cache()
+            rows = rows.unionByName(as_interactions(past_df))
+        # Rows parsed by the batch layer are cached already; lines parsed here are cached while in use.
+        parsing_here = holds_lines(new_df)
+        parsed = None if self.no_known_items else rows.cache() if parsing_here else rows
         try:
             interactions = None if parsed is None else good_interactions(parsed, "known items")
             items, users = send_vectors(spark, model_dir, model, interactions, producer)
         finally:
-            if parsed is not None:
+            if parsed is not None and parsing_here:
                 parsed.unpersist()
         log.info("ALS: sent %d item and %d user vectors as UP messages", items, users)
 

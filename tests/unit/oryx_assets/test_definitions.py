@@ -16,7 +16,7 @@ ASSET_GRAPH = {
     "input_window": [],
     "historical_data": [],
     "train_test_split": ["historical_data", "input_window"],
-    "tuned_model": ["train_test_split"],
+    "tuned_model": ["historical_data", "train_test_split"],
     "published_model": ["historical_data", "input_window", "tuned_model"],
 }
 CHECKS = {
@@ -89,4 +89,4 @@ def test_failure_sensor_watches_the_generation_job(defs: Definitions) -> None:
 
 
 def test_resources_cover_what_the_assets_ask_for(defs: Definitions) -> None:
-    assert set(defs.resources or {}) == {"oryx", "kafka", "spark"}
+    assert set(defs.resources or {}) == {"oryx", "kafka", "spark", "batch", "generation_io_manager"}

@@ -280,3 +280,28 @@ def test_the_configured_test_split_is_the_one_applied(spark: SparkSession, rule:
     lines = ["a,x,1,0", "a,y,1,1", "b,x,1,0", "b,z,1,900"]
     _, test = als.split_new_data(lines_df(spark, lines), 0.5, 0)
     assert {r["value"] for r in test.collect()} == held
+
+
+def test_parsed_rows_split_like_their_lines_and_keep_their_columns(spark: SparkSession, als: ALSUpdate) -> None:
+    lines = lines_df(spark, two_taste_lines())
+    parsed = als.parse_input(spark, lines)
+
+    _, test_lines = user_random_split(lines, 0.25, seed=3)
+    _, test_rows = user_random_split(parsed, 0.25, seed=3)
+
+    held = sorted((r["value"].split(",")[0], r["value"].split(",")[1]) for r in test_lines.collect())
+    assert sorted((r["user"], r["item"]) for r in test_rows.collect()) == held
+    assert test_rows.columns == parsed.columns
+
+
+def test_a_model_built_from_parsed_rows_is_the_model_of_their_lines(
+    spark: SparkSession, als: ALSUpdate, tmp_path: Path
+) -> None:
+    train = lines_df(spark, two_taste_lines())
+    hyperparams = {"features": 4, "lambda": 0.01, "alpha": 1.0}
+
+    from_lines = als.build_model(spark, train, hyperparams, f"file:{tmp_path}/lines")
+    from_rows = als.build_model(spark, als.parse_input(spark, train), hyperparams, f"file:{tmp_path}/rows")
+
+    assert from_lines is not None and from_rows is not None
+    assert read_als_pmml(from_rows) == read_als_pmml(from_lines)

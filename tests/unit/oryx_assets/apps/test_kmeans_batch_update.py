@@ -132,3 +132,18 @@ def test_several_runs_keep_the_model_of_lowest_training_cost(spark: SparkSession
     assert built is not None
     model = read_kmeans_pmml(built, app().schema)
     assert sum_squared_error(cluster_stats(model.centers, points)) == pytest.approx(min(single_runs), rel=1e-9)
+
+
+def test_parsed_points_build_and_score_as_their_lines_do(spark: SparkSession, pmml: Element) -> None:
+    update = app("oryx.kmeans.evaluation-strategy=SSE")
+    train, test = (
+        update.parse_input(spark, frame(spark, GOOD[2:] + BAD)),
+        update.parse_input(spark, frame(spark, GOOD[:2])),
+    )
+
+    built = update.build_model(spark, train.unionByName(test), {"k": 2}, "file:/unused")
+    result = update.evaluate(spark, pmml, "file:/unused", test, train)
+
+    assert built is not None
+    assert sorted(map(tuple, read_kmeans_pmml(built, update.schema).centers.tolist())) == [(0.5, 0.5), (10.5, 10.5)]
+    assert (result.score, result.test_rows) == (pytest.approx(-4.0), 8)

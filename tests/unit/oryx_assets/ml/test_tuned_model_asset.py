@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from dagster import build_asset_context
 from dagster_pyspark import LazyPySparkResource
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 
+from oryx_assets.app_resource import BatchAppResource
 from oryx_assets.ml.best_model import TunedModel, tuned_model
 from oryx_assets.ml.split import SplitRule, TrainTestSplit
 from oryx_assets.resources import OryxConfigResource
@@ -46,24 +47,27 @@ def run_tuned_model(tmp_path: Path, split: TrainTestSplit, *overrides: str) -> t
         ]
     )
     with build_asset_context(partition_key=str(NOW)) as context:
-        output = tuned_model(context, split, oryx=oryx, spark=SessionResource(spark_config={}))
+        output = tuned_model(
+            context, split, None, batch=BatchAppResource(oryx=oryx), spark=SessionResource(spark_config={})
+        )
     return output.value, {k: getattr(v, "value", v) for k, v in output.metadata.items()}
 
 
 @pytest.fixture
-def split(spark: SparkSession, tmp_path: Path) -> TrainTestSplit:
-    return write_split(spark, tmp_path)
+def split(spark: SparkSession) -> TrainTestSplit:
+    return split_of(spark)
 
 
-def write_split(spark: SparkSession, tmp_path: Path) -> TrainTestSplit:
-    """The window and its split folders (``tuned_model`` deletes the split once it is done)."""
-    data = f"file:{tmp_path}/data"
+def split_of(spark: SparkSession) -> TrainTestSplit:
+    """The window's lines l0..l7 train and l8..l11 test."""
     lines = [(None, f"l{i}") for i in range(12)]
-    spark.createDataFrame(lines, "key string, value string").write.mode("overwrite").parquet(f"{data}/generation={NOW}")
-    spark.createDataFrame(lines[:8], "key string, value string").write.parquet(f"{data}/.splits/{NOW}/train")
-    spark.createDataFrame(lines[8:], "key string, value string").write.parquet(f"{data}/.splits/{NOW}/test")
-    train, test, window = f"{data}/.splits/{NOW}/train", f"{data}/.splits/{NOW}/test", f"{data}/generation={NOW}"
-    return TrainTestSplit(SplitRule.SPLIT_NEW, train, test, (), 12, 4, 0.3, 7, window)
+    train = spark.createDataFrame(lines[:8], "key string, value string")
+    test = spark.createDataFrame(lines[8:], "key string, value string")
+    return TrainTestSplit(SplitRule.SPLIT_NEW, train, test, 12, 4, 0.3, 7)
+
+
+def window(spark: SparkSession) -> DataFrame:
+    return spark.createDataFrame([(None, f"l{i}") for i in range(12)], "key string, value string")
 
 
 def model_extensions(tmp_path: Path) -> tuple[str | None, str | None]:
@@ -142,7 +146,7 @@ def test_no_test_line_builds_nothing_and_says_the_previous_model_stays(
 def test_test_fraction_zero_publishes_one_unevaluated_candidate(
     spark: SparkSession, tmp_path: Path, split: TrainTestSplit
 ) -> None:
-    no_test = TrainTestSplit(SplitRule.NO_TEST, split.window, None, (), 12, 0, 0.0, 7, split.window)
+    no_test = TrainTestSplit(SplitRule.NO_TEST, window(spark), None, 12, 0, 0.0, 7)
 
     chosen, metadata = run_tuned_model(tmp_path, no_test)
 
@@ -178,7 +182,7 @@ def test_a_model_not_beating_its_baseline_is_published_unless_the_check_blocks(
 
     warned, _ = run_tuned_model(tmp_path, split, losing)
     other = tmp_path / "blocking"
-    blocked, metadata = run_tuned_model(other, write_split(spark, other), losing, "oryx.ml.eval.baseline-check=block")
+    blocked, metadata = run_tuned_model(other, split_of(spark), losing, "oryx.ml.eval.baseline-check=block")
 
     assert warned is not None and warned.path is not None
     assert blocked is not None and blocked.path is None
@@ -196,7 +200,7 @@ def test_scale_parameters_are_searched_on_a_log_scale(
 
 
 def test_no_training_data_builds_nothing(spark: SparkSession, tmp_path: Path, split: TrainTestSplit) -> None:
-    all_test = TrainTestSplit(SplitRule.TEST_ALL_NEW, None, split.window, (), 12, 12, 1.0, 7, split.window)
+    all_test = TrainTestSplit(SplitRule.TEST_ALL_NEW, None, window(spark), 12, 12, 1.0, 7)
 
     chosen, metadata = run_tuned_model(tmp_path, all_test)
 
