@@ -1,10 +1,11 @@
 """The linear regression batch app: ridge regression on the input schema's numeric features, as a PMML
 ``RegressionModel``; named ``oryx_assets.apps.linear.LinearUpdate``.
 
-* Training never collects rows: each partition parses its lines (``oryx_core.apps.linear.examples``, the rule the
-  serving layer uses too) and summarises them as mergeable sufficient statistics; the driver merges one summary
-  per partition and solves a d×d system (``oryx_core.apps.linear.model``). Bad lines are counted and logged with a
-  few samples, never fatal.
+* Lines are parsed once per generation (``parse_input``, cached by the batch layer) by
+  ``oryx_core.apps.linear.examples``, the rule the serving layer uses too; ``build_model`` and ``evaluate`` also
+  accept raw lines and parse them. Bad lines are counted and logged with a few samples, never fatal.
+* Training never collects rows: each partition summarises its examples as mergeable sufficient statistics; the
+  driver merges one summary per partition and solves a d×d system (``oryx_core.apps.linear.model``).
 * ``oryx.linear.hyperparams.lambda`` is the one hyperparameter (the ridge penalty on standardised features).
 * Evaluation: RMSE and MAE on the test lines, next to the ``mean`` baseline (the training targets' mean for every
   line, recorded in the PMML); the score is -RMSE, so the search keeps the lowest error.
@@ -43,7 +44,32 @@ STATS = (
 ERRORS = "count long, squared double, absolute double, mean_squared double, mean_absolute double, bad long"
 ERRORS_COLUMNS = tuple(part.split()[0] for part in ERRORS.split(", "))
 
+PARSED = "features array<double>, target double, error string"
+"""``LinearUpdate.parse_input``'s rows: a good line's predictors and target, or a bad line's reason."""
+
 PartitionFunction = Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]
+
+
+def parse_rows(lines: DataFrame, schema: InputSchema) -> DataFrame:
+    """The lines as ``PARSED`` rows, parsed on the executors by ``oryx_core.apps.linear.examples``."""
+
+    def parse(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for batch in batches:
+            features, targets, reasons = parse_examples(schema, batch["value"])
+            good = pd.DataFrame({"features": features.tolist(), "target": targets, "error": None})
+            bad = pd.DataFrame({"features": None, "target": None, "error": reasons})
+            yield pd.concat([good, bad], ignore_index=True) if reasons else good
+
+    return lines.select("value").mapInPandas(parse, PARSED)
+
+
+def _examples(batch: pd.DataFrame, schema: InputSchema) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """A batch of lines (parsed here) or of ``PARSED`` rows as a feature matrix, targets and bad-line reasons."""
+    if "value" in batch.columns:
+        return parse_examples(schema, batch["value"])
+    good = batch["error"].isna()
+    features = np.array(batch.loc[good, "features"].tolist(), dtype=np.float64).reshape(-1, len(schema.predictors))
+    return features, batch.loc[good, "target"].to_numpy(dtype=np.float64), batch.loc[~good, "error"].tolist()
 
 
 def _partition_stats(schema: InputSchema) -> PartitionFunction:
@@ -52,7 +78,7 @@ def _partition_stats(schema: InputSchema) -> PartitionFunction:
     def summarise(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         total, bad = RegressionStats.empty(len(schema.predictors)), []
         for batch in batches:
-            features, targets, reasons = parse_examples(schema, batch["value"])
+            features, targets, reasons = _examples(batch, schema)
             total = total.merge(RegressionStats.of(features, targets))
             bad += reasons
         row = {
@@ -69,11 +95,12 @@ def _partition_stats(schema: InputSchema) -> PartitionFunction:
     return summarise
 
 
-def training_stats(lines: DataFrame, schema: InputSchema) -> RegressionStats:
-    """The merged statistics of ``lines`` (column ``value``); bad lines are logged with a few samples."""
+def training_stats(rows: DataFrame, schema: InputSchema) -> RegressionStats:
+    """The merged statistics of ``rows`` (input lines, or ``PARSED`` rows); bad lines are logged with a few
+    samples."""
     width = len(schema.predictors)
     total, bad, samples = RegressionStats.empty(width), 0, []
-    for row in lines.select("value").mapInPandas(_partition_stats(schema), STATS).collect():
+    for row in rows.mapInPandas(_partition_stats(schema), STATS).collect():
         part = RegressionStats(
             int(row["count"]),
             np.array(row["mean_x"], dtype=np.float64),
@@ -96,7 +123,7 @@ def _partition_errors(
 
     def errors(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for batch in batches:
-            features, targets, reasons = parse_examples(schema, batch["value"])
+            features, targets, reasons = _examples(batch, schema)
             model_errors, mean_errors = predict(features) - targets, mean - targets
             yield pd.DataFrame(
                 [
@@ -141,6 +168,10 @@ class LinearUpdate(MLUpdate):
     def hyperparameter_values(self, config: OryxConfig) -> Mapping[str, HyperParamValues]:
         return {"lambda": self.penalties}
 
+    def parse_input(self, spark: SparkSession, lines: DataFrame) -> DataFrame:
+        """The lines as ``PARSED`` rows, once per generation (the batch layer caches them for every candidate)."""
+        return parse_rows(lines, self.schema)
+
     def build_model(
         self, spark: SparkSession, train_df: DataFrame, hyperparams: dict[str, Any], candidate_dir: str
     ) -> Element | None:
@@ -158,7 +189,7 @@ class LinearUpdate(MLUpdate):
 
         model = read_linear_pmml(model_pmml, self.schema)
         errors = _partition_errors(self.schema, model.predict, read_target_mean(model_pmml))
-        per_batch = test_df.select("value").mapInPandas(errors, ERRORS)
+        per_batch = test_df.mapInPandas(errors, ERRORS)
         sums = per_batch.agg(*(F.sum(c).alias(c) for c in ERRORS_COLUMNS)).first()
         assert sums is not None
         if sums["bad"]:

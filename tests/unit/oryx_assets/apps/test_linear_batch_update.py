@@ -76,3 +76,17 @@ def test_evaluation_without_test_lines_has_no_score(spark: SparkSession) -> None
     assert pmml is not None
     result = update.evaluate(spark, pmml, "file:/unused", frame(spark, []), frame(spark, GOOD))
     assert math.isnan(result.score) and result.test_rows == 0
+
+
+def test_rows_parsed_once_by_parse_input_build_and_score_the_same_model(spark: SparkSession) -> None:
+    update = app()
+    parsed = update.parse_input(spark, frame(spark, GOOD + BAD))
+    assert parsed.where("error IS NOT NULL").count() == len(BAD)
+    pmml = update.build_model(spark, parsed, {"lambda": 0.0}, "file:/unused")
+    assert pmml is not None
+    model = read_linear_pmml(pmml, update.schema)
+    assert model.coefficients == pytest.approx([2.0, -3.0], abs=1e-9)
+    from_lines = update.evaluate(spark, pmml, "file:/unused", frame(spark, GOOD + BAD), frame(spark, GOOD))
+    from_rows = update.evaluate(spark, pmml, "file:/unused", parsed, parsed)
+    assert from_rows == from_lines
+    assert from_rows.test_rows == len(GOOD)
