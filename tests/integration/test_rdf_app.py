@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ from batch_support import asset_metadata, batch_overrides, materialize_generatio
 from dagster import DagsterInstance
 from flask import Flask
 from flask.testing import FlaskClient
+from rdf_pmml_scorer import score_in_child_process
 from speed_support import SpeedRun, input_end_offsets
 from support.waiting import wait_for
 
@@ -48,7 +47,6 @@ from oryx_serving import create_app
 from oryx_streaming.apps.rdf import RDFSpeedModelManager
 
 GENERATION = 1_700_000_000_000
-SCORER = Path(__file__).with_name("rdf_pmml_scorer.py")
 
 
 @dataclass(frozen=True)
@@ -208,17 +206,7 @@ def jpmml_predictions(pipeline: Pipeline, lines: list[str]) -> list[Any]:
         fields = dict(zip(kind.columns, parse_line(line), strict=True))
         fields.pop(kind.target)
         rows.append({c: (v if c in kind.categorical else float(v)) if v else None for c, v in fields.items()})
-    pmml_file, rows_file = pipeline.tmp / "published.pmml", pipeline.tmp / "rows.json"
-    pmml_file.write_text(pipeline.model_text, "utf-8")
-    rows_file.write_text(json.dumps(rows), "utf-8")
-    evaluated = subprocess.run(
-        [sys.executable, str(SCORER), str(pmml_file), str(rows_file)],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert evaluated.returncode == 0, evaluated.stderr[-3000:]
-    return list(json.loads(evaluated.stdout.strip().splitlines()[-1]))
+    return score_in_child_process(pipeline.model_text, rows, pipeline.tmp)
 
 
 def missing_one_value(pipeline: Pipeline, lines: list[str]) -> list[str]:
