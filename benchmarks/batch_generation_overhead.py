@@ -30,16 +30,14 @@ import time
 import uuid
 from pathlib import Path
 
-from dagster import DagsterInstance
+from generation_timing import fresh_input, generation_config, timed_generation
 from rounds import record_round, report_medians
 
 from oryx_assets.apps.example import distinct_other_word_counts
-from oryx_assets.generation import run_generation
-from oryx_assets.lambda_.input_window import LINES_SCHEMA
+from oryx_assets.lambda_.windows import LINES_SCHEMA
 from oryx_assets.resources import OryxConfigResource
 from oryx_core.topics.admin import TopicAdmin
 from oryx_core.topics.consumer import InputTopicReader
-from oryx_core.topics.producer import TopicProducer
 
 EXAMPLE = "com.cloudera.oryx.example.batch.ExampleBatchLayerUpdate"
 
@@ -51,42 +49,11 @@ def make_lines(count: int, seed: int = 1) -> list[str]:
 
 
 def oryx_config(brokers: str, input_topic: str, update_topic: str, folder: Path) -> OryxConfigResource:
-    return OryxConfigResource(
-        overrides=[
-            f"oryx.id=bench-{uuid.uuid4().hex[:8]}",
-            f"oryx.input-topic.broker={brokers}",
-            f"oryx.input-topic.message.topic={input_topic}",
-            f"oryx.update-topic.broker={brokers}",
-            f"oryx.update-topic.message.topic={update_topic}",
-            f"oryx.batch.update-class={EXAMPLE}",
-            f"oryx.batch.storage.data-dir=file:{folder}/data/",
-            f"oryx.batch.storage.model-dir=file:{folder}/model/",
-            "oryx.batch.streaming.master=local[2]",
-            'oryx.batch.streaming.config."spark.sql.shuffle.partitions"=4',
-            'oryx.batch.streaming.config."spark.ui.enabled"=false',
-        ]
-    )
-
-
-def fresh_input(brokers: str, lines: list[str]) -> tuple[str, str]:
-    suffix = uuid.uuid4().hex[:10]
-    input_topic, update_topic = f"BenchInput-{suffix}", f"BenchUpdate-{suffix}"
-    TopicAdmin(brokers).create_oryx_topics(input_topic, update_topic)
-    with TopicProducer(brokers, input_topic, linger_ms=50) as producer:
-        for line in lines:
-            producer.send(None, line)
-        producer.flush(120)
-    return input_topic, update_topic
+    return generation_config(brokers, (input_topic, update_topic), folder, EXAMPLE)
 
 
 def time_generation(oryx: OryxConfigResource, timestamp_ms: int) -> float:
-    started = time.perf_counter()
-    with DagsterInstance.ephemeral() as instance:
-        summary = run_generation(oryx, instance, timestamp_ms)
-    elapsed = time.perf_counter() - started
-    if not summary.success:
-        raise SystemExit("\n".join(summary.lines()))
-    return elapsed
+    return timed_generation(oryx, timestamp_ms)[0]
 
 
 def time_bare_spark(lines: list[str], folder: Path) -> float:
