@@ -18,7 +18,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from oryx_assets.apps.als.ranking import TOP_N, popularity_vectors, top_n_quality
+from oryx_assets.apps.als.baseline_memo import BaselineMemo, pair_fingerprint
+from oryx_assets.apps.als.ranking import TOP_N, TopNQuality, popularity_vectors, top_n_quality
 from oryx_assets.sql import load_sql
 from oryx_core.api.batch import Evaluation
 
@@ -68,20 +69,29 @@ def implicit_evaluation(
     y: DataFrame,
     seed: int = 0,
     metric: str = IMPLICIT_METRICS[0],
+    memo: BaselineMemo | None = None,
 ) -> Evaluation:
     """AUC, precision@10 and NDCG@10, and the same figures of the most-popular baseline; ``metric`` is the score.
 
     ``test``: held-out ``(user, item, strength)``; ``train``: the ``(user, item)`` pairs trained on (excluded from
-    top-10 lists, and the popularity counts).
+    top-10 lists, and the popularity counts). With a ``memo`` the baseline is computed once for every candidate
+    scored on the same pairs (``baseline_memo``).
     """
     positives = test_positives(spark, test, x, y).cache()
     try:
         rows = positives.count()
         auc = auc_of_positives(spark, positives, x, y, seed)
         quality = top_n_quality(spark, positives, train, x, y, seed)
-        popular_x, popular_y = popularity_vectors(spark, train, positives)
-        popular_auc = auc_of_positives(spark, positives, popular_x, popular_y, seed)
-        popular = top_n_quality(spark, positives, train, popular_x, popular_y, seed)
+
+        def baseline() -> tuple[float, TopNQuality]:
+            popular_x, popular_y = popularity_vectors(spark, train, positives)
+            popular_auc = auc_of_positives(spark, positives, popular_x, popular_y, seed)
+            return popular_auc, top_n_quality(spark, positives, train, popular_x, popular_y, seed)
+
+        if memo is None:
+            popular_auc, popular = baseline()
+        else:
+            popular_auc, popular = memo.get(pair_fingerprint(positives, train, seed), baseline)
     finally:
         positives.unpersist()
     n = TOP_N
