@@ -14,35 +14,26 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
-from batch_support import asset_metadata, batch_overrides, materialize_generation, produce, update_messages
-from dagster import DagsterInstance
-from flask import Flask
-from flask.testing import FlaskClient
+from app_pipeline import AppPipeline, app_pipeline
+from batch_support import batch_overrides, produce, update_messages
 from speed_support import SpeedRun, input_end_offsets
 from support.waiting import wait_for
 
-from oryx_assets.resources import OryxConfigResource
 from oryx_cli.demos.kmeans.data import IRIS_COLUMNS, iris_lines
 from oryx_core.apps.kmeans.clusters import KMeansModel
 from oryx_core.apps.kmeans.messages import parse_update
 from oryx_core.apps.kmeans.pmml import read_kmeans_pmml
 from oryx_core.apps.kmeans.points import kmeans_schema
-from oryx_core.config import OryxConfig
 from oryx_core.ml.pmml import find_child, find_children, read_pmml
 from oryx_core.spark import build_spark_session
-from oryx_core.topics.admin import TopicAdmin
 from oryx_core.topics.consumer import InputTopicReader
-from oryx_core.topics.messages import MODEL, UP
-from oryx_serving import create_app
+from oryx_core.topics.messages import UP
 from oryx_streaming.apps.kmeans import KMeansSpeedModelManager
 
-GENERATION = 1_700_000_000_000
 BAD_LINES = ["1.0,2.0,3.0", "a,b,c,d,0"]
 FAR_POINTS = ["0,0,0,0,0", "100,100,100,100,0", "-5,20,3.3,1e3,x", "6.5,3,5.5,1.8,2"]
 JPMML_SCRIPT = """
@@ -52,20 +43,6 @@ evaluator = make_evaluator(sys.argv[1], backend="jpype").verify()
 rows = json.load(open(sys.argv[2]))
 print(json.dumps([str(next(iter(evaluator.evaluate(row).values()))) for row in rows]))
 """
-
-
-@dataclass
-class Pipeline:
-    oryx: OryxConfigResource
-    config: OryxConfig
-    metadata: dict[str, dict[str, Any]]
-    model_text: str
-    serving: Flask
-    tmp: Path
-
-    @property
-    def client(self) -> FlaskClient:
-        return self.serving.test_client()
 
 
 def kmeans_overrides(brokers: str, topics: tuple[str, str], tmp: Path) -> list[str]:
@@ -89,35 +66,17 @@ def kmeans_overrides(brokers: str, topics: tuple[str, str], tmp: Path) -> list[s
 
 
 @pytest.fixture(scope="module")
-def pipeline(kafka_brokers: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    suffix = uuid.uuid4().hex[:10]
-    topics = (f"OryxInput-km-{suffix}", f"OryxUpdate-km-{suffix}")
-    TopicAdmin(kafka_brokers).create_oryx_topics(*topics)
+def pipeline(kafka_brokers: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppPipeline]:
     tmp = tmp_path_factory.mktemp("kmeans")
-    oryx = OryxConfigResource(overrides=kmeans_overrides(kafka_brokers, topics, tmp))
-    produce(oryx, iris_lines() + BAD_LINES)
-    metadata = asset_metadata(materialize_generation(oryx, DagsterInstance.ephemeral(), GENERATION))
-    [model] = [m for m in update_messages(oryx, 1) if m.key == MODEL]
-    config = oryx.load()
-    serving = create_app(config)
-    client = serving.test_client()
-    wait_for(lambda: client.get("/ready").status_code == 200, what="serving model loaded")
-    try:
-        yield Pipeline(oryx, config, metadata, model.message, serving, tmp)
-    finally:
-        serving.extensions["oryx"].close()
-        from pyspark.sql import SparkSession
-
-        session = SparkSession.getActiveSession()
-        if session is not None:
-            session.stop()
+    with app_pipeline(kafka_brokers, tmp, "km", kmeans_overrides, iris_lines() + BAD_LINES) as run:
+        yield run
 
 
-def published_model(pipeline: Pipeline) -> KMeansModel:
+def published_model(pipeline: AppPipeline) -> KMeansModel:
     return read_kmeans_pmml(read_pmml(pipeline.model_text), kmeans_schema(pipeline.config))
 
 
-def test_generation_publishes_a_three_cluster_pmml_sized_by_training_points(pipeline: Pipeline) -> None:
+def test_generation_publishes_a_three_cluster_pmml_sized_by_training_points(pipeline: AppPipeline) -> None:
     root = read_pmml(pipeline.model_text)
     clustering = find_child(root, "ClusteringModel")
     assert clustering is not None and clustering.get("numberOfClusters") == "3"
@@ -140,7 +99,7 @@ def test_generation_publishes_a_three_cluster_pmml_sized_by_training_points(pipe
     assert "baseline" not in tuned and "baseline_score" not in tuned
 
 
-def test_independent_pmml_evaluator_assigns_every_point_like_the_serving_layer(pipeline: Pipeline) -> None:
+def test_independent_pmml_evaluator_assigns_every_point_like_the_serving_layer(pipeline: AppPipeline) -> None:
     lines = iris_lines() + FAR_POINTS
     rows = [dict(zip(IRIS_COLUMNS, line.split(","), strict=True)) for line in lines]
     pmml_file, rows_file = pipeline.tmp / "published.pmml", pipeline.tmp / "rows.json"
@@ -160,7 +119,7 @@ def test_independent_pmml_evaluator_assigns_every_point_like_the_serving_layer(p
     assert len(set(jpmml_ids)) == 3
 
 
-def test_assign_and_distance_answer_from_the_published_model(pipeline: Pipeline) -> None:
+def test_assign_and_distance_answer_from_the_published_model(pipeline: AppPipeline) -> None:
     model = published_model(pipeline)
     center = model.centers[1]
     datum = ",".join(repr(float(v)) for v in center) + ",1"
@@ -185,18 +144,18 @@ def test_assign_and_distance_answer_from_the_published_model(pipeline: Pipeline)
         ("/nosuch", 404, ""),
     ],
 )
-def test_malformed_requests_are_client_errors(pipeline: Pipeline, path: str, status: int, message: str) -> None:
+def test_malformed_requests_are_client_errors(pipeline: AppPipeline, path: str, status: int, message: str) -> None:
     response = pipeline.client.get(path)
     assert response.status_code == status
     assert response.text.startswith(message)
 
 
-def test_bulk_assign_rejects_a_bad_line_by_number(pipeline: Pipeline) -> None:
+def test_bulk_assign_rejects_a_bad_line_by_number(pipeline: AppPipeline) -> None:
     response = pipeline.client.post("/assign", data="5.1,3.5,1.4,0.2,0\n5.1,3.5\n", content_type="text/plain")
     assert (response.status_code, response.text) == (400, "Wrong number of features on line 2: expected 5, got 2")
 
 
-def test_add_endpoints_write_lines_unchanged_to_the_input_topic(pipeline: Pipeline, kafka_brokers: str) -> None:
+def test_add_endpoints_write_lines_unchanged_to_the_input_topic(pipeline: AppPipeline, kafka_brokers: str) -> None:
     topic = pipeline.config.get_string("oryx.input-topic.message.topic")
     reader = InputTopicReader(kafka_brokers, topic, group_id=f"test-add-{uuid.uuid4().hex[:6]}")
     try:
@@ -210,14 +169,14 @@ def test_add_endpoints_write_lines_unchanged_to_the_input_topic(pipeline: Pipeli
     assert sorted(added) == ["5.0,3.0,1.5,0.2,0", "6.0,3.0,4.5,1.5,1", "7.0,3.0,6.0,2.0,2"]
 
 
-def test_console_and_ready(pipeline: Pipeline) -> None:
+def test_console_and_ready(pipeline: AppPipeline) -> None:
     assert pipeline.client.get("/ready").status_code == 200
     page = pipeline.client.get("/")
     assert page.status_code == 200
     assert "/distanceToNearest" in page.text and "/assign" in page.text
 
 
-def test_speed_layer_moves_a_center_by_the_exact_running_mean_and_serving_follows(pipeline: Pipeline) -> None:
+def test_speed_layer_moves_a_center_by_the_exact_running_mean_and_serving_follows(pipeline: AppPipeline) -> None:
     config = pipeline.config
     model = published_model(pipeline)
     target = 2

@@ -13,52 +13,27 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-from batch_support import asset_metadata, batch_overrides, materialize_generation, produce, update_messages
-from dagster import DagsterInstance
-from flask import Flask
-from flask.testing import FlaskClient
+from app_pipeline import AppPipeline, app_pipeline
+from batch_support import batch_overrides, produce, update_messages
 from speed_support import SpeedRun, input_end_offsets
-from support.waiting import wait_for
 
-from oryx_assets.resources import OryxConfigResource
 from oryx_cli.demos.linear.data import COEFFICIENTS, INTERCEPT, NOISE, synthetic_lines, true_value
 from oryx_core.apps.linear.examples import linear_schema
 from oryx_core.apps.linear.pmml import read_linear_pmml
-from oryx_core.config import OryxConfig
 from oryx_core.ml.pmml import find_child, read_pmml
 from oryx_core.spark import build_spark_session
-from oryx_core.topics.admin import TopicAdmin
 from oryx_core.topics.messages import MODEL
-from oryx_serving import create_app
 from oryx_streaming.apps.linear import LinearSpeedModelManager
 
-GENERATION = 1_700_000_000_000
 ROWS = 1000
 BAD_LINES = ["1.0,2.0", "1,x,3,4", "1,2,3,"]
 PROBES = ((0.0, 0.0, 0.0), (1.0, -5.0, 50.0), (-2.0, 10.0, -100.0), (0.5, 3.0, 20.0))
 SCORER = Path(__file__).with_name("rdf_pmml_scorer.py")
 """The JPMML scorer the RDF test uses; it reads any model's target field, so a RegressionModel too."""
-
-
-@dataclass
-class Pipeline:
-    oryx: OryxConfigResource
-    config: OryxConfig
-    metadata: dict[str, dict[str, Any]]
-    model_text: str
-    serving: Flask
-    tmp: Path
-
-    @property
-    def client(self) -> FlaskClient:
-        return self.serving.test_client()
 
 
 def linear_overrides(brokers: str, topics: tuple[str, str], tmp: Path) -> list[str]:
@@ -80,35 +55,17 @@ def linear_overrides(brokers: str, topics: tuple[str, str], tmp: Path) -> list[s
 
 
 @pytest.fixture(scope="module")
-def pipeline(kafka_brokers: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    suffix = uuid.uuid4().hex[:10]
-    topics = (f"OryxInput-lin-{suffix}", f"OryxUpdate-lin-{suffix}")
-    TopicAdmin(kafka_brokers).create_oryx_topics(*topics)
+def pipeline(kafka_brokers: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppPipeline]:
     tmp = tmp_path_factory.mktemp("linear")
-    oryx = OryxConfigResource(overrides=linear_overrides(kafka_brokers, topics, tmp))
-    produce(oryx, synthetic_lines(ROWS) + BAD_LINES)
-    metadata = asset_metadata(materialize_generation(oryx, DagsterInstance.ephemeral(), GENERATION))
-    [model] = [m for m in update_messages(oryx, 1) if m.key == MODEL]
-    config = oryx.load()
-    serving = create_app(config)
-    client = serving.test_client()
-    wait_for(lambda: client.get("/ready").status_code == 200, what="serving model loaded")
-    try:
-        yield Pipeline(oryx, config, metadata, model.message, serving, tmp)
-    finally:
-        serving.extensions["oryx"].close()
-        from pyspark.sql import SparkSession
-
-        session = SparkSession.getActiveSession()
-        if session is not None:
-            session.stop()
+    with app_pipeline(kafka_brokers, tmp, "lin", linear_overrides, synthetic_lines(ROWS) + BAD_LINES) as run:
+        yield run
 
 
 def datum(probe: tuple[float, ...]) -> str:
     return ",".join(repr(v) for v in probe) + ","
 
 
-def test_generation_publishes_a_regression_model_near_the_true_coefficients(pipeline: Pipeline) -> None:
+def test_generation_publishes_a_regression_model_near_the_true_coefficients(pipeline: AppPipeline) -> None:
     root = read_pmml(pipeline.model_text)
     regression = find_child(root, "RegressionModel")
     assert regression is not None and regression.get("functionName") == "regression"
@@ -119,7 +76,7 @@ def test_generation_publishes_a_regression_model_near_the_true_coefficients(pipe
     assert model.coefficients == pytest.approx(COEFFICIENTS, rel=0.02)
 
 
-def test_the_model_is_scored_against_the_mean_and_beats_it(pipeline: Pipeline) -> None:
+def test_the_model_is_scored_against_the_mean_and_beats_it(pipeline: AppPipeline) -> None:
     assert pipeline.metadata["train_test_split"]["new_rows"] == ROWS + len(BAD_LINES)
     tuned = pipeline.metadata["tuned_model"]
     assert tuned["metric_rmse"] == pytest.approx(NOISE, rel=0.25)
@@ -128,7 +85,7 @@ def test_the_model_is_scored_against_the_mean_and_beats_it(pipeline: Pipeline) -
     assert tuned["baseline_score"] < -20 * NOISE  # the spread of y is about 25, so the mean is far worse
 
 
-def test_predict_answers_close_to_the_known_coefficients(pipeline: Pipeline) -> None:
+def test_predict_answers_close_to_the_known_coefficients(pipeline: AppPipeline) -> None:
     client = pipeline.client
     for probe in PROBES:
         answer = client.get(f"/predict/{datum(probe)}")
@@ -140,7 +97,7 @@ def test_predict_answers_close_to_the_known_coefficients(pipeline: Pipeline) -> 
     assert (bad.status_code, bad.text) == (400, "Bad datum: has 3 fields, expected 4 (x1, x2, x3, y)")
 
 
-def test_independent_pmml_evaluator_predicts_what_serving_answers(pipeline: Pipeline) -> None:
+def test_independent_pmml_evaluator_predicts_what_serving_answers(pipeline: AppPipeline) -> None:
     rows = [{"x1": p[0], "x2": p[1], "x3": p[2]} for p in PROBES]
     pmml_file, rows_file = pipeline.tmp / "published.pmml", pipeline.tmp / "rows.json"
     pmml_file.write_text(pipeline.model_text, "utf-8")
@@ -158,7 +115,7 @@ def test_independent_pmml_evaluator_predicts_what_serving_answers(pipeline: Pipe
     assert [float(v) for v in served.text.splitlines()] == pytest.approx(jpmml, rel=1e-12, abs=1e-12)
 
 
-def test_speed_layer_reads_new_examples_and_publishes_no_update(pipeline: Pipeline) -> None:
+def test_speed_layer_reads_new_examples_and_publishes_no_update(pipeline: AppPipeline) -> None:
     config = pipeline.config
     spark = build_spark_session(config, "speed", app_name="OryxSpeedLayer-linear-test")
     with SpeedRun(spark, config, LinearSpeedModelManager, starting_offsets=input_end_offsets(config)) as run:

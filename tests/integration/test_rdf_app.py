@@ -21,32 +21,24 @@ from typing import Any
 
 import numpy as np
 import pytest
-from batch_support import asset_metadata, batch_overrides, materialize_generation, produce, update_messages
-from dagster import DagsterInstance
-from flask import Flask
-from flask.testing import FlaskClient
+from app_pipeline import AppPipeline, app_pipeline
+from batch_support import batch_overrides, produce, update_messages
 from rdf_pmml_scorer import score_in_child_process
 from speed_support import SpeedRun, input_end_offsets
 from support.waiting import wait_for
 
-from oryx_assets.resources import OryxConfigResource
 from oryx_cli.demos.rdf.data import DIABETES_COLUMNS, IRIS_COLUMNS, diabetes_lines, iris_lines
 from oryx_core.apps.rdf.encoding import Encodings
 from oryx_core.apps.rdf.pmml import forest_from_pmml, hyperparams_of
 from oryx_core.apps.rdf.trees import Forest
 from oryx_core.apps.rdf.updates import ClassCountsUpdate, MeanUpdate, parse_update
-from oryx_core.config import OryxConfig
 from oryx_core.input.lines import parse_line
 from oryx_core.input.schema import InputSchema
 from oryx_core.ml.pmml import find_child, find_children, get_extension, iter_descendants, read_pmml
 from oryx_core.spark import build_spark_session
-from oryx_core.topics.admin import TopicAdmin
 from oryx_core.topics.consumer import InputTopicReader
-from oryx_core.topics.messages import MODEL, UP
-from oryx_serving import create_app
+from oryx_core.topics.messages import UP
 from oryx_streaming.apps.rdf import RDFSpeedModelManager
-
-GENERATION = 1_700_000_000_000
 
 
 @dataclass(frozen=True)
@@ -71,18 +63,8 @@ DIABETES = Kind("diabetes", DIABETES_COLUMNS, ("sex",), "progression", 3, ("1,2,
 
 
 @dataclass
-class Pipeline:
+class Pipeline(AppPipeline):
     kind: Kind
-    oryx: OryxConfigResource
-    config: OryxConfig
-    metadata: dict[str, dict[str, Any]]
-    model_text: str
-    serving: Flask
-    tmp: Path
-
-    @property
-    def client(self) -> FlaskClient:
-        return self.serving.test_client()
 
     def model(self) -> tuple[Forest, Encodings]:
         return forest_from_pmml(read_pmml(self.model_text), InputSchema.from_config(self.config))
@@ -117,27 +99,11 @@ def pipeline(
     request: pytest.FixtureRequest, kafka_brokers: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Pipeline]:
     kind: Kind = request.param
-    suffix = uuid.uuid4().hex[:10]
-    topics = (f"OryxInput-rdf-{suffix}", f"OryxUpdate-rdf-{suffix}")
-    TopicAdmin(kafka_brokers).create_oryx_topics(*topics)
     tmp = tmp_path_factory.mktemp(f"rdf-{kind.name}")
-    oryx = OryxConfigResource(overrides=rdf_overrides(kind, kafka_brokers, topics, tmp))
-    produce(oryx, kind.lines() + list(kind.bad_lines))
-    metadata = asset_metadata(materialize_generation(oryx, DagsterInstance.ephemeral(), GENERATION))
-    [model] = [m for m in update_messages(oryx, 1) if m.key == MODEL]
-    config = oryx.load()
-    serving = create_app(config)
-    client = serving.test_client()
-    wait_for(lambda: client.get("/ready").status_code == 200, what="serving model loaded")
-    try:
-        yield Pipeline(kind, oryx, config, metadata, model.message, serving, tmp)
-    finally:
-        serving.extensions["oryx"].close()
-        from pyspark.sql import SparkSession
-
-        session = SparkSession.getActiveSession()
-        if session is not None:
-            session.stop()
+    with app_pipeline(
+        kafka_brokers, tmp, "rdf", lambda *args: rdf_overrides(kind, *args), kind.lines() + list(kind.bad_lines)
+    ) as run:
+        yield Pipeline(**vars(run), kind=kind)
 
 
 def test_generation_publishes_a_forest_with_encodings_counts_and_importances(pipeline: Pipeline) -> None:
