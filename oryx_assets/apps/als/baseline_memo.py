@@ -33,14 +33,14 @@ def _pair_summary(frame: DataFrame, prefix: str) -> DataFrame:
     hashes = F.xxhash64("user", "item")
     return frame.select(
         F.count(F.lit(1)).alias(f"{prefix}_rows"),
-        F.coalesce(F.sum(hashes.cast("decimal(38,0)")), F.lit(0)).cast("string").alias(f"{prefix}_hash"),
+        F.coalesce(F.sum(hashes.cast("decimal(38,0)")), F.lit(0)).alias(f"{prefix}_hash"),
     )
 
 
 def pair_fingerprint(positives: DataFrame, train: DataFrame, seed: int) -> Fingerprint:
     """What the baseline's figures depend on, by content: the positives, the training pairs and the seed."""
     [row] = _pair_summary(positives, "p").crossJoin(_pair_summary(train, "t")).collect()
-    # The hash sums are exact decimals, carried as text; a Python int keeps them exact in the key.
+    # The hash sums are exact decimals (no 64-bit overflow); a Python int keeps them exact in the key.
     return (int(row["p_rows"]), int(row["p_hash"]), int(row["t_rows"]), int(row["t_hash"]), int(seed))
 
 
