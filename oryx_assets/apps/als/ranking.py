@@ -1,137 +1,163 @@
-"""Top-N quality of implicit-feedback models: precision@N and NDCG@N, the figures users compare recommenders by.
+"""Implicit-feedback quality in one pass over the item vectors: top-N lists and AUC, of the model and of the
+most-popular baseline at once.
 
 Oryx 2 judged implicit models by a sampled AUC only, which says whether a test item outranks a random one, not
-whether it reaches the top of a user's list, the place users look. Here each ranked test user's N best items
-are those with the highest scores among all items, the user's training items excluded, as ``/recommend``
-would answer; a hit is a held-out positive.
+whether it reaches the top of a user's list, the place users look. Here each evaluation user's N best items are
+those with the highest scores among all items, the user's training items excluded, as ``/recommend`` would answer;
+a hit is a held-out positive. Next to them the same figures of recommending the most popular items.
 
-Cost control: at most ``MAX_RANKED_USERS`` test users are ranked (a fixed sample by hash, so a re-run scores
-the same users). Their vectors go to the executors with the task (at most that many rows of k floats); every
-partition of item vectors scores its items against all of them with one matrix product and keeps, per user,
-its best ``N + (the user's training items)`` items, so the training items can be dropped in Spark afterwards
-(``top_n_quality.sql``) and N still remain. No item matrix is ever collected.
+Why one pass: every figure needs, per evaluation user, scores against many items, and the users are a bounded
+sample (``MAX_RANKED_USERS``, chosen in ``evaluation_users.sql`` with their positives, training items and AUC
+negatives). Their vectors and item sets travel with the task; every partition of item vectors is scored against
+all of them with one matrix product (``scan_items``) and yields, per user, only its candidates for the top N of
+the model and of the baseline (ties at the cut kept) and the scores of its AUC items. The driver merges those few
+rows (``figures``). So a candidate costs one Spark job over the items, the baseline rides along for free, and no
+item matrix is ever collected. Ties rank by item ID, as everywhere else.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from pyspark.sql import functions as F
-
-from oryx_assets.sql import load_sql
-
-if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
 
 TOP_N = 10
 MAX_RANKED_USERS = 1000
 """Enough for a stable mean (its standard error is a few percent of it) at a bounded cost per candidate."""
-CANDIDATES = "user string, item string, score double"
+SCANNED = "kind int, user int, item string, model double, popular double"
+"""One row per candidate or scored pair: ``kind`` (below), the user's index, the item, both scores."""
+MODEL_CANDIDATE, POPULAR_CANDIDATE, AUC_PAIR = 0, 1, 2
 
 
 @dataclass(frozen=True)
-class TopNQuality:
-    precision: float
-    ndcg: float
-    users: int
+class EvaluationUsers:
+    """The users scored, in ID order, with what each needs (from ``evaluation_users.sql``)."""
 
-
-@dataclass(frozen=True)
-class _RankedUsers:
     ids: list[str]
     vectors: np.ndarray  # (users, k) float32
-    keep: np.ndarray  # per user: N + the number of its training items
-    positives: list[int]  # per user: its held-out positives
+    positives: list[frozenset[str]]
+    known: list[frozenset[str]]
+    negatives: list[list[str]]  # drawn with replacement: an item may repeat
+    test_rows: int  # every test positive, sampled user or not
 
 
-def _ranked_users(
-    spark: SparkSession, positives: DataFrame, train: DataFrame, x: DataFrame, seed: int, n: int
-) -> _RankedUsers:
-    users = spark.sql(
-        load_sql("apps/als/ranked_users.sql"),
-        args={"seed": int(seed), "max_users": MAX_RANKED_USERS},
-        positives=positives,
-    )
-    known = train.groupBy("user").agg(F.count("*").alias("known"))
-    rows = (
-        users.join(x, users.user == x.id)
-        .join(known, "user", "left")
-        .select("user", "features", "positives", F.coalesce("known", F.lit(0)).alias("known"))
-        .orderBy("user")
-        .collect()
-    )
-    vectors = np.asarray([row["features"] for row in rows], dtype=np.float32).reshape(len(rows), -1)
-    return _RankedUsers(
-        [row["user"] for row in rows],
-        vectors,
-        np.asarray([n + row["known"] for row in rows]),
-        [int(row["positives"]) for row in rows],
-    )
+@dataclass(frozen=True)
+class Figures:
+    precision: float
+    ndcg: float
+    auc: float
 
 
-def _best_items(ranked: _RankedUsers):  # type: ignore[no-untyped-def]  (a mapInPandas function)
-    """Per batch of items: each ranked user's best ``keep`` of them by dot product."""
+def scan_items(users: EvaluationUsers, n: int = TOP_N) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
+    """A ``mapInPandas`` function over ``(id, features, popularity)`` item rows, yielding ``SCANNED`` rows."""
+    auc_items = [
+        positives | set(negatives) for positives, negatives in zip(users.positives, users.negatives, strict=True)
+    ]
 
-    def best(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    def scan(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for batch in batches:
-            if batch.empty:
-                continue
-            items = batch["id"].to_numpy()
-            scores = np.stack(batch["features"].to_numpy()).astype(np.float32) @ ranked.vectors.T
-            users, chosen, values = [], [], []
-            for column, (user, keep) in enumerate(zip(ranked.ids, ranked.keep, strict=True)):
-                column_scores = scores[:, column]
-                rows = (
-                    np.argpartition(-column_scores, keep - 1)[:keep]
-                    if keep < len(column_scores)
-                    else np.arange(len(column_scores))
-                )
-                users.extend([user] * len(rows))
-                chosen.append(items[rows])
-                values.append(column_scores[rows].astype(np.float64))
-            yield pd.DataFrame({"user": users, "item": np.concatenate(chosen), "score": np.concatenate(values)})
+            if not batch.empty:
+                yield _scan_batch(users, auc_items, batch, n)
 
-    return best
+    return scan
 
 
-def top_n_quality(
-    spark: SparkSession,
-    positives: DataFrame,
-    train: DataFrame,
-    x: DataFrame,
-    y: DataFrame,
-    seed: int = 0,
-    n: int = TOP_N,
-) -> TopNQuality:
-    """Mean precision@n and NDCG@n over the ranked test users.
-
-    ``positives``: ``(user, item)`` held-out pairs the model can score; ``train``: the ``(user, item)`` pairs
-    the model was trained on (excluded from the lists); ``x``/``y``: ``(id, features)`` vectors. Users with a
-    positive but no vector are left out. NaN figures with no user to rank.
-    """
-    ranked = _ranked_users(spark, positives, train, x, seed, n)
-    if not ranked.ids:
-        return TopNQuality(float("nan"), float("nan"), 0)
-    users = spark.createDataFrame(list(zip(ranked.ids, ranked.positives, strict=True)), "user string, positives long")
-    candidates = y.select("id", "features").mapInPandas(_best_items(ranked), CANDIDATES)
-    [row] = spark.sql(
-        load_sql("apps/als/top_n_quality.sql"),
-        args={"n": int(n)},
-        candidates=candidates,
-        train=train.select("user", "item"),
-        positives=positives.select("user", "item"),
-        users=users,
-    ).collect()
-    return TopNQuality(float(row["precision"]), float(row["ndcg"]), int(row["users"]))
+def _scan_batch(users: EvaluationUsers, auc_items: list[set[str]], batch: pd.DataFrame, n: int) -> pd.DataFrame:
+    items = batch["id"].to_numpy(dtype=object)
+    popularity = batch["popularity"].to_numpy(dtype=np.float64)
+    scores = np.stack(batch["features"].to_numpy()).astype(np.float32) @ users.vectors.T  # (items, users)
+    row_of = {item: row for row, item in enumerate(items)}
+    parts = [_auc_pairs(auc_items, row_of, scores, popularity)]
+    unknown = np.ones(scores.shape, dtype=bool)
+    for column, known in enumerate(users.known):
+        unknown[[row_of[item] for item in known if item in row_of], column] = False
+    parts.append(_model_candidates(scores, unknown, n))
+    parts.append(_popular_candidates(items, popularity, unknown, n))
+    kinds, user_columns, rows = (np.concatenate(values) for values in zip(*parts, strict=True))
+    return pd.DataFrame(
+        {
+            "kind": kinds.astype(np.int32),
+            "user": user_columns.astype(np.int32),
+            "item": items[rows],
+            "model": scores[rows, user_columns].astype(np.float64),
+            "popular": popularity[rows],
+        }
+    )
 
 
-def popularity_vectors(spark: SparkSession, train: DataFrame, users: DataFrame) -> tuple[DataFrame, DataFrame]:
-    """The most-popular baseline as vectors: every user ``[1]``, every item ``[users who know it]``, so the
-    same ranking and AUC code scores it."""
-    items = train.groupBy("item").agg(F.array(F.count("*").cast("float")).alias("features"))
-    people = users.select(F.col("user").alias("id")).distinct()
-    return people.withColumn("features", F.array(F.lit(1.0).cast("float"))), items.withColumnRenamed("item", "id")
+Selection = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""(kind, user column, item row) of the rows a batch yields."""
+
+
+def _selection(kind: int, columns: np.ndarray, rows: np.ndarray) -> Selection:
+    return np.full(len(rows), kind), np.asarray(columns, dtype=np.int64), np.asarray(rows, dtype=np.int64)
+
+
+def _auc_pairs(
+    auc_items: list[set[str]], row_of: dict[object, int], scores: np.ndarray, popularity: np.ndarray
+) -> Selection:
+    pairs = [(column, row_of[item]) for column, wanted in enumerate(auc_items) for item in wanted if item in row_of]
+    table = np.asarray(pairs, dtype=np.int64).reshape(len(pairs), 2)
+    return _selection(AUC_PAIR, table[:, 0], table[:, 1])
+
+
+def _model_candidates(scores: np.ndarray, unknown: np.ndarray, n: int) -> Selection:
+    """Per user, every unknown item scoring at least its n-th best unknown score in this batch: the batch's share
+    of the user's top n, ties at the cut included, so the merge can break them by item ID."""
+    masked = np.where(unknown, scores, -np.inf)
+    if len(masked) > n:
+        cut = np.partition(masked, len(masked) - n, axis=0)[len(masked) - n]
+        chosen = unknown & (masked >= cut[np.newaxis, :])
+    else:
+        chosen = unknown
+    rows, columns = np.nonzero(chosen)
+    return _selection(MODEL_CANDIDATE, columns, rows)
+
+
+def _popular_candidates(items: np.ndarray, popularity: np.ndarray, unknown: np.ndarray, n: int) -> Selection:
+    """Per user, the batch's n most popular unknown items (ties by item ID): one order shared by every user."""
+    order = np.lexsort((items.astype(str), -popularity))
+    ranked_unknown = unknown[order]  # (items in popularity order, users)
+    taken = np.cumsum(ranked_unknown, axis=0) <= n
+    places, columns = np.nonzero(ranked_unknown & taken)
+    return _selection(POPULAR_CANDIDATE, columns, order[places])
+
+
+def figures(users: EvaluationUsers, scanned: pd.DataFrame, score: str, kind: int, n: int = TOP_N) -> Figures:
+    """Mean precision@n, NDCG@n and AUC over the users, ranking by the ``score`` column ("model" or "popular")
+    among the rows of ``kind``; NaN when no user can be scored."""
+    if not users.ids:
+        return Figures(float("nan"), float("nan"), float("nan"))
+    precision, ndcg = _top_n(users, scanned[scanned["kind"] == kind], score, n)
+    return Figures(precision, ndcg, _mean_auc(users, scanned[scanned["kind"] == AUC_PAIR], score))
+
+
+def _top_n(users: EvaluationUsers, candidates: pd.DataFrame, score: str, n: int) -> tuple[float, float]:
+    ranked = candidates.sort_values(["user", score, "item"], ascending=[True, False, True])
+    lists = ranked.groupby("user", sort=False)["item"].apply(lambda items: list(items[:n]))
+    discounts = 1.0 / np.log2(np.arange(2, n + 2))
+    precisions, ndcgs = [], []
+    for column, positives in enumerate(users.positives):
+        hits = [item in positives for item in lists.get(column, [])]
+        precisions.append(sum(hits) / n)
+        ideal = discounts[: min(n, len(positives))].sum()
+        ndcgs.append(float(np.dot(hits, discounts[: len(hits)])) / ideal)
+    return float(np.mean(precisions)), float(np.mean(ndcgs))
+
+
+def _mean_auc(users: EvaluationUsers, pairs: pd.DataFrame, score: str) -> float:
+    """Oryx 2's mean per-user AUC: the share of (positive, negative) pairs whose positive scores strictly higher,
+    over users with a negative."""
+    scores = {
+        (int(user), item): value for user, item, value in zip(pairs["user"], pairs["item"], pairs[score], strict=True)
+    }
+    aucs = []
+    for column, (positives, negatives) in enumerate(zip(users.positives, users.negatives, strict=True)):
+        if not negatives:
+            continue
+        below = np.sort([scores[column, item] for item in negatives])
+        above = np.searchsorted(below, [scores[column, item] for item in positives], side="left")
+        aucs.append(above.sum() / (len(positives) * len(negatives)))
+    return float(np.mean(aucs)) if aucs else float("nan")

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 
 from pyspark.sql import functions as F
 
-from oryx_assets.apps.als.baseline_memo import BaselineMemo
 from oryx_assets.apps.als.biases import (
     DEFAULT_BIAS_LAMBDA,
     BiasModel,
@@ -90,8 +89,6 @@ class ALSUpdate(MLUpdate):
         self.zero_threshold = config.get_float("oryx.als.decay.zero-threshold")
         self.test_split = config.get_string("oryx.als.test-split")
         self.implicit_metric = config.get_string("oryx.als.implicit-metric")
-        self.baselines = BaselineMemo()
-        """The most-popular baseline's figures, shared by a generation's candidates (``baseline_memo``)."""
         if self.implicit_metric not in IMPLICIT_METRICS:
             choices = ", ".join(IMPLICIT_METRICS)
             raise ConfigError("oryx.als.implicit-metric", f"must be one of {choices}, got {self.implicit_metric!r}")
@@ -210,7 +207,7 @@ class ALSUpdate(MLUpdate):
         try:
             test = strengths(spark, good_interactions(as_interactions(test_df), "test data"), rules)
             training = _TrainingStrengths(spark, good_interactions(as_interactions(train_df), "training data"), rules)
-            evaluation = self._evaluate(spark, model, test, training, x, y, self.implicit_metric, self.baselines)
+            evaluation = self._evaluate(spark, model, test, training, x, y, self.implicit_metric)
         finally:
             for frame in (x, y):
                 frame.unpersist()
@@ -226,11 +223,10 @@ class ALSUpdate(MLUpdate):
         x: DataFrame,
         y: DataFrame,
         implicit_metric: str,
-        baselines: BaselineMemo,
     ) -> Evaluation:
         if model.implicit:
             with training as train:
-                return implicit_evaluation(spark, test, train, x, y, SEED, implicit_metric, baselines)
+                return implicit_evaluation(spark, test, train, x, y, SEED, implicit_metric)
         layout = model.layout
         if layout.biased:  # the bias baseline is this model's own biases, without its factors: no training data
             k = layout.factors
