@@ -1,7 +1,8 @@
 """Background processes of the local stack: one pid file and one log file each, in the state folder.
 
-Each process gets its own session (process group) so ``stop`` can signal it and every child it started
-(gunicorn workers, Spark's JVM) at once; a plain ``&`` launch made Dagster ignore SIGTERM.
+Each process gets its own session (process group) so ``stop`` can reach every child it started (gunicorn
+workers, Spark's JVM) after the process itself has stopped them in order; a plain ``&`` launch made Dagster
+ignore SIGTERM.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,19 +66,46 @@ class ManagedProcess:
         return process.pid
 
     def stop(self, timeout: float = 30.0) -> bool:
-        """SIGTERM the process group, then SIGKILL after ``timeout``; returns whether it had been running."""
+        """SIGTERM the process itself and give it ``timeout`` to stop what it started, then SIGTERM whatever of
+        its group is left and SIGKILL it after ``LEFTOVER_GRACE``; returns whether it had been running.
+
+        The process goes first because it stops its children in order: the speed layer stops its query and then
+        Spark's JVM, gunicorn's master its workers. Signalling the whole group at once killed the JVM while the
+        speed layer was still stopping its query through it: a ``Py4JNetworkError`` trace on every stop.
+        """
         pid = self.pid()
         if pid is None:
             self.pid_file.unlink(missing_ok=True)
             return False
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGTERM)
+        _wait_until(lambda: self.pid() is None, timeout)
+        # Children that outlived their parent (or a parent that ignored SIGTERM) go with the group.
         _signal_group(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and self.pid() is not None:
-            time.sleep(0.2)
-        # Children that ignored SIGTERM (or outlived their parent) go with the group.
+        _wait_until(lambda: not _group_alive(pid), LEFTOVER_GRACE)
         _signal_group(pid, signal.SIGKILL)
         self.pid_file.unlink(missing_ok=True)
         return True
+
+
+LEFTOVER_GRACE = 5.0
+"""Seconds the rest of a stopped process's group gets between SIGTERM and SIGKILL."""
+
+
+def _wait_until(condition: Callable[[], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:

@@ -100,6 +100,12 @@ def test_lines_flow_through_batch_speed_and_serving(stack_env: dict[str, str], t
 
     down = oryx("down", "--dagster-port", str(DAGSTER_PORT))
     assert down.returncode == 0, down.stderr
+    logs = sorted((Path(stack_env["ORYX_STATE_DIR"]) / "logs").glob("*.log"))
+    assert len(logs) >= 4, [log.name for log in logs]  # broker, speed, serving, Dagster (and its daemon)
+    for log in logs:  # a clean stop: no process dies with a trace, before or during `oryx down`
+        text = log.read_text(errors="replace")
+        for trace in ("Traceback", "Py4JNetworkError", "ConnectionRefusedError"):
+            assert trace not in text, f"{log.name} logged {trace}:\n{text[-4000:]}"
     after = oryx("status", "--dagster-port", str(DAGSTER_PORT))
     assert after.returncode == 1
     assert "[ok  ]" not in after.stdout, after.stdout

@@ -262,6 +262,9 @@ def test_kill_9_mid_stream_and_restart_reflects_every_line_exactly_once(
     assert second.terminate() == 0, second.log.read_text()[-4000:]
     health = second.health()
     assert health["status"] == "stopped"
+    stop_log = second.log.read_text().split("Received SIGTERM", 1)[1]
+    for trace in ("Traceback", "Py4JNetworkError", "ConnectionRefusedError", "ERROR"):
+        assert trace not in stop_log, f"the stop logged {trace}:\n{stop_log[-4000:]}"
     published = up_words(update_messages(config, len(expected)))
     assert set(published) == expected, f"lost: {sorted(expected - set(published))[:10]}"
     assert [word for word, n in published.items() if n > 1] == []
