@@ -121,6 +121,7 @@ LAMBDA_AND_ML_RULES: tuple[ConfigRule, ...] = (
     at_least("oryx.serving.api.workers", 1),
     at_least("oryx.serving.api.threads", 1),
     at_least("oryx.serving.api.max-request-bytes", 1),
+    at_least("oryx.serving.api.write-timeout-sec", 1),
     NumericRule(
         "oryx.update-topic.message.max-size",
         read_int,

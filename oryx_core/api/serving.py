@@ -8,10 +8,12 @@ from typing import Protocol, runtime_checkable
 class OryxServingError(Exception):
     """An error with the HTTP status Oryx 2 would answer (400 bad input, 404 unknown ID, 503 no model...)."""
 
-    def __init__(self, status: int, message: str = "") -> None:
+    def __init__(self, status: int, message: str = "", headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = headers or {}
+        """Extra response headers (``Retry-After`` on a 503 a client should retry)."""
 
 
 @runtime_checkable

@@ -201,7 +201,7 @@ class TopicProducer:
     def _produce(self, key: str | None, message: str, on_delivery: Any) -> None:
         if self._closed:
             raise RuntimeError(f"producer for topic {self.topic!r} is closed")
-        _produce(self._producer, self.topic, key, message, self.max_message_bytes, on_delivery=on_delivery)
+        produce_record(self._producer, self.topic, key, message, self.max_message_bytes, on_delivery=on_delivery)
         with self._lock:
             self._sent += 1
         self._producer.poll(0)
@@ -293,7 +293,9 @@ class TransactionalProducer:
             for key, message in records:
                 if sent == 0:
                     self._producer.begin_transaction()
-                _produce(self._producer, self.topic, key, message, self.max_message_bytes, headers=encoded_headers)
+                produce_record(
+                    self._producer, self.topic, key, message, self.max_message_bytes, headers=encoded_headers
+                )
                 sent += 1
             if sent:
                 self._commit(timeout)
@@ -351,7 +353,7 @@ class TransactionalProducer:
             log.error("aborting the transaction after %r failed too: %s", cause, _describe(error.args[0]))
 
 
-def _produce(
+def produce_record(
     producer: Producer,
     topic: str,
     key: str | None,

@@ -31,7 +31,9 @@ def _plain(body: str, status: int) -> Response:
 
 @blueprint.app_errorhandler(OryxServingError)
 def handle_oryx_error(error: OryxServingError) -> Response:
-    return _plain(error.message, error.status)
+    response = _plain(error.message, error.status)
+    response.headers.update(error.headers)
+    return response
 
 
 @blueprint.app_errorhandler(HTTPException)

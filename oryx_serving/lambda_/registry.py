@@ -97,7 +97,10 @@ class Endpoint:
         if self.needs_model:
             answers[503] = "Model not yet available, or not yet loaded enough"
         elif self.writes:
-            answers[503] = "Input topic unavailable"
+            answers[503] = (
+                "Input topic unavailable: the broker did not acknowledge every line within "
+                "oryx.serving.api.write-timeout-sec; none was kept, retry after Retry-After seconds"
+            )
         answers.update(self.errors)
         return dict(sorted(answers.items()))
 

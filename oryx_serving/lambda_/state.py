@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -25,11 +26,10 @@ EXTENSION_KEY = "oryx"
 
 
 class InputProducer(Protocol):
-    """What endpoints need from ``TopicProducer`` (or the in-memory fake in unit tests)."""
+    """What write endpoints need: ``AcknowledgedWriter`` (or the in-memory fake in unit tests). ``write``
+    returns once the broker holds every record, or raises ``DeliveryError`` with none of them left queued."""
 
-    def send(self, key: str | None, message: str) -> None: ...
-
-    def flush(self, timeout: float = 30.0) -> None: ...
+    def write(self, records: Sequence[tuple[str | None, str]]) -> None: ...
 
     def close(self) -> None: ...
 

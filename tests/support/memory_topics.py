@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Self
 
@@ -112,6 +113,12 @@ class InMemoryProducer:
     def send_sync(self, key: str | None, message: str, timeout: float = 30.0) -> None:
         self.send(key, message)
         self.flush(timeout)
+
+    def write(self, records: Sequence[tuple[str | None, str]]) -> None:
+        """``AcknowledgedWriter.write``: all records delivered, or ``DeliveryError`` and none of them."""
+        for key, message in records:
+            self.send(key, message)
+        self.flush()
 
     def flush(self, timeout: float = 30.0) -> None:
         with self._lock:

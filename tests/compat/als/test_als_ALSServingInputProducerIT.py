@@ -26,9 +26,7 @@ def testALSInputProducer(kafka_brokers: str) -> None:
         inputs = ["abc,123,1.5", "xyz,234,-0.5", "AB,10,0"]
         producer = state.input_producer
         assert producer is not None
-        for line in inputs:
-            producer.send(None, line)
-        producer.flush()
+        producer.write([(None, line) for line in inputs])
         messages = topic.input_messages()
         assert [message.key for message in messages] == [None, None, None]
         assert [message.message for message in messages] == inputs

@@ -138,9 +138,10 @@ def test_queries_run_while_updates_stream_in() -> None:
         m.consume_key_message("UP", y_up(f"i{n}", float(10 * n), 1.0))
     model = m.get_model()
     assert model is not None
-    done = threading.Event()
+    done, reading = threading.Event(), threading.Event()
 
     def write() -> None:
+        reading.wait(10)  # a reader's first answer first: on a busy machine the writer could otherwise finish alone
         for round_ in range(10):
             for n in range(200):
                 m.consume_key_message("UP", y_up(f"i{n}", float(10 * n + round_), 1.0))
@@ -153,5 +154,6 @@ def test_queries_run_while_updates_stream_in() -> None:
         top = model.top_items(np.array([1.0, 0.0], dtype=np.float32), 5)
         assert [id_ for id_, _ in top] == ["i199", "i198", "i197", "i196", "i195"]
         answers += 1
+        reading.set()
     writer.join()
     assert answers > 0
