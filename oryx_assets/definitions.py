@@ -24,6 +24,7 @@ from dagster import Definitions, definitions, in_process_executor
 
 from oryx_assets.lambda_.automation import (
     LAG_TRIGGER_KEY,
+    dead_generation_sensor,
     generation_failure_sensor,
     generation_job,
     generation_schedule,
@@ -60,6 +61,7 @@ def build_definitions(oryx: OryxConfigResource) -> Definitions:
             generation_schedule(interval),
             input_lag_sensor(interval, config.get_int(LAG_TRIGGER_KEY)),
             generation_failure_sensor,
+            dead_generation_sensor,
         ],
         resources=build_resources(oryx),
         # Ad hoc materializations from the UI also share one process, hence one SparkSession.

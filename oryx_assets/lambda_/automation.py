@@ -14,19 +14,23 @@ need not wait hours for the next interval. An early generation also restarts the
 Both sensors add the generation's dynamic partition and request the run with ``run_key`` = partition key, so
 Dagster never launches the same generation twice, and both wait while a generation is running: two
 generations reading the input topic at once could store the same records twice. A run whose process was
-killed stays "started" in Dagster until someone marks it; after ``max(6 h, 2 intervals)`` it is taken as
-abandoned so generations resume (turn on Dagster's run monitoring to have such runs marked failed sooner).
+killed stays "started" in Dagster; the sensors mark it failed at their next tick once its worker process is gone
+(``fail_dead_generations``), and a run with no worker pid recorded is taken as abandoned after
+``max(6 h, 2 intervals)``; on Kubernetes, Dagster's run monitoring checks the run pods.
 
 ``generation_failure_sensor`` reports every failed generation (the failing steps and their root causes) to
 the sensor log and the ``oryx_assets.alerts`` logger, where an operator's log shipping can alert on it.
 """
 
 import logging
+import os
 import time
 from collections.abc import Mapping
+from pathlib import Path
 
 from dagster import (
     AssetSelection,
+    DagsterEventType,
     DagsterInstance,
     DagsterRunStatus,
     DefaultSensorStatus,
@@ -50,6 +54,8 @@ GENERATION_JOB = "generation_job"
 GENERATION_SENSOR = "generation_schedule_sensor"
 LAG_SENSOR = "input_lag_sensor"
 FAILURE_SENSOR = "generation_failure_sensor"
+DEAD_RUN_SENSOR = "dead_generation_sensor"
+DEAD_RUN_POLL_SECONDS = 60
 LAG_TRIGGER_KEY = "oryx.batch.lag-trigger-records"
 LAG_POLL_SECONDS = 30
 MIN_ABANDONED_SECONDS = 6 * 3600
@@ -100,12 +106,74 @@ def latest_generation_start(instance: DagsterInstance) -> int | None:
 
 
 def running_generation(instance: DagsterInstance, now_s: float, interval_sec: int) -> str | None:
-    """The partition key of a generation still queued or running (and not abandoned), if any."""
+    """The partition key of a generation still queued or running (and not abandoned), if any; generations whose
+    worker process is gone are marked failed first (``fail_dead_generations``)."""
+    fail_dead_generations(instance)
     abandoned_before = now_s - max(MIN_ABANDONED_SECONDS, 2 * interval_sec)
     for record in instance.get_run_records(RunsFilter(job_name=GENERATION_JOB, statuses=_WAITING_STATUSES)):
         if record.create_timestamp.timestamp() >= abandoned_before:
             return record.dagster_run.tags.get(PARTITION_TAG, record.dagster_run.run_id)
     return None
+
+
+def fail_dead_generations(instance: DagsterInstance) -> list[str]:
+    """Marks failed each started generation whose run worker process no longer exists; returns their run IDs.
+
+    A generation killed mid-way (``kill -9``, the machine's OOM killer) otherwise stays "started" and holds back
+    every later generation for hours (``MIN_ABANDONED_SECONDS``). Its worker reported its pid when it began
+    (Dagster's "Started process for run" / "Executing steps in process" events); a pid that is gone, or a zombie,
+    means the run can never finish. Only for run launchers that start workers on this host: where the launcher can
+    check its workers itself (``K8sRunLauncher``), Dagster's run monitoring does this. The failed run's window is
+    not lost: its offsets were not committed, so the next generation reads (or commits) it.
+    """
+    if instance.run_launcher.supports_check_run_worker_health:
+        return []
+    failed = []
+    for record in instance.get_run_records(RunsFilter(job_name=GENERATION_JOB, statuses=[DagsterRunStatus.STARTED])):
+        run = record.dagster_run
+        pid = _worker_pid(instance, run.run_id)
+        if pid is not None and not _process_alive(pid):
+            message = f"generation run worker (pid {pid}) is gone: killed or crashed; marked failed"
+            instance.report_run_failed(run, message)
+            alerts.error("generation %s: %s", run.tags.get(PARTITION_TAG, run.run_id), message)
+            failed.append(run.run_id)
+    return failed
+
+
+def _worker_pid(instance: DagsterInstance, run_id: str) -> int | None:
+    for record in instance.all_logs(run_id, of_type=DagsterEventType.ENGINE_EVENT):
+        event = record.dagster_event
+        data = event.engine_event_data if event is not None else None
+        pid = data.metadata.get("pid") if data is not None else None
+        if pid is not None and str(pid.value).isdigit():
+            return int(str(pid.value))
+    return None
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a killed worker nobody reaped yet is a zombie: dead all the same
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+@sensor(
+    name=DEAD_RUN_SENSOR,
+    minimum_interval_seconds=DEAD_RUN_POLL_SECONDS,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Marks failed, within a minute, a generation whose run worker process was killed or crashed.",
+)
+def dead_generation_sensor(context: SensorEvaluationContext) -> SkipReason:
+    failed = fail_dead_generations(context.instance)
+    if failed:
+        return SkipReason(f"marked failed: run(s) {', '.join(failed)} (their worker process is gone)")
+    return SkipReason("every started generation has a live worker")
 
 
 def _generation_request(key: str, trigger: str) -> SensorResult:

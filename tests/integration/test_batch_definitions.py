@@ -14,7 +14,13 @@ from dagster import DagsterInstance, Definitions
 
 from oryx_assets.definitions import build_definitions
 from oryx_assets.generation import run_generation
-from oryx_assets.lambda_.automation import FAILURE_SENSOR, GENERATION_JOB, GENERATION_SENSOR, LAG_SENSOR
+from oryx_assets.lambda_.automation import (
+    DEAD_RUN_SENSOR,
+    FAILURE_SENSOR,
+    GENERATION_JOB,
+    GENERATION_SENSOR,
+    LAG_SENSOR,
+)
 from oryx_assets.resources import OryxConfigResource
 from oryx_core.apps.example.words import count_distinct_other_words, model_from_json
 from oryx_core.topics.messages import MODEL
@@ -57,7 +63,7 @@ def test_definitions_load_with_the_whole_graph(oryx: OryxConfigResource) -> None
 
     assert deps == GRAPH
     assert checks == CHECKS
-    for name in (GENERATION_SENSOR, LAG_SENSOR, FAILURE_SENSOR):
+    for name in (GENERATION_SENSOR, LAG_SENSOR, FAILURE_SENSOR, DEAD_RUN_SENSOR):
         assert defs.resolve_sensor_def(name).name == name
 
 
