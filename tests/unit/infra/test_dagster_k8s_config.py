@@ -141,3 +141,12 @@ def test_code_location_kubernetes_fields_are_valid_kubernetes_objects(key: str, 
 def test_run_pod_resources_are_valid_kubernetes_resources() -> None:
     launcher = helm_values()["runLauncher"]["config"]["k8sRunLauncher"]
     build_model(launcher["resources"], "V1ResourceRequirements", "k8sRunLauncher.resources")
+
+
+def test_run_monitoring_marks_dead_run_pods_failed_in_dagster_yaml_and_helm_values_alike() -> None:
+    config, _ = dagster_instance_config(str(DAGSTER))
+    monitoring = config["run_monitoring"]
+    chart = {snake(key): value for key, value in helm_values()["dagsterDaemon"]["runMonitoring"].items()}
+
+    assert monitoring["enabled"] is True and monitoring["max_resume_run_attempts"] == 0
+    assert {key: monitoring[key] for key in chart} == chart
