@@ -153,10 +153,18 @@ def _process_health(name: str, config: OryxConfig, dagster_port: int) -> Health:
         detail = {200: "ready", 503: "up, model not loaded yet"}.get(code or 0, f"not answering (HTTP {code})")
         return Health(name, code in (200, 503), f"pid {pid}, {serving_url(config)} {detail}")
     if name == "speed":
-        health = _speed_health()
-        detail = ", ".join(f"{key} {health[key]}" for key in SPEED_FIELDS if key in health)
-        return Health(name, health.get("status") == "running", f"pid {pid}, {detail or 'starting'}")
+        return speed_health(pid, _speed_health())
     return Health(name, True, f"pid {pid}")
+
+
+def speed_health(pid: int, health: dict[str, object]) -> Health:
+    """The speed layer's own report, trusted only when the running process wrote it: after a ``kill -9`` and a
+    restart, ``health.json`` still holds the dead process's "running" until the new one writes its own."""
+    if health.get("pid") != pid:
+        earlier = f" (health.json is from pid {health['pid']})" if "pid" in health else ""
+        return Health("speed", False, f"pid {pid}, starting{earlier}")
+    detail = ", ".join(f"{key} {health[key]}" for key in SPEED_FIELDS if key in health)
+    return Health("speed", health.get("status") == "running", f"pid {pid}, {detail or 'starting'}")
 
 
 SPEED_FIELDS = ("status", "query", "batches", "rows_in", "updates_out")
