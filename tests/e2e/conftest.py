@@ -3,43 +3,20 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from demo_support import AlsDemoStack, run_demo
-from support.ports import free_port
+from support.stacks import oryx_down, private_state
 
 from oryx_cli.demos.datasets import default_movielens_dir
-
-ORYX = [sys.executable, "-m", "oryx_cli"]
 
 PORT_OFFSET = int(os.environ.get("ORYX_TEST_KAFKA_PORT", "19092")) - 19092
 """Shifts the ALS demo stack's ports with the session broker's (0 by default), so two engineers' runs on one
 machine, each with its own ORYX_TEST_KAFKA_PORT, do not collide."""
 ALS_DEMO_PORTS = (19392 + PORT_OFFSET, 18180 + PORT_OFFSET, 13100 + PORT_OFFSET)
 """(broker, serving, Dagster) of the ALS demo stack."""
-
-
-def private_state(folder: Path) -> dict[str, str]:
-    """The environment of a stack whose state folder is ``folder/state``, sharing the session's resolved jars
-    (the kafka_brokers fixture makes sure they exist)."""
-    shared = Path(os.environ["ORYX_STATE_DIR"])
-    state = folder / "state"
-    (state / "kafka").mkdir(parents=True)
-    (state / "spark").mkdir(parents=True)
-    (state / "kafka" / "lib").symlink_to(shared / "kafka" / "lib")
-    (state / "spark" / "jars").symlink_to(shared / "spark" / "jars")
-    # The stack's broker takes its client port from the test's config and a free controller port from here.
-    env = {**os.environ, "ORYX_STATE_DIR": str(state), "ORYX_KAFKA_CONTROLLER_PORT": str(free_port())}
-    env.pop("PYSPARK_SUBMIT_ARGS", None)
-    return env
-
-
-def oryx_down(env: dict[str, str], folder: Path, dagster_port: int) -> None:
-    subprocess.run([*ORYX, "down", "--dagster-port", str(dagster_port)], env=env, cwd=folder, check=False)
 
 
 @pytest.fixture

@@ -1,0 +1,31 @@
+"""Private stacks for tests that run `oryx up`: each its own state folder, sharing the session's resolved jars."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from support.ports import free_port
+
+ORYX = [sys.executable, "-m", "oryx_cli"]
+
+
+def private_state(folder: Path) -> dict[str, str]:
+    """The environment of a stack whose state folder is ``folder/state``, sharing the session's resolved jars
+    (the kafka_brokers fixture makes sure they exist)."""
+    shared = Path(os.environ["ORYX_STATE_DIR"])
+    state = folder / "state"
+    (state / "kafka").mkdir(parents=True)
+    (state / "spark").mkdir(parents=True)
+    (state / "kafka" / "lib").symlink_to(shared / "kafka" / "lib")
+    (state / "spark" / "jars").symlink_to(shared / "spark" / "jars")
+    # The stack's broker takes its client port from the test's config and a free controller port from here.
+    env = {**os.environ, "ORYX_STATE_DIR": str(state), "ORYX_KAFKA_CONTROLLER_PORT": str(free_port())}
+    env.pop("PYSPARK_SUBMIT_ARGS", None)
+    return env
+
+
+def oryx_down(env: dict[str, str], folder: Path, dagster_port: int) -> None:
+    subprocess.run([*ORYX, "down", "--dagster-port", str(dagster_port)], env=env, cwd=folder, check=False)
