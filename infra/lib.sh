@@ -49,6 +49,15 @@ pip_progress() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# alive <pid>: the process exists and is not a zombie. A JVM killed with SIGKILL stays a zombie until its parent
+# reaps it, and on some hosts (a VM's init) that takes seconds: `kill -0` alone called it running, so a restart
+# after `kill -9` refused to start the broker ("already running") until the zombie was gone.
+alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  local state; state=$(sed -E 's/^.*\) ([A-Za-z]).*$/\1/' "/proc/$1/stat" 2>/dev/null) || return 0
+  [ "$state" != "Z" ]
+}
+
 # log4j2 config of a Kafka node writing to the file named by -Doryx.broker.log (one per node, same content).
 write_broker_log4j() {
   cat > "$1/log4j2.properties" <<'L4J'

@@ -57,7 +57,7 @@ PROPS
 running_pid() {
   [ -f "$PID_FILE" ] || return 1
   local pid; pid=$(cat "$PID_FILE")
-  kill -0 "$pid" 2>/dev/null && echo "$pid"
+  alive "$pid" && echo "$pid"
 }
 
 format_storage() {
@@ -99,8 +99,8 @@ stop() {
   local pid
   if ! pid=$(running_pid); then echo "kafka broker (port $PORT) is not running"; rm -f "$PID_FILE"; return 0; fi
   kill -TERM "$pid"
-  for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+  for _ in $(seq 1 300); do alive "$pid" || break; sleep 0.1; done
+  alive "$pid" && kill -KILL "$pid"
   rm -f "$PID_FILE"
   echo "kafka broker (pid $pid, port $PORT) stopped"
 }

@@ -93,7 +93,7 @@ running_pid() {  # running_pid <port>
   local file="$CLUSTER_DIR/node-$1/broker.pid"
   [ -f "$file" ] || return 1
   local pid; pid=$(cat "$file")
-  kill -0 "$pid" 2>/dev/null && echo "$pid"
+  alive "$pid" && echo "$pid"
 }
 
 launch() {  # launch <port>: starts the node's JVM without waiting (a lone node cannot finish starting)
@@ -154,7 +154,7 @@ kill_node() {
   local pid
   pid=$(running_pid "$1") || die "kafka node $1 is not running"
   kill -KILL "$pid"
-  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  for _ in $(seq 1 100); do alive "$pid" || break; sleep 0.05; done
   rm -f "$CLUSTER_DIR/node-$1/broker.pid"
   echo "kafka node $1 (pid $pid) killed"
 }
@@ -166,8 +166,8 @@ stop() {
   done
   for port in "${PORTS[@]}"; do
     pid=$(running_pid "$port") || { rm -f "$CLUSTER_DIR/node-$port/broker.pid"; continue; }
-    for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+    for _ in $(seq 1 300); do alive "$pid" || break; sleep 0.1; done
+    alive "$pid" && kill -KILL "$pid"
     rm -f "$CLUSTER_DIR/node-$port/broker.pid"
     echo "kafka node $port (pid $pid) stopped"
   done

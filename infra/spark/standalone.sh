@@ -36,7 +36,7 @@ pid_of() {  # pid_of <name>: the pid of a running daemon, else fails
   local file="$CLUSTER_DIR/$1.pid"
   [ -f "$file" ] || return 1
   local pid; pid=$(cat "$file")
-  kill -0 "$pid" 2>/dev/null && echo "$pid"
+  alive "$pid" && echo "$pid"
 }
 
 launch() {  # launch <name> <rpc port> <main class> [args...]
@@ -91,7 +91,7 @@ stop_one() {
   if ! pid=$(pid_of "$name"); then rm -f "$CLUSTER_DIR/$name.pid"; return 0; fi
   # The negative pid signals the process group setsid made: the daemon and any executor it launched.
   kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
-  for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 1 150); do alive "$pid" || break; sleep 0.1; done
   kill -0 "$pid" 2>/dev/null && { kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid"; }
   rm -f "$CLUSTER_DIR/$name.pid"
   echo "spark $name (pid $pid) stopped"
