@@ -1,0 +1,258 @@
+"""Chaos on the real stack, at CI scale: lines keep arriving through `POST /add` while each process is killed
+with SIGKILL in turn (serving, the speed layer, the broker, a batch generation mid-way) and restarted with the
+project's own command (`oryx up`, `oryx batch`). Then the topics and the generation prove the promise:
+
+* every acknowledged line is on the input topic exactly once (the client retries a 503 or a refused connection,
+  as a client must; the write bound, 30 s here, outlasts a broker restart, so librdkafka's idempotent retries
+  land once);
+* the last generation counts each line exactly once (new window plus history);
+* the speed layer's `UP` output covers every line's words, those sent while it was dead included (no gap);
+* the recovery time of each fault is printed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
+from support.ports import free_ports
+from support.stacks import ORYX, oryx_down, private_state
+from support.waiting import wait_for
+
+from oryx_core.config import load_config
+from oryx_core.topics.consumer import InputTopicReader, UpdateTopicConsumer
+
+pytestmark = pytest.mark.integration
+
+BROKER_PORT, SERVING_PORT, DAGSTER_PORT = free_ports(3)
+CONFIG = """
+oryx {
+  id = "ChaosTest"
+  input-topic { broker = "127.0.0.1:%(broker)d", message.topic = "ChaosInput" }
+  update-topic { broker = "127.0.0.1:%(broker)d", message.topic = "ChaosUpdate" }
+  batch {
+    streaming { master = "local[1]", generation-interval-sec = 3600, driver-memory = "512m" }
+    ui.port = 0
+    update-class = "com.cloudera.oryx.example.batch.ExampleBatchLayerUpdate"
+    storage { data-dir = "file://"${ORYX_STATE_DIR}"/data/", model-dir = "file://"${ORYX_STATE_DIR}"/model/" }
+  }
+  speed {
+    streaming { master = "local[1]", generation-interval-sec = 1, driver-memory = "512m" }
+    ui.port = 0
+    model-manager-class = "com.cloudera.oryx.example.speed.ExampleSpeedModelManager"
+  }
+  serving {
+    model-manager-class = "com.cloudera.oryx.example.serving.ExampleServingModelManager"
+    application-resources = "com.cloudera.oryx.example.serving"
+    api { port = %(serving)d, workers = 1, threads = 4, write-timeout-sec = 30 }
+  }
+}
+"""
+
+
+def post(path: str, body: str = "") -> int:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{SERVING_PORT}{path}",
+        data=body.encode(),
+        method="POST",
+        headers={"Content-Type": "text/plain"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+    except OSError:
+        return 0
+
+
+class Feeder(threading.Thread):
+    """Sends ``c<i>`` lines one request at a time, retrying each until it is acknowledged (204)."""
+
+    def __init__(self) -> None:
+        super().__init__(name="chaos-feeder", daemon=True)
+        self.acknowledged: list[str] = []
+        self.retries = 0
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        i = 0
+        while not self._halt.is_set():
+            line = f"c{i}"
+            while not self._halt.is_set() and not self._send(line):
+                self.retries += 1
+                time.sleep(0.5)
+            else:
+                if not self._halt.is_set():
+                    self.acknowledged.append(line)
+            i += 1
+            time.sleep(0.02)
+
+    def _send(self, line: str) -> bool:
+        return post(f"/add/{line}") == 204
+
+    def wait_for_more(self, count: int, timeout: float = 180) -> None:
+        target = len(self.acknowledged) + count
+        wait_for(lambda: len(self.acknowledged) >= target, timeout, f"{count} more acknowledged lines")
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(90)
+
+
+@pytest.fixture
+def stack(tmp_path: Path, kafka_brokers: str) -> Iterator[tuple[dict[str, str], Path]]:
+    env = private_state(tmp_path)
+    conf = tmp_path / "chaos.conf"
+    conf.write_text(CONFIG % {"broker": BROKER_PORT, "serving": SERVING_PORT})
+    yield env, conf
+    oryx_down(env, tmp_path, DAGSTER_PORT)
+
+
+def kill_group(pid_file: Path) -> None:
+    os.killpg(int(pid_file.read_text().strip()), signal.SIGKILL)
+
+
+def test_every_acknowledged_line_survives_each_process_killed_once(stack: tuple[dict[str, str], Path]) -> None:
+    env, conf = stack
+    state = Path(env["ORYX_STATE_DIR"])
+    folder = conf.parent
+
+    def oryx(*args: str, timeout: float = 400) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*ORYX, *args], env=env, cwd=folder, text=True, capture_output=True, timeout=timeout)
+
+    def up() -> float:
+        started = time.monotonic()
+        result = oryx("up", "--conf", str(conf), "--dagster-port", str(DAGSTER_PORT), "--timeout", "240")
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        return time.monotonic() - started
+
+    up()
+    config = load_config(str(conf), [])
+    health = state / "speed" / "health.json"
+    wait_for(lambda: speed_batches(health) >= 1, 180, "the speed query's first batch (it starts at the end)")
+    assert post("/add", "s0 s1") == 204
+    seeded = oryx("batch", "--conf", str(conf))  # a first MODEL: the speed layer updates only a loaded model
+    assert seeded.returncode == 0, seeded.stdout[-3000:] + seeded.stderr[-3000:]
+    assert post("/add/probe") == 204
+    wait_for(lambda: "probe" in up_words(config, timeout=5), 180, "the speed layer's first UP")
+    feeder = Feeder()
+    feeder.start()
+    recovery: dict[str, float] = {}
+    try:
+        for name, pid_file in (
+            ("serving", state / "run" / "serving.pid"),
+            ("speed", state / "run" / "speed.pid"),
+            ("broker", state / "kafka" / f"node-{BROKER_PORT}" / "broker.pid"),
+        ):
+            feeder.wait_for_more(50)
+            killed_at = time.monotonic()
+            kill_group(pid_file)
+            up()
+            feeder.wait_for_more(20)
+            recovery[name] = time.monotonic() - killed_at
+            up()  # whatever the fault took down with it (the speed query, when the broker was gone) comes back
+        recovery["batch generation"] = kill_and_rerun_a_generation(oryx, conf, state)
+        feeder.wait_for_more(20)
+    finally:
+        feeder.stop()
+    print(f"\nrecovery seconds per fault: {recovery}; {len(feeder.acknowledged)} lines, {feeder.retries} retries")
+
+    final = oryx("batch", "--conf", str(conf))
+    assert final.returncode == 0, final.stdout[-3000:] + final.stderr[-3000:]
+
+    on_topic = Counter(input_lines(config))
+    acknowledged = set(feeder.acknowledged)
+    assert [line for line, n in on_topic.items() if n > 1] == [], "lines stored twice"
+    assert acknowledged - set(on_topic) == set(), "acknowledged lines missing from the input topic"
+
+    with DagsterInstance.from_config(str(state / "dagster")) as instance:
+        counted = rows(instance, "input_window") + rows(instance, "historical_data")
+    assert counted == sum(on_topic.values()), f"the last generation counted {counted} of {sum(on_topic.values())}"
+
+    words = up_words(config)
+    assert acknowledged - words == set(), f"no UP for {sorted(acknowledged - words)[:10]}"
+
+
+def kill_and_rerun_a_generation(oryx, conf: Path, state: Path) -> float:  # type: ignore[no-untyped-def]
+    env = {**os.environ, "ORYX_STATE_DIR": str(state), "DAGSTER_HOME": str(state / "dagster")}
+    started = time.monotonic()
+    generation = subprocess.Popen(
+        [*ORYX, "batch", "--conf", str(conf)],
+        env=env,
+        cwd=conf.parent,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    with DagsterInstance.from_config(str(state / "dagster")) as instance:
+
+        def step_started() -> bool:
+            runs = instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTED]))
+            return bool(runs) and bool(instance.all_logs(runs[0].run_id, of_type=DagsterEventType.STEP_START))
+
+        wait_for(step_started, 240, "a generation's first step")
+        [killed] = instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTED]))
+        os.killpg(generation.pid, signal.SIGKILL)
+        generation.wait(30)
+
+        def marked_failed() -> bool:  # by the stack's own daemon: dead_generation_sensor, every 60 s
+            run = instance.get_run_by_id(killed.run_id)
+            return run is not None and run.status == DagsterRunStatus.FAILURE
+
+        wait_for(marked_failed, 150, "the daemon to mark the killed generation failed")
+    rerun = oryx("batch", "--conf", str(conf))
+    assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-3000:]
+    return time.monotonic() - started
+
+
+def speed_batches(health: Path) -> int:
+    try:
+        return int(json.loads(health.read_text()).get("batches", 0))
+    except (OSError, ValueError):
+        return 0
+
+
+def rows(instance: DagsterInstance, asset: str) -> int:
+    event = instance.get_latest_materialization_event(AssetKey(asset))
+    assert event is not None and event.dagster_event is not None
+    return int(event.dagster_event.step_materialization_data.materialization.metadata["dagster/row_count"].value)
+
+
+def input_lines(config) -> list[str]:  # type: ignore[no-untyped-def]
+    reader = InputTopicReader(
+        config.get_string("oryx.input-topic.broker"),
+        config.get_string("oryx.input-topic.message.topic"),
+        group_id=f"chaos-check-{time.monotonic_ns()}",
+    )
+    try:
+        return [m.message for m in reader.read_range(reader.committed_offsets(), reader.end_offsets(), idle_timeout=20)]
+    finally:
+        reader.close()
+
+
+def up_words(config, timeout: float = 120) -> set[str]:  # type: ignore[no-untyped-def]
+    """Every word with an UP on the update topic."""
+    words: set[str] = set()
+    consumer = UpdateTopicConsumer(
+        config.get_string("oryx.update-topic.broker"),
+        config.get_string("oryx.update-topic.message.topic"),
+        max_message_bytes=config.get_int("oryx.update-topic.message.max-size"),
+        group_prefix="ChaosCheck",
+    )
+    deadline = time.monotonic() + timeout
+    with consumer:
+        while time.monotonic() < deadline and not (words and consumer.caught_up()):
+            words |= {m.message.split(",")[0] for m in consumer.poll(0.5) if m.key == "UP"}
+    return words
