@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 from support.ports import free_ports
-from support.stacks import ORYX, oryx_down, private_state
+from support.stacks import ORYX, example_stack_config, oryx_down, private_state
 from support.waiting import wait_for
 
 from oryx_core.config import load_config
@@ -36,29 +36,6 @@ from oryx_core.topics.consumer import InputTopicReader, UpdateTopicConsumer
 pytestmark = pytest.mark.integration
 
 BROKER_PORT, SERVING_PORT, DAGSTER_PORT = free_ports(3)
-CONFIG = """
-oryx {
-  id = "ChaosTest"
-  input-topic { broker = "127.0.0.1:%(broker)d", message.topic = "ChaosInput" }
-  update-topic { broker = "127.0.0.1:%(broker)d", message.topic = "ChaosUpdate" }
-  batch {
-    streaming { master = "local[1]", generation-interval-sec = 3600, driver-memory = "512m" }
-    ui.port = 0
-    update-class = "com.cloudera.oryx.example.batch.ExampleBatchLayerUpdate"
-    storage { data-dir = "file://"${ORYX_STATE_DIR}"/data/", model-dir = "file://"${ORYX_STATE_DIR}"/model/" }
-  }
-  speed {
-    streaming { master = "local[1]", generation-interval-sec = 1, driver-memory = "512m" }
-    ui.port = 0
-    model-manager-class = "com.cloudera.oryx.example.speed.ExampleSpeedModelManager"
-  }
-  serving {
-    model-manager-class = "com.cloudera.oryx.example.serving.ExampleServingModelManager"
-    application-resources = "com.cloudera.oryx.example.serving"
-    api { port = %(serving)d, workers = 1, threads = 4, write-timeout-sec = 30 }
-  }
-}
-"""
 
 
 def post(path: str, body: str = "") -> int:
@@ -115,7 +92,7 @@ class Feeder(threading.Thread):
 def stack(tmp_path: Path, kafka_brokers: str) -> Iterator[tuple[dict[str, str], Path]]:
     env = private_state(tmp_path)
     conf = tmp_path / "chaos.conf"
-    conf.write_text(CONFIG % {"broker": BROKER_PORT, "serving": SERVING_PORT})
+    conf.write_text(example_stack_config("Chaos", BROKER_PORT, SERVING_PORT, write_timeout=30))
     yield env, conf
     oryx_down(env, tmp_path, DAGSTER_PORT)
 

@@ -16,35 +16,12 @@ import urllib.request
 from pathlib import Path
 
 from support.ports import free_ports
+from support.stacks import example_stack_config
 from support.waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 BROKER_PORT, SERVING_PORT, DAGSTER_PORT = free_ports(3)
 ORYX = [sys.executable, "-m", "oryx_cli"]
-
-CONFIG = """
-oryx {
-  id = "LoopTest"
-  input-topic { broker = "127.0.0.1:%(broker)d", message.topic = "LoopInput" }
-  update-topic { broker = "127.0.0.1:%(broker)d", message.topic = "LoopUpdate" }
-  batch {
-    streaming { master = "local[1]", generation-interval-sec = 3600, driver-memory = "512m" }
-    ui.port = 0
-    update-class = "com.cloudera.oryx.example.batch.ExampleBatchLayerUpdate"
-    storage { data-dir = "file://"${ORYX_STATE_DIR}"/data/", model-dir = "file://"${ORYX_STATE_DIR}"/model/" }
-  }
-  speed {
-    streaming { master = "local[1]", generation-interval-sec = 1, driver-memory = "512m" }
-    ui.port = 0
-    model-manager-class = "com.cloudera.oryx.example.speed.ExampleSpeedModelManager"
-  }
-  serving {
-    model-manager-class = "com.cloudera.oryx.example.serving.ExampleServingModelManager"
-    application-resources = "com.cloudera.oryx.example.serving"
-    api { port = %(serving)d, workers = 1, threads = 4 }
-  }
-}
-"""
 
 
 def http(method: str, path: str, body: str | None = None) -> tuple[int, str]:
@@ -65,7 +42,7 @@ def http(method: str, path: str, body: str | None = None) -> tuple[int, str]:
 
 def test_lines_flow_through_batch_speed_and_serving(stack_env: dict[str, str], tmp_path: Path) -> None:
     conf = tmp_path / "loop.conf"
-    conf.write_text(CONFIG % {"broker": BROKER_PORT, "serving": SERVING_PORT})
+    conf.write_text(example_stack_config("Loop", BROKER_PORT, SERVING_PORT))
 
     def oryx(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

@@ -11,6 +11,35 @@ from support.ports import free_port
 
 ORYX = [sys.executable, "-m", "oryx_cli"]
 
+EXAMPLE_STACK = """
+oryx {
+  id = "%(name)sTest"
+  input-topic { broker = "127.0.0.1:%(broker)d", message.topic = "%(name)sInput" }
+  update-topic { broker = "127.0.0.1:%(broker)d", message.topic = "%(name)sUpdate" }
+  batch {
+    streaming { master = "local[1]", generation-interval-sec = 3600, driver-memory = "512m" }
+    ui.port = 0
+    update-class = "com.cloudera.oryx.example.batch.ExampleBatchLayerUpdate"
+    storage { data-dir = "file://"${ORYX_STATE_DIR}"/data/", model-dir = "file://"${ORYX_STATE_DIR}"/model/" }
+  }
+  speed {
+    streaming { master = "local[1]", generation-interval-sec = 1, driver-memory = "512m" }
+    ui.port = 0
+    model-manager-class = "com.cloudera.oryx.example.speed.ExampleSpeedModelManager"
+  }
+  serving {
+    model-manager-class = "com.cloudera.oryx.example.serving.ExampleServingModelManager"
+    application-resources = "com.cloudera.oryx.example.serving"
+    api { port = %(serving)d, workers = 1, threads = 4, write-timeout-sec = %(write_timeout)d }
+  }
+}
+"""
+"""A whole stack of the example app (topics ``<name>Input``/``<name>Update``), for `oryx up` in tests."""
+
+
+def example_stack_config(name: str, broker: int, serving: int, write_timeout: int = 10) -> str:
+    return EXAMPLE_STACK % {"name": name, "broker": broker, "serving": serving, "write_timeout": write_timeout}
+
 
 def private_state(folder: Path) -> dict[str, str]:
     """The environment of a stack whose state folder is ``folder/state``, sharing the session's resolved jars
