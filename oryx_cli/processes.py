@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from oryx_core.process_liveness import process_alive
+
 
 @dataclass(frozen=True)
 class ManagedProcess:
@@ -37,13 +39,7 @@ class ManagedProcess:
             pid = int(self.pid_file.read_text().strip())
         except (FileNotFoundError, ValueError):
             return None
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return None
-        except PermissionError:
-            return pid
-        return pid if not _is_zombie(pid) else None
+        return pid if process_alive(pid) else None
 
     def start(self, command: list[str], env: dict[str, str], cwd: Path) -> int:
         if (pid := self.pid()) is not None:
@@ -111,11 +107,3 @@ def _group_alive(pgid: int) -> bool:
 def _signal_group(pid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[-1].split()[0] == "Z"

@@ -23,10 +23,8 @@ the sensor log and the ``oryx_assets.alerts`` logger, where an operator's log sh
 """
 
 import logging
-import os
 import time
 from collections.abc import Mapping
-from pathlib import Path
 
 from dagster import (
     AssetSelection,
@@ -49,6 +47,7 @@ from dagster import (
 
 from oryx_assets.partitions import generation_key, generations
 from oryx_assets.resources import KafkaResource
+from oryx_core.process_liveness import process_alive
 
 GENERATION_JOB = "generation_job"
 GENERATION_SENSOR = "generation_schedule_sensor"
@@ -132,7 +131,7 @@ def fail_dead_generations(instance: DagsterInstance) -> list[str]:
     for record in instance.get_run_records(RunsFilter(job_name=GENERATION_JOB, statuses=[DagsterRunStatus.STARTED])):
         run = record.dagster_run
         pid = _worker_pid(instance, run.run_id)
-        if pid is not None and not _process_alive(pid):
+        if pid is not None and not process_alive(pid):
             message = f"generation run worker (pid {pid}) is gone: killed or crashed; marked failed"
             instance.report_run_failed(run, message)
             alerts.error("generation %s: %s", run.tags.get(PARTITION_TAG, run.run_id), message)
@@ -148,19 +147,6 @@ def _worker_pid(instance: DagsterInstance, run_id: str) -> int | None:
         if pid is not None and str(pid.value).isdigit():
             return int(str(pid.value))
     return None
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a killed worker nobody reaped yet is a zombie: dead all the same
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z"
-    except OSError:
-        return True
 
 
 @sensor(
