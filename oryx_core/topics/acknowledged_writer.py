@@ -17,37 +17,17 @@ What remains: a record already sent when the broker died may or may not have bee
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Sequence
 from typing import Self
 
-from confluent_kafka import KafkaError, Message, Producer
+from confluent_kafka import Producer
 
+from oryx_core.topics.delivery import DeliveryOutcomes
 from oryx_core.topics.messages import DEFAULT_MAX_MESSAGE_BYTES
 from oryx_core.topics.producer import DeliveryError, produce_record, producer_config
 
 OUTCOME_GRACE_S = 2.0
 """How long past the delivery timeout a call waits for librdkafka to report the records it timed out."""
-
-
-class _Outcomes:
-    """The delivery reports of one call's records (served by whichever thread polls)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.pending = 0
-        self.failures: list[str] = []
-
-    def expect(self) -> None:
-        with self._lock:
-            self.pending += 1
-
-    def report(self, error: KafkaError | None, _record: Message) -> None:
-        with self._lock:
-            self.pending -= 1
-            if error is not None:
-                self.failures.append(error.str())
 
 
 class AcknowledgedWriter:
@@ -77,7 +57,7 @@ class AcknowledgedWriter:
         none came in time (then nothing of this call is left queued)."""
         if self._closed:
             raise RuntimeError(f"writer for topic {self.topic!r} is closed")
-        outcomes = _Outcomes()
+        outcomes = DeliveryOutcomes()
         for key, message in records:
             outcomes.expect()
             try:
@@ -85,17 +65,15 @@ class AcknowledgedWriter:
                     self._producer, self.topic, key, message, self.max_message_bytes, on_delivery=outcomes.report
                 )
             except BaseException:
-                outcomes.report(None, None)  # type: ignore[arg-type]  (never queued: nothing to wait for)
+                outcomes.cancel()
                 self._give_up(outcomes)
                 raise
-        deadline = time.monotonic() + self.timeout_s + OUTCOME_GRACE_S
-        while outcomes.pending > 0 and time.monotonic() < deadline:
-            self._producer.poll(0.05)
+        outcomes.wait(self._producer, self.timeout_s + OUTCOME_GRACE_S)
         if outcomes.pending > 0 or outcomes.failures:
             self._give_up(outcomes)
             raise DeliveryError(self.topic, outcomes.failures, outcomes.pending, self.timeout_s)
 
-    def _give_up(self, outcomes: _Outcomes) -> None:
+    def _give_up(self, outcomes: DeliveryOutcomes) -> None:
         """Drops what is still queued, so no record of a failed call reaches the broker later."""
         if outcomes.pending > 0:
             self._producer.purge(in_queue=True, in_flight=False)

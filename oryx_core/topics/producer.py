@@ -23,6 +23,7 @@ from typing import Any, Self
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
+from oryx_core.topics.delivery import DeliveryOutcomes, describe_error
 from oryx_core.topics.messages import DEFAULT_MAX_MESSAGE_BYTES, MessageTooLargeError
 
 _FRAMING_OVERHEAD = 65_536
@@ -143,21 +144,19 @@ class TopicProducer:
 
     def send_sync(self, key: str | None, message: str, timeout: float = 30.0) -> None:
         """Sends one record and returns only once the broker acknowledged it (the batch layer's MODEL rule)."""
-        outcome: list[KafkaError | None] = []
+        outcomes = DeliveryOutcomes()
 
         def on_delivery(error: KafkaError | None, record: Message) -> None:
             self._count_delivery(error, record, collect=False)
-            outcome.append(error)
+            outcomes.report(error, record)
 
+        outcomes.expect()
         self._produce(key, message, on_delivery)
-        deadline = time.monotonic() + timeout
-        # Short polls: another thread may serve our callback, and then our own poll would sleep to the deadline.
-        while not outcome and time.monotonic() < deadline:
-            self._producer.poll(min(0.1, max(deadline - time.monotonic(), 0.0)))
-        if not outcome:
+        outcomes.wait(self._producer, timeout)
+        if outcomes.pending:
             raise DeliveryError(self.topic, [], 1, timeout)
-        if outcome[0] is not None:
-            raise DeliveryError(self.topic, [_describe(outcome[0])], 0)
+        if outcomes.failures:
+            raise DeliveryError(self.topic, outcomes.failures, 0)
 
     def flush(self, timeout: float = 30.0) -> None:
         """Waits for every queued record; raises ``DeliveryError`` for failures since the previous flush.
@@ -214,7 +213,7 @@ class TopicProducer:
             if error is None:
                 self._delivered += 1
             elif collect:
-                self._failures.append(_describe(error))
+                self._failures.append(describe_error(error))
 
 
 class TransactionalProducer:
@@ -267,7 +266,7 @@ class TransactionalProducer:
         except KafkaException as error:
             raise TransactionError(
                 f"cannot initialise transactions for {self.transactional_id!r} on topic {self.topic!r}: "
-                f"{_describe(error.args[0])}"
+                f"{describe_error(error.args[0])}"
             ) from error
         self._initialized = True
 
@@ -304,7 +303,7 @@ class TransactionalProducer:
                 self._abort(timeout, error)
             if isinstance(error, KafkaException):
                 raise TransactionError(
-                    f"transaction of {sent} record(s) to topic {self.topic!r} aborted: {_describe(error.args[0])}"
+                    f"transaction of {sent} record(s) to topic {self.topic!r} aborted: {describe_error(error.args[0])}"
                 ) from error
             raise
         self.committed_transactions += sent > 0
@@ -350,7 +349,7 @@ class TransactionalProducer:
             self._producer.abort_transaction(timeout)
         except KafkaException as error:
             # A fenced or fatally failed producer cannot abort; the broker aborts on timeout or at the next init.
-            log.error("aborting the transaction after %r failed too: %s", cause, _describe(error.args[0]))
+            log.error("aborting the transaction after %r failed too: %s", cause, describe_error(error.args[0]))
 
 
 def produce_record(
@@ -384,10 +383,4 @@ def produce_record(
                 raise DeliveryError(topic, ["local producer queue stayed full"], 1, _QUEUE_FULL_WAIT_S) from None
             producer.poll(0.1)
         except KafkaException as error:
-            raise DeliveryError(topic, [_describe(error.args[0])], 0) from error
-
-
-def _describe(error: object) -> str:
-    if isinstance(error, KafkaError):
-        return f"{error.name()}: {error.str()}"
-    return str(error)
+            raise DeliveryError(topic, [describe_error(error.args[0])], 0) from error
