@@ -16,6 +16,11 @@ class OryxServingError(Exception):
         """Extra response headers (``Retry-After`` on a 503 a client should retry)."""
 
 
+MetricGauge = tuple[str, str, float]
+"""(Prometheus name, help text, value): what a serving model adds to ``/metrics`` through an optional
+``metric_gauges()`` method (say, its size in memory or how far an index trails the model)."""
+
+
 @runtime_checkable
 class ServingModel(Protocol):
     def get_fraction_loaded(self) -> float:

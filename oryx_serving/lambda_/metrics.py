@@ -13,11 +13,12 @@ import os
 import threading
 import time
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from flask import Flask, Response, current_app, g, request
 
+from oryx_core.api.serving import MetricGauge
 from oryx_serving.lambda_.registry import ApiBlueprint
 from oryx_serving.lambda_.state import EXTENSION_KEY, OryxServingState
 
@@ -142,7 +143,7 @@ def _counter_lines(metrics: RequestMetrics) -> Iterator[str]:
 
 
 def _model_lines(state: OryxServingState) -> Iterator[str]:
-    _, loaded, ready = state.model_status()  # the same call /ready makes, so the gauge cannot disagree with it
+    model, loaded, ready = state.model_status()  # the same call /ready makes, so the gauge cannot disagree with it
     fraction = 0.0 if loaded is None else loaded
     follower = state.follower
     by_key = dict(follower.consumed_by_key) if follower else {}
@@ -165,7 +166,8 @@ def _model_lines(state: OryxServingState) -> Iterator[str]:
             time.time() - follower.last_applied_at if follower and follower.last_applied_at else math.nan,
         ),
     )
-    for name, help_text, value in gauges:
+    model_gauges: Callable[[], Iterable[MetricGauge]] | None = getattr(model, "metric_gauges", None)
+    for name, help_text, value in (*gauges, *(model_gauges() if model_gauges is not None else ())):
         yield from _family(name, "gauge", help_text, (("", "", value),))
     yield from _family(
         "oryx_serving_update_messages_total",

@@ -8,4 +8,5 @@ from oryx_core.config_rules import ConfigRule, unit_interval
 RULES: tuple[ConfigRule, ...] = (
     unit_interval("oryx.als.sample-rate"),
     unit_interval("oryx.als.decay.factor"),
+    unit_interval("oryx.als.ann.target-recall"),
 )

@@ -20,8 +20,8 @@ Concurrency design: **append-only rows with versioned liveness** (a form of copy
 With an LSH (``oryx.als.sample-rate`` < 1) compaction also groups rows by LSH code, so that a query scans its
 candidate partitions as contiguous slices (``partition_scan``).
 
-The store's parts: its arrays and snapshots (``vector_buffers``), which rows a query scores (``partition_scan``),
-the top-N selection (``top_n``), and the arithmetic (``vector_math``). Known items are in ``known_items``.
+Parts: arrays and snapshots (``vector_buffers``), rows scanned (``partition_scan``), top-N (``top_n``), arithmetic
+(``vector_math``); known items are ``known_items``. ``subscribe`` lets an index follow every write.
 
 Writers are serialised with each other (one writers' lock). Readers never block writers except for the O(1)
 snapshot step, plus O(len(exclude)) to resolve excluded IDs to rows of the same snapshot.
@@ -30,7 +30,7 @@ snapshot step, plus O(len(exclude)) to resolve excluded IDs to rows of the same 
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -39,17 +39,12 @@ from oryx_core.apps.als.lsh import LocalitySensitiveHash
 from oryx_core.apps.als.partition_scan import scan
 from oryx_core.apps.als.top_n import IsFiltered, Rescore, select
 from oryx_core.apps.als.vector_buffers import NEVER, Buffers, Snapshot
-from oryx_core.apps.als.vector_math import cosine_similarity, normalize, normalize_rows
+from oryx_core.apps.als.vector_math import chunked_gram
 
-__all__ = [
-    "FeatureVectors",
-    "cosine_similarity",  # the vector arithmetic lives in vector_math; importable from here as before
-    "normalize",
-    "normalize_rows",
-]
+__all__ = ["ChangeListener", "FeatureVectors"]
 
+ChangeListener = Callable[[Collection[str]], None]
 _MIN_CAPACITY = 16
-_GRAM_CHUNK_ROWS = 8_192  # small enough to stay in cache: about 3x faster than one big product
 _COMPACT_SLACK = 64
 _REGROUP_MIN_TAIL = 4_096  # rows; below this the ungrouped tail costs less to mask-scan than a regroup
 
@@ -88,6 +83,7 @@ class FeatureVectors:
         self._dead = 0
         self._id_to_row: dict[str, int] = {}
         self._recent: set[str] = set()
+        self._listeners: list[ChangeListener] = []
 
     # ---- reading -------------------------------------------------------------------------------------
 
@@ -138,14 +134,7 @@ class FeatureVectors:
     def gram(self) -> np.ndarray:
         """XᵀX over the live vectors as a k×k float64 matrix, accumulated in chunks to bound memory."""
         snapshot = self._snapshot(None)
-        gram = np.zeros((self.features, self.features), dtype=np.float64)
-        for start in range(0, snapshot.count, _GRAM_CHUNK_ROWS):
-            chunk = snapshot.matrix[start : start + _GRAM_CHUNK_ROWS]
-            if snapshot.live is not None:
-                chunk = chunk[snapshot.live[start : start + _GRAM_CHUNK_ROWS]]
-            chunk64 = chunk.astype(np.float64)
-            gram += chunk64.T @ chunk64
-        return gram
+        return chunked_gram(snapshot.matrix, snapshot.live, self.features)
 
     def top_n(
         self,
@@ -206,6 +195,16 @@ class FeatureVectors:
 
     # ---- writing -------------------------------------------------------------------------------------
 
+    def subscribe(self, listener: ChangeListener) -> None:
+        """Calls ``listener(ids)`` after every write with the IDs whose vector was set or removed (an index that
+        follows the store, such as serving's ANN graph). Called under the writers' lock: it must be quick."""
+        with self._write_lock:
+            self._listeners.append(listener)
+
+    def _notify(self, ids: Collection[str]) -> None:
+        for listener in self._listeners:
+            listener(ids)
+
     def set(self, id_: str, vector: np.ndarray) -> None:
         """Sets (adds or replaces) the ID's vector; the ID also becomes "recent" (see ``retain_recent_and``)."""
         vec = np.asarray(vector, dtype=np.float32).reshape(-1)
@@ -251,6 +250,7 @@ class FeatureVectors:
                         self._dead += 1
                     self._id_to_row[id_] = row
                 self._count = first + added
+            self._notify(ids)
             if self._lsh is not None and self._count - buffers.grouped > max(_REGROUP_MIN_TAIL, buffers.grouped // 4):
                 self._compact_all()
             else:
@@ -267,6 +267,7 @@ class FeatureVectors:
                 self._version += 1
                 self._buffers.died[row] = self._version
                 self._dead += 1
+            self._notify((id_,))
             self._compact_if_wasteful()
             return True
 
@@ -349,7 +350,9 @@ class FeatureVectors:
             retained = {id_: row for id_, row in self._id_to_row.items() if id_ in keep}
         removed = len(self._id_to_row) - len(retained)
         if removed:
+            gone = [id_ for id_ in self._id_to_row if id_ not in retained] if self._listeners else []
             self._compact(retained)
+            self._notify(gone)
         self._recent.intersection_update(retained)
         return removed
 

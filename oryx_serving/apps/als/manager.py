@@ -6,8 +6,9 @@ otherwise the vectors of the IDs the new model lists (and the recent ones) are k
 arrive, so answers never disappear during a reload. A message that cannot be applied raises (one by one) or
 is returned with its index (``consume_key_messages``), for the follower to log and skip.
 
-What is serving's: the sample rate (LSH), rescorer providers, whether known items are tracked, and starting
-YᵀY in the background once a model is first loaded enough, so the first fold-in query need not wait for it.
+What is serving's: the sample rate (LSH), the HNSW graph (``oryx.als.ann.*``, ``ann_search``), rescorer
+providers, whether known items are tracked, and starting YᵀY in the background once a model is first loaded
+enough, so the first fold-in query need not wait for it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 
 RESCORER_KEY = "oryx.als.rescorer-provider-class"
 SAMPLE_RATE_KEY = "oryx.als.sample-rate"
+ANN_ENABLED_KEY = "oryx.als.ann.enabled"
+ANN_RECALL_KEY = "oryx.als.ann.target-recall"
 
 
 class ALSServingModelManager:
@@ -36,6 +39,7 @@ class ALSServingModelManager:
         self.sample_rate = config.get_float(SAMPLE_RATE_KEY)
         if not 0.0 < self.sample_rate <= 1.0:
             raise ConfigError(SAMPLE_RATE_KEY, f"must be in (0, 1]; got {self.sample_rate}")
+        self.ann_target_recall = config.get_float(ANN_RECALL_KEY) if config.get_bool(ANN_ENABLED_KEY) else None
         self.track_known_items = not config.get_bool("oryx.als.no-known-items")
         self.rescorer_provider = _rescorer_providers(config.get_optional_string(RESCORER_KEY))
         self.min_model_load_fraction = config.get_float("oryx.serving.min-model-load-fraction")
@@ -50,6 +54,7 @@ class ALSServingModelManager:
             rescorer_provider=self.rescorer_provider,
             track_known_items=self.track_known_items,
             description=description,
+            ann_target_recall=self.ann_target_recall,
         )
 
     def consume_key_message(self, key: str | None, message: str) -> None:
@@ -81,6 +86,8 @@ class ALSServingModelManager:
         return self._updates.state
 
     def close(self) -> None:
+        if self._updates.state is not None:
+            self._updates.state.close()
         self._updates.state = None
 
 

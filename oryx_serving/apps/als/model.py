@@ -18,6 +18,7 @@ from collections.abc import Collection, Iterable, Sequence
 
 import numpy as np
 
+from oryx_core.api.serving import MetricGauge
 from oryx_core.apps.als.foldin import Solver, SolverCache, fold_in_anonymous, restricted_gram
 from oryx_core.apps.als.layout import VectorLayout
 from oryx_core.apps.als.lsh import LocalitySensitiveHash
@@ -25,6 +26,7 @@ from oryx_core.apps.als.model_pmml import ALSModelDescription
 from oryx_core.apps.als.rescorer import Rescorer, RescorerProvider
 from oryx_core.apps.als.state import ALSModelState
 from oryx_core.apps.als.vectors import FeatureVectors
+from oryx_serving.apps.als.ann_search import AnnItemSearch
 
 __all__ = ["ALSServingModel"]
 
@@ -51,6 +53,7 @@ class ALSServingModel(ALSModelState):
         lsh_seed: int | None = None,
         layout: VectorLayout | None = None,
         description: ALSModelDescription | None = None,
+        ann_target_recall: float | None = None,
     ) -> None:
         if description is None:
             description = _description(features, implicit, layout or VectorLayout.plain(features))
@@ -68,6 +71,44 @@ class ALSServingModel(ALSModelState):
         """Y changed since YᵀY was last marked dirty. Marking happens at query time (``yty_solver``), so the
         cache's background thread recomputes at most once per demand, never continuously while updates stream."""
         super().__init__(description, track_known_items=track_known_items, item_lsh=self.lsh)
+        self.ann = None if ann_target_recall is None else AnnItemSearch(self.y, ann_target_recall, self._user_probes)
+
+    def close(self) -> None:
+        """Stops the ANN graph's indexer thread, if any (the model is being dropped)."""
+        if self.ann is not None:
+            self.ann.close()
+
+    def metric_gauges(self) -> list[MetricGauge]:
+        """``/metrics`` series of this model: its size, and how the ANN graph stands (staleness, recall, memory)."""
+        gauges: list[MetricGauge] = [
+            ("oryx_serving_als_users", "User vectors in memory.", len(self.x)),
+            ("oryx_serving_als_items", "Item vectors in memory.", len(self.y)),
+        ]
+        if self.ann is not None:
+            ann = self.ann
+            gauges += [
+                (
+                    "oryx_serving_als_ann_stale_items",
+                    "Items changed but not yet in the ANN graph (scored exactly).",
+                    ann.stale,
+                ),
+                ("oryx_serving_als_ann_graph_items", "Items in the ANN graph.", ann.graph_size),
+                ("oryx_serving_als_ann_graph_bytes", "Bytes of the ANN graph's vectors and links.", ann.graph_bytes()),
+                ("oryx_serving_als_ann_search_effort", "efSearch chosen to reach the target recall.", ann.effort),
+                (
+                    "oryx_serving_als_ann_measured_recall",
+                    "recall@10 measured at calibration (NaN before).",
+                    ann.measured_recall,
+                ),
+            ]
+        return gauges
+
+    def _user_probes(self, how_many: int) -> np.ndarray:
+        """A random sample of user vectors: the queries the ANN's recall is calibrated on."""
+        users = self.x.ids()
+        picked = np.random.default_rng(0).choice(len(users), min(how_many, len(users)), replace=False)
+        vectors = [vector for vector in self.x.get_many(users[i] for i in picked.tolist()) if vector is not None]
+        return np.asarray(vectors, dtype=np.float32).reshape(-1, self.features)
 
     def __repr__(self) -> str:
         """Oryx 2's ``toString`` layout (what its logs show), plus the sample rate."""
@@ -172,20 +213,21 @@ class ALSServingModel(ALSModelState):
     ) -> list[tuple[str, float]]:
         """The best items for the query vector by dot product, best first, with Oryx 2's scores.
 
-        The vectorised float32 scan picks the items; each one returned is then scored again as Oryx 2 scores
+        The vectorised float32 scan (or, with ``oryx.als.ann.enabled``, the HNSW graph's candidates: ``ann_search``)
+        picks the items; each one returned is then scored again as Oryx 2 scores
         it, in double precision from the float32 vectors (``VectorMath.dot``), and passed to the rescorer with
         that score, so answers carry Oryx 2's values rather than float32 roundings of them. ``cosine``: the
         query is a unit vector and each score is divided by the item's norm (``CosineAverageFunction``, which
         takes the query's norm as exactly 1); only the factor coordinates count.
         """
-        scan = self.y.top_n_cosine if cosine else self.y.top_n
-        found = scan(
-            query,
-            how_many,
-            exclude,
-            is_filtered=None if rescorer is None else rescorer.is_filtered,
-            rescore=None if rescorer is None else rescorer.rescore,
-        )
+        is_filtered = None if rescorer is None else rescorer.is_filtered
+        rescore = None if rescorer is None else rescorer.rescore
+        found = None
+        if self.ann is not None and not cosine:  # None: the graph is too stale or the request too wide
+            found = self.ann.top_n(query, how_many, exclude, is_filtered=is_filtered, rescore=rescore)
+        if found is None:
+            scan = self.y.top_n_cosine if cosine else self.y.top_n
+            found = scan(query, how_many, exclude, is_filtered=is_filtered, rescore=rescore)
         return self._double_precision_scores(np.asarray(query, dtype=np.float32), found, rescorer, cosine)
 
     def _double_precision_scores(

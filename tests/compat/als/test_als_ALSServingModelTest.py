@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from oryx_core.apps.als.vectors import normalize
+from oryx_core.apps.als.vector_math import normalize
 from oryx_serving.apps.als.model import ALSServingModel
 
 
