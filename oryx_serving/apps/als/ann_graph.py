@@ -83,6 +83,7 @@ class HnswItemGraph:
         self._node_ids: list[str] = []  # node -> item ID
         self._node_of: dict[str, int] = {}  # item ID -> its live node
         self._dead = np.zeros(1024, dtype=bool)
+        self._search_params: dict[int, faiss.SearchParametersHNSW] = {}
 
     @property
     def live(self) -> int:
@@ -125,25 +126,33 @@ class HnswItemGraph:
                 if node is not None:
                     self._dead[node] = True
 
-    def search(self, query: np.ndarray, how_many: int, effort: int) -> list[str]:
-        """IDs of up to ``how_many`` live nodes with the largest inner product with ``query``, best first.
+    def search(self, query: np.ndarray, how_many: int, effort: int) -> list[tuple[str, float]]:
+        """Up to ``how_many`` (ID, inner product) of live nodes with the largest inner product with ``query``,
+        best first.
 
         ``effort`` is efSearch (raised to ``how_many``): the candidates kept while walking the graph. Dead nodes
         are fetched too and dropped here, so fewer than ``how_many`` may come back.
         """
         if how_many <= 0:
             return []
-        params = faiss.SearchParametersHNSW()
+        query_row = np.ascontiguousarray(query, dtype=np.float32).reshape(1, self.features)
         with self._lock.reading():
             nodes_total = len(self._node_ids)
             if nodes_total == 0:
                 return []
             wanted = min(nodes_total, how_many + min(self.dead, how_many))
-            params.efSearch = max(effort, wanted)
-            query_row = np.ascontiguousarray(query, dtype=np.float32).reshape(1, self.features)
-            _, nodes = self._index.search(query_row, wanted, params=params)
+            scores, nodes = self._index.search(query_row, wanted, params=self._params(max(effort, wanted)))
             found = nodes[0]
-            found = found[found >= 0]
-            found = found[~self._dead[found]]
+            keep = (found >= 0) & ~self._dead[np.maximum(found, 0)]
             node_ids = self._node_ids
-            return [node_ids[node] for node in found[:how_many].tolist()]
+            kept_nodes = found[keep][:how_many].tolist()
+            return list(zip([node_ids[node] for node in kept_nodes], scores[0][keep][:how_many].tolist(), strict=True))
+
+    def _params(self, effort: int) -> faiss.SearchParametersHNSW:
+        """Search parameters per efSearch, made once each (a SWIG object per query costs more than the lock)."""
+        params = self._search_params.get(effort)
+        if params is None:
+            params = faiss.SearchParametersHNSW()
+            params.efSearch = effort
+            self._search_params[effort] = params
+        return params

@@ -103,6 +103,15 @@ class AnnItemSearch:
     def graph_bytes(self) -> int:
         return self._graph.memory_bytes()
 
+    def retarget(self, target_recall: float) -> None:
+        """A new target recall: the indexer calibrates efSearch again (``caught_up`` waits for it)."""
+        if not 0.0 < target_recall <= 1.0:
+            raise ValueError(f"target recall must be in (0, 1], got {target_recall}")
+        self.target_recall = target_recall
+        self._calibrated_size = 0
+        self._idle.clear()
+        self._wake.set()
+
     def close(self) -> None:
         """Stops the indexer thread (it also stops by itself once this object is garbage)."""
         self._stop.set()
@@ -135,48 +144,31 @@ class AnnItemSearch:
                 return None
             stale = list(itertools.chain(self._pending, self._in_flight))
         q = np.asarray(query, dtype=np.float32).reshape(-1)
+        stale_scores = self._scores_of(q, [id_ for id_ in stale if id_ not in exclude])
         filtering = is_filtered is not None or rescore is not None
         fetch = how_many + len(exclude) + (max(how_many, 16) if filtering else 0)
         widest = max(1_000, graph.live // 20)  # beyond this an exact scan costs little more than the graph
+        stale_set = set(stale)
         while fetch <= widest:
-            found = graph.search(q, fetch, self.effort)
-            candidates = dict.fromkeys(itertools.chain(found, stale))
-            result = self._best(q, candidates, how_many, exclude, is_filtered, rescore)
+            found = [pair for pair in graph.search(q, fetch, self.effort) if pair[0] not in stale_set]
+            candidates = sorted(itertools.chain(found, stale_scores), key=lambda pair: -pair[1])
+            result = _best(candidates, how_many, exclude, is_filtered, rescore)
             if len(result) >= how_many or fetch >= graph.live:  # enough, or the whole graph was asked for
                 return result[:how_many]
             fetch *= 4
         return None
 
-    def _best(
-        self,
-        query: np.ndarray,
-        candidates: dict[str, None],
-        how_many: int,
-        exclude: Collection[str],
-        is_filtered: IsFiltered | None,
-        rescore: Rescore | None,
-    ) -> list[tuple[str, float]]:
-        ids = [id_ for id_ in candidates if id_ not in exclude]
-        vectors = self._store.get_many(ids)
-        present = [(id_, vector) for id_, vector in zip(ids, vectors, strict=True) if vector is not None]
+    def _scores_of(self, query: np.ndarray, ids: list[str]) -> list[tuple[str, float]]:
+        """(ID, dot product) from the store's current vectors, for the IDs it still has."""
+        if not ids:
+            return []
+        present = [
+            (id_, vector) for id_, vector in zip(ids, self._store.get_many(ids), strict=True) if vector is not None
+        ]
         if not present:
             return []
-        scores = (np.asarray([vector for _, vector in present], dtype=np.float32) @ query).tolist()
-        scored = sorted(zip((id_ for id_, _ in present), scores, strict=True), key=lambda pair: -pair[1])
-        result: list[tuple[str, float]] = []
-        for id_, score in scored:
-            if is_filtered is not None and is_filtered(id_):
-                continue
-            if rescore is not None:
-                score = rescore(id_, score)
-                if score != score:  # NaN drops the item, as in Oryx 2
-                    continue
-            elif len(result) == how_many:
-                break
-            result.append((id_, score))
-        if rescore is not None:
-            result.sort(key=lambda pair: -pair[1])
-        return result
+        scores = np.asarray([vector for _, vector in present], dtype=np.float32) @ query
+        return list(zip((id_ for id_, _ in present), scores.tolist(), strict=True))
 
     # ---- following the store (the indexer thread) ----------------------------------------------------------------
 
@@ -247,7 +239,9 @@ class AnnItemSearch:
         expected = [{ids[row] for row in rows} for rows in exact]
         recall = math.nan
         for effort in _EFFORTS:
-            hits = sum(len(expected[i] & set(graph.search(q, _TOP, effort))) for i, q in enumerate(queries))
+            hits = sum(
+                len(expected[i] & {id_ for id_, _ in graph.search(q, _TOP, effort)}) for i, q in enumerate(queries)
+            )
             recall = hits / sum(len(e) for e in expected)
             if recall >= self.target_recall:
                 break
@@ -262,6 +256,31 @@ class AnnItemSearch:
             rows = np.random.default_rng(0).choice(len(matrix), min(_PROBES, len(matrix)), replace=False)
             queries = matrix[np.sort(rows)]
         return np.asarray(queries, dtype=np.float32).reshape(-1, features)
+
+
+def _best(
+    candidates: list[tuple[str, float]],
+    how_many: int,
+    exclude: Collection[str],
+    is_filtered: IsFiltered | None,
+    rescore: Rescore | None,
+) -> list[tuple[str, float]]:
+    """The best of (ID, score) candidates sorted best first: excluded and filtered IDs dropped, every survivor
+    rescored when there is a rescorer (NaN drops it, as in Oryx 2), else the first ``how_many``."""
+    result: list[tuple[str, float]] = []
+    for id_, score in candidates:
+        if id_ in exclude or (is_filtered is not None and is_filtered(id_)):
+            continue
+        if rescore is not None:
+            score = rescore(id_, score)
+            if score != score:
+                continue
+        elif len(result) == how_many:
+            break
+        result.append((id_, score))
+    if rescore is not None:
+        result.sort(key=lambda pair: -pair[1])
+    return result
 
 
 def _exact_top(matrix: np.ndarray, queries: np.ndarray, top: int) -> list[list[int]]:

@@ -35,17 +35,21 @@ def _exact(matrix: np.ndarray, ids: list[str], query: np.ndarray, how_many: int)
     return [ids[row] for row in order[:how_many]]
 
 
+def _ids(pairs: list[tuple[str, float]]) -> list[str]:
+    return [id_ for id_, _ in pairs]
+
+
 def test_graph_replaces_and_removes_ids_and_answers_only_live_ones() -> None:
     graph = HnswItemGraph(2)
     graph.add(["a", "b", "c"], np.array([[1, 0], [0, 1], [-1, 0]], dtype=np.float32))
-    assert graph.search(np.array([1, 0], dtype=np.float32), 1, 16) == ["a"]
+    assert graph.search(np.array([1, 0], dtype=np.float32), 1, 16) == [("a", 1.0)]
     graph.add(["a"], np.array([[-2, 0]], dtype=np.float32))  # a now points away
-    assert graph.search(np.array([1, 0], dtype=np.float32), 2, 16) == ["b", "c"]
+    assert _ids(graph.search(np.array([1, 0], dtype=np.float32), 2, 16)) == ["b", "c"]
     graph.remove(["b", "unknown"])
-    assert graph.search(np.array([1, 0], dtype=np.float32), 3, 16) == ["c", "a"]
+    assert graph.search(np.array([1, 0], dtype=np.float32), 3, 16) == [("c", -1.0), ("a", -2.0)]
     assert (graph.live, graph.dead) == (2, 2)
     graph.add(["d", "d"], np.array([[5, 0], [-5, 0]], dtype=np.float32))  # repeated in one call: last row wins
-    assert graph.search(np.array([-1, 0], dtype=np.float32), 1, 16) == ["d"]
+    assert _ids(graph.search(np.array([-1, 0], dtype=np.float32), 1, 16)) == ["d"]
     assert graph.memory_bytes() >= graph.live * 2 * 4
 
 
