@@ -17,7 +17,8 @@ Vectors are loaded with the bulk ``set_many`` path, except in 4, which is the re
    after a streamed load) and filled by one ``set_many`` (every row grouped: the LSH scan at its best).
 3. **Through HTTP** (``als_recommend_http.py``): the real ``create_app`` under gunicorn (one worker,
    ``threads`` from reference.conf), ``GET /recommend/u{n}`` with varying users, driven by ``wrk``
-   (requests/s and latency percentiles).
+   (requests/s and latency percentiles): exact, LSH, and the HNSW graph (``oryx.als.ann``) on two cores and on
+   one. The ANN mode in process, against bare faiss and usearch, is ``als_ann.py``.
 4. **Model load from Kafka**: a real broker (started here on ``--kafka-port`` unless one runs there), a MODEL
    plus one UP per vector produced to a fresh update topic, then the time until a serving manager fed by the
    real follower (``oryx_core.topics.follower.UpdateFollower``) has every vector (fraction loaded = 1).
@@ -218,8 +219,7 @@ def main() -> None:
             p50 = statistics.median(run["50%"] for run in runs)
             p99 = statistics.median(run["99%"] for run in runs)
             errors = sum(run["errors"] for run in runs)
-            label = "exact" if name == "exact" else f"sample-rate {args.sample_rate}"
-            print(f"{label:<40}{rate:>9.1f}{p50:>9.2f}{p99:>9.2f}{errors:>9.0f}{rate / (1000 / numpy_ms):>18.2f}")
+            print(f"{name:<40}{rate:>9.1f}{p50:>9.2f}{p99:>9.2f}{errors:>9.0f}{rate / (1000 / numpy_ms):>18.2f}")
         print(f"(bare numpy, one thread: {1000 / numpy_ms:.1f} queries/s)", flush=True)
 
     if not args.skip_kafka:

@@ -1,8 +1,11 @@
 """``als_recommend.py``'s HTTP measurement: the real ``create_app`` under gunicorn, driven by ``wrk``.
 
-Each server is a child process, ``python benchmarks/als_recommend_http.py --serve RATE --port N --items ...``,
-holding the random model of ``als_recommend_model`` (exact or with sample-rate RATE); ``http_rounds`` starts one
-per mode, warms them up, and runs interleaved ``wrk`` rounds of ``GET /recommend/u{n}`` with varying users.
+Each server is a child process, ``python benchmarks/als_recommend_http.py --serve MODE --port N --items ...``,
+holding the random model of ``als_recommend_model``: MODE is a sample rate (1.0 exact, < 1 LSH) or ``ann`` (the
+HNSW graph at ``oryx.als.ann.target-recall`` 0.95, served once the graph has caught up). ``http_rounds`` starts
+one per mode, the ANN one twice (on both cores, and pinned to one core with ``taskset``, to show how throughput
+grows with cores), warms them up, and runs interleaved ``wrk`` rounds of ``GET /recommend/u{n}`` with varying
+users. ``wrk`` runs on the same two cores, so the server never has them to itself.
 """
 
 from __future__ import annotations
@@ -42,7 +45,8 @@ def serving_app(args: argparse.Namespace) -> Any:
             "oryx.serving.no-init-topics=true",
             "oryx.serving.model-manager-class=com.cloudera.oryx.app.serving.als.model.ALSServingModelManager",
             "oryx.serving.application-resources=com.cloudera.oryx.app.serving.als",
-            f"oryx.als.sample-rate={args.serve}",
+            f"oryx.als.sample-rate={1.0 if args.serve == 'ann' else args.serve}",
+            f"oryx.als.ann.enabled={str(args.serve == 'ann').lower()}",
         ],
     )
     app = create_app(
@@ -55,6 +59,8 @@ def serving_app(args: argparse.Namespace) -> Any:
         time.sleep(0.01)
     model = manager.get_model()
     fill(model, *random_factors(args.items, args.users, args.features))
+    if model.ann is not None and not model.ann.caught_up(3_600):
+        raise SystemExit("the ANN graph did not catch up within an hour")
     return app
 
 
@@ -85,11 +91,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(args: argparse.Namespace, rate: float) -> tuple[subprocess.Popen[bytes], int]:
+def start_server(args: argparse.Namespace, mode: str, cores: str | None = None) -> tuple[subprocess.Popen[bytes], int]:
+    """A server for ``mode`` (a sample rate or ``ann``), on the CPU list ``cores`` (taskset) when given."""
     import http.client
 
     port = free_port()
-    command = [sys.executable, __file__, "--serve", str(rate), "--port", str(port)]
+    command = ["taskset", "-c", cores] if cores else []
+    command += [sys.executable, __file__, "--serve", mode, "--port", str(port)]
     command += ["--items", str(args.items), "--users", str(args.users), "--features", str(args.features)]
     process = subprocess.Popen(
         command,
@@ -98,7 +106,7 @@ def start_server(args: argparse.Namespace, rate: float) -> tuple[subprocess.Pope
         stderr=subprocess.DEVNULL,
         env={**os.environ, "ORYX_STATE_DIR": tempfile.mkdtemp(prefix="oryx-bench-als-")},
     )
-    deadline = time.monotonic() + 900
+    deadline = time.monotonic() + 3_600
     while time.monotonic() < deadline:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
@@ -108,10 +116,10 @@ def start_server(args: argparse.Namespace, rate: float) -> tuple[subprocess.Pope
         except OSError:
             pass
         if process.poll() is not None:
-            raise SystemExit(f"server for sample-rate {rate} exited with {process.returncode}")
+            raise SystemExit(f"server for {mode} exited with {process.returncode}")
         time.sleep(0.5)
     stop_server(process)
-    raise SystemExit(f"server for sample-rate {rate} did not become ready")
+    raise SystemExit(f"server for {mode} did not become ready")
 
 
 def stop_server(process: subprocess.Popen[bytes]) -> None:
@@ -153,7 +161,12 @@ def run_wrk(port: int, args: argparse.Namespace) -> dict[str, float]:
 
 
 def http_rounds(args: argparse.Namespace) -> dict[str, list[dict[str, float]]]:
-    servers = {"exact": start_server(args, 1.0), "approx": start_server(args, args.sample_rate)}
+    servers = {
+        "exact": start_server(args, "1.0"),
+        f"sample-rate {args.sample_rate}": start_server(args, str(args.sample_rate)),
+        "ann 0.95, 2 cores": start_server(args, "ann"),
+        "ann 0.95, 1 core": start_server(args, "ann", cores="0"),
+    }
     try:
         for _, port in servers.values():
             run_wrk(port, argparse.Namespace(**{**vars(args), "seconds": 2}))  # warm-up
@@ -169,7 +182,7 @@ def http_rounds(args: argparse.Namespace) -> dict[str, list[dict[str, float]]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="one benchmark server (started by als_recommend.py)")
-    parser.add_argument("--serve", type=float, required=True, help="sample rate")
+    parser.add_argument("--serve", required=True, help="a sample rate, or ann")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--items", type=int, required=True)
     parser.add_argument("--users", type=int, required=True)
