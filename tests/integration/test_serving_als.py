@@ -66,8 +66,14 @@ def als_config(brokers: str, input_topic: str, update_topic: str, *extra: str) -
     ]
 
 
+@pytest.fixture(scope="module", params=["scan", "ann"])
+def search_mode(request: pytest.FixtureRequest) -> str:
+    """Every test runs twice, on its own topics: scanning the items (Oryx 2) and through the HNSW graph."""
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
-def topics(kafka_brokers: str) -> tuple[str, str]:
+def topics(kafka_brokers: str, search_mode: str) -> tuple[str, str]:
     suffix = uuid.uuid4().hex[:10]
     input_topic, update_topic = f"OryxInput-als-{suffix}", f"OryxUpdate-als-{suffix}"
     TopicAdmin(kafka_brokers).create_oryx_topics(input_topic, update_topic)
@@ -75,7 +81,7 @@ def topics(kafka_brokers: str) -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module")
-def app(kafka_brokers: str, topics: tuple[str, str]) -> Iterator[Flask]:
+def app(kafka_brokers: str, topics: tuple[str, str], search_mode: str) -> Iterator[Flask]:
     input_topic, update_topic = topics
     description = ALSModelDescription(features=2, implicit=True, x_ids=tuple(USERS), y_ids=tuple(ITEMS))
     with TopicProducer(kafka_brokers, update_topic) as producer:
@@ -87,11 +93,20 @@ def app(kafka_brokers: str, topics: tuple[str, str]) -> Iterator[Flask]:
         producer.flush()
     config = load_config(
         None,
-        als_config(kafka_brokers, input_topic, update_topic, f"oryx.als.rescorer-provider-class={__name__}.DropItem"),
+        als_config(
+            kafka_brokers,
+            input_topic,
+            update_topic,
+            f"oryx.als.rescorer-provider-class={__name__}.DropItem",
+            f"oryx.als.ann.enabled={str(search_mode == 'ann').lower()}",
+        ),
     )
     app = create_app(config)
     client = app.test_client()
     wait_for(lambda: client.get("/user/allIDs").text == "u1\nu2\n")
+    ann = app.extensions["oryx"].model_manager.get_model().ann
+    assert (ann is not None) == (search_mode == "ann")
+    assert ann is None or ann.caught_up(30) and ann.graph_size == len(ITEMS)
     yield app
     app.extensions["oryx"].close()
 
@@ -195,6 +210,17 @@ def test_an_up_from_the_speed_layer_changes_answers(
         producer.send_sync(UP, format_x_update("u9", np.array([0.0, 2.0]), ["i2"]))
     wait_for(lambda: client.get("/recommend/u9?howMany=1").text == "i3,2.0\n", 30)
     assert client.get("/knownItems/u9").text == "i2\n"
+
+
+def test_a_new_item_from_the_speed_layer_is_recommended_at_once(
+    client: FlaskClient, kafka_brokers: str, topics: tuple[str, str]
+) -> None:
+    """In the ANN mode too: the graph learns of the item in the background, and until then it is scored from the
+    store as a stale ID, never missed."""
+    with TopicProducer(kafka_brokers, topics[1]) as producer:
+        producer.send_sync(UP, format_y_update("i9", np.array([3.0, 3.0]), ["u2"]))
+    wait_for(lambda: client.get("/recommend/u1?howMany=1").text == "i9,4.5\n", 30)
+    assert "i9" not in client.get("/recommend/u2").text  # u2 knows it now
 
 
 def test_pref_and_ingest_write_exact_lines_to_the_input_topic(
