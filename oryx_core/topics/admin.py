@@ -133,13 +133,25 @@ class TopicAdmin:
         if metadata is None:
             raise TopicMissingError(name)
         partitions = metadata.partitions
-        resource = ConfigResource(ConfigResource.Type.TOPIC, name)
-        entries = self._admin.describe_configs([resource])[resource].result(timeout=_REQUEST_TIMEOUT_S)
+        entries = self._topic_configs(name)
         return {
             "partitions": len(partitions),
             "replication_factor": len(partitions[min(partitions)].replicas) if partitions else 0,
             "configs": {key: entries[key].value for key in _CONFIGS_OF_INTEREST if key in entries},
         }
+
+    def _topic_configs(self, name: str) -> dict[str, Any]:
+        """The topic's configs. Retried while the broker asked answers "unknown topic": on a cluster, a topic
+        just created reaches each broker's metadata a moment later (seen with ``kafka-setup`` on 3 brokers)."""
+        resource = ConfigResource(ConfigResource.Type.TOPIC, name)
+        deadline = time.monotonic() + _REQUEST_TIMEOUT_S
+        while True:
+            try:
+                return dict(self._admin.describe_configs([resource])[resource].result(timeout=_REQUEST_TIMEOUT_S))
+            except KafkaException as error:
+                if error.args[0].code() != KafkaError.UNKNOWN_TOPIC_OR_PART or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
 
     def delete_topics(self, names: Iterable[str]) -> None:
         """For tests: removes topics, ignoring ones already gone."""
