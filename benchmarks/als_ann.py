@@ -6,8 +6,8 @@
 Needs the ``bench`` extra for usearch (``pip install -e '.[bench]'``). For each vector set, in one run:
 
 * **numpy**: ``Y @ q`` and ``argpartition``, one query at a time, one thread (the exact floor).
-* **faiss** ``IndexHNSWFlat`` (inner product, M 32, efConstruction 64: our graph's settings) and **usearch**
-  (``ip``, f32, connectivity 32, expansion_add 64): built once, then for recall@10 targets 0.90 / 0.95 / 0.99 the
+* **faiss** ``IndexHNSWFlat`` (inner product, M 32, efConstruction 128: our graph's settings) and **usearch**
+  (``ip``, f32, connectivity 32, expansion_add 128): built once, then for recall@10 targets 0.90 / 0.95 / 0.99 the
   least efSearch reaching the target on the queries, and single-query queries/s at that setting.
 * **ours**: ``ALSServingModel(ann_target_recall=t)`` filled by ``set_item_vectors``; the graph builds in the
   background and calibrates its own efSearch on user vectors; queries/s of ``top_items`` (Oryx 2's double-
@@ -32,7 +32,7 @@ import numpy as np
 
 TOP = 10
 TARGETS = (0.90, 0.95, 0.99)
-EFFORTS = (16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 2048)
+EFFORTS = (16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048)
 DEFAULT_RATINGS = Path(os.environ.get("ORYX_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 
@@ -106,7 +106,7 @@ def faiss_index(y: np.ndarray) -> tuple[Callable[[np.ndarray, int], list[int]], 
     import faiss
 
     index = faiss.IndexHNSWFlat(y.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
-    index.hnsw.efConstruction = 64
+    index.hnsw.efConstruction = 128
     start = time.perf_counter()
     index.add(y)
     build = len(y) / (time.perf_counter() - start)
@@ -123,7 +123,7 @@ def faiss_index(y: np.ndarray) -> tuple[Callable[[np.ndarray, int], list[int]], 
 def usearch_index(y: np.ndarray) -> tuple[Callable[[np.ndarray, int], list[int]], float, float]:
     from usearch.index import Index
 
-    index = Index(ndim=y.shape[1], metric="ip", dtype="f32", connectivity=32, expansion_add=64)
+    index = Index(ndim=y.shape[1], metric="ip", dtype="f32", connectivity=32, expansion_add=128)
     start = time.perf_counter()
     index.add(np.arange(len(y), dtype=np.uint64), y)
     build = len(y) / (time.perf_counter() - start)

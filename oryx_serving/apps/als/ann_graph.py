@@ -24,8 +24,10 @@ __all__ = ["HnswItemGraph", "ReadersWriterLock"]
 
 DEFAULT_CONNECTIVITY = 32
 """faiss's default M: neighbours per node on the upper levels (2M on the bottom one)."""
-DEFAULT_BUILD_EFFORT = 64
-"""efConstruction: candidates kept while linking a new node; more builds a better graph, more slowly."""
+DEFAULT_BUILD_EFFORT = 128
+"""efConstruction: candidates kept while linking a new node. 128 rather than 64 builds half as fast but the graph
+reaches recall@10 0.95 with a quarter of the search effort on MovieLens-derived vectors (2,858 against 710
+queries/s on 300k items) and twice the rate on random ones (``benchmarks/als_ann.py``)."""
 
 
 class ReadersWriterLock:

@@ -14,7 +14,7 @@ IDs and a margin, fourfold more while filters drop too many; a rescorer therefor
 not every item (as Oryx 2's LSH mode also rescored only the scanned partitions).
 
 Recall: ``oryx.als.ann.target-recall`` is met by measuring, not by a constant. Once the graph has caught up
-(and again after it grew or shrank by a quarter), it searches 64 probe queries (user vectors when there are any)
+(and again after it grew or shrank by a quarter), it searches 128 probe queries (user vectors when there are any)
 with rising efSearch until recall@10 against a brute-force answer reaches the target; ``/metrics`` reports the
 measured recall and the effort chosen.
 """
@@ -44,8 +44,8 @@ ProbeQueries = Callable[[int], np.ndarray]
 
 _CHUNK = 512  # IDs per graph write: short enough that a query waits at most a few ms for the write lock
 _MIN_STALE_LIMIT = 2_048  # stale IDs always tolerated; above max(this, 1% of the graph) queries scan instead
-_EFFORTS = (16, 32, 64, 128, 256, 512, 1024, 2048)
-_PROBES = 64
+_EFFORTS = (16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048)  # ~1.5x steps
+_PROBES = 128
 _TOP = 10
 _EXACT_CHUNK_ROWS = 65_536
 
