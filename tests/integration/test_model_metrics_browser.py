@@ -124,6 +124,12 @@ def _answers(url: str) -> bool:
         return False
 
 
+def js_number(value: float) -> str:
+    """How JavaScript's ``String(number)`` prints a finite float: Python's repr, but integral values below 1e21
+    without ``.0``."""
+    return str(int(value)) if value.is_integer() and abs(value) < 1e21 else repr(value)
+
+
 def table_headers(page: DevTools) -> list[list[str]]:
     """The header cells of every table on the page (a table's own, not those of tables nested in it)."""
     own_headers = "[...t.querySelectorAll('th')].filter(c => c.closest('table') === t).map(c => c.innerText.trim())"
@@ -159,8 +165,8 @@ def test_the_asset_page_shows_the_models_metrics_baselines_and_candidates(
 
     for key in NUMBERS:
         assert key in text, f"{key} is not on the page {seen}"
-        # The UI prints a float metadata value as JavaScript prints the number: Python's repr, for finite floats.
-        assert repr(float(metadata[key])) in text, f"{key} = {metadata[key]!r} is not on the page {seen}"
+        # The UI prints a float metadata value as JavaScript prints the number (a perfect score 1.0 as "1").
+        assert js_number(float(metadata[key])) in text, f"{key} = {metadata[key]!r} is not on the page {seen}"
     assert metadata["baseline"] == "majority" and "majority" in text, seen
     assert f"{metadata['test_rows']}" in text and metadata["test_source"] in text, seen
     candidate_tables = [h for h in table_headers(page) if "chosen" in h]
