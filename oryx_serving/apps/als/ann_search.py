@@ -142,15 +142,14 @@ class AnnItemSearch:
             stale_count = len(self._pending) + len(self._in_flight)
             if graph.live == 0 or stale_count > max(_MIN_STALE_LIMIT, graph.live // 100):
                 return None
-            stale = list(itertools.chain(self._pending, self._in_flight))
+            stale = self._pending | self._in_flight
         q = np.asarray(query, dtype=np.float32).reshape(-1)
         stale_scores = self._scores_of(q, [id_ for id_ in stale if id_ not in exclude])
         filtering = is_filtered is not None or rescore is not None
         fetch = how_many + len(exclude) + (max(how_many, 16) if filtering else 0)
         widest = max(1_000, graph.live // 20)  # beyond this an exact scan costs little more than the graph
-        stale_set = set(stale)
         while fetch <= widest:
-            found = [pair for pair in graph.search(q, fetch, self.effort) if pair[0] not in stale_set]
+            found = [pair for pair in graph.search(q, fetch, self.effort) if pair[0] not in stale]
             candidates = sorted(itertools.chain(found, stale_scores), key=lambda pair: -pair[1])
             result = _best(candidates, how_many, exclude, is_filtered, rescore)
             if len(result) >= how_many or fetch >= graph.live:  # enough, or the whole graph was asked for
@@ -160,15 +159,15 @@ class AnnItemSearch:
 
     def _scores_of(self, query: np.ndarray, ids: list[str]) -> list[tuple[str, float]]:
         """(ID, dot product) from the store's current vectors, for the IDs it still has."""
-        if not ids:
-            return []
-        present = [
-            (id_, vector) for id_, vector in zip(ids, self._store.get_many(ids), strict=True) if vector is not None
-        ]
-        if not present:
-            return []
-        scores = np.asarray([vector for _, vector in present], dtype=np.float32) @ query
-        return list(zip((id_ for id_, _ in present), scores.tolist(), strict=True))
+        present, matrix = self._current_vectors(ids)
+        return list(zip(present, (matrix @ query).tolist(), strict=True)) if present else []
+
+    def _current_vectors(self, ids: list[str]) -> tuple[list[str], np.ndarray]:
+        """The IDs the store still has, and their vectors as rows of one float32 matrix."""
+        vectors = self._store.get_many(ids)
+        present = [id_ for id_, vector in zip(ids, vectors, strict=True) if vector is not None]
+        rows = [vector for vector in vectors if vector is not None]
+        return present, np.asarray(rows, dtype=np.float32).reshape(len(rows), self._store.features)
 
     # ---- following the store (the indexer thread) ----------------------------------------------------------------
 
@@ -201,13 +200,12 @@ class AnnItemSearch:
         return False
 
     def _write(self, graph: HnswItemGraph, ids: list[str]) -> None:
-        vectors = self._store.get_many(ids)
-        gone = [id_ for id_, vector in zip(ids, vectors, strict=True) if vector is None]
-        kept = [(id_, vector) for id_, vector in zip(ids, vectors, strict=True) if vector is not None]
-        if gone:
-            graph.remove(gone)
-        if kept:
-            graph.add([id_ for id_, _ in kept], np.asarray([vector for _, vector in kept], dtype=np.float32))
+        present, matrix = self._current_vectors(ids)
+        if len(present) < len(ids):
+            kept = set(present)
+            graph.remove([id_ for id_ in ids if id_ not in kept])
+        if present:
+            graph.add(present, matrix)
 
     def _rebuild(self) -> None:
         """A fresh graph of the store's current vectors, built aside while queries use the old one (every ID
