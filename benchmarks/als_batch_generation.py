@@ -1,6 +1,6 @@
 """Wall time of one ALS batch generation on MovieLens against bare Spark MLlib ALS, in the same process and run.
 
-    .venv/bin/python benchmarks/als_batch_generation.py [--rounds 1] [--brokers HOST:PORT] [--features 10]
+    .venv/bin/python benchmarks/als_batch_generation.py [--rounds 1] [--brokers HOST:PORT] [--features 10] [--tile 1]
 
 The MovieLens ratings (``$ORYX_DATA_DIR/movielens-latest-small``, default ``../shared/data/...``) are put on a
 fresh input topic, then, on one SparkSession (local[2], the generation's own settings), each round measures:
@@ -19,6 +19,9 @@ fresh input topic, then, on one SparkSession (local[2], the generation's own set
 Like is compared with like: the headline ratio is the refit-off generation over one bare fit; the refit-on
 generation is compared with two bare fits. The ratio is what the whole batch layer costs on top of the model
 fits. The per-asset table is each Dagster step's duration from the run's event log. A broker must be running.
+
+``--tile N`` repeats the ratings N times, each copy with its own users (user ID + copy x 1,000,000; the items are
+shared), for the same comparison at N times the scale: what part of the cost is fixed and what grows with data.
 """
 
 from __future__ import annotations
@@ -46,6 +49,22 @@ def als_overrides(params: ALSParams, refit: bool) -> list[str]:
         f"oryx.als.hyperparams.lambda={params.lambda_}",
         f"oryx.als.hyperparams.alpha={params.alpha}",
     ]
+
+
+USER_COPY_STRIDE = 1_000_000
+"""Above MovieLens' largest user ID, so the users of each copy are new users."""
+
+
+def tiled(lines: list[str], copies: int) -> list[str]:
+    """``lines`` repeated ``copies`` times, copy ``c`` with user IDs shifted by ``c * USER_COPY_STRIDE``."""
+    if copies == 1:
+        return lines
+    out = []
+    for copy in range(copies):
+        for line in lines:
+            user, rest = line.split(",", 1)
+            out.append(f"{int(user) + copy * USER_COPY_STRIDE},{rest}")
+    return out
 
 
 def training_ratings(lines: list[str]) -> list[tuple[int, int, float]]:
@@ -80,9 +99,10 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--brokers", default="127.0.0.1:9092")
     parser.add_argument("--features", type=int, default=10)
+    parser.add_argument("--tile", type=int, default=1, help="repeat the ratings N times, with new users each time")
     args = parser.parse_args()
     params = ALSParams(features=args.features, lambda_=0.1, alpha=1.0, implicit=True, iterations=10)
-    lines = list(movielens_lines(ratings_file()))
+    lines = tiled(list(movielens_lines(ratings_file())), args.tile)
     ratings = training_ratings(lines)
     generations, bare = compare_rounds(
         args.brokers,
@@ -92,7 +112,9 @@ def main() -> int:
         lambda folder: bare_als(ratings, params, folder),
         args.rounds,
     )
-    title = f"{len(lines)} MovieLens ratings ({len(ratings)} train), rank {params.features}, {params.iterations} it."
+    copies = f" (MovieLens x {args.tile}, new users per copy)" if args.tile > 1 else ""
+    shape = f"rank {params.features}, {params.iterations} it."
+    title = f"{len(lines)} MovieLens ratings{copies} ({len(ratings)} train), {shape}"
     report(title, generations, bare)
     return 0
 

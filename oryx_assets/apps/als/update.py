@@ -318,8 +318,13 @@ def _vectors(
 
 
 def _ids_in_order(ids: DataFrame) -> tuple[str, ...]:
-    """The IDs by index, streamed to the driver: the PMML lists them all (XIDs / YIDs), as Oryx 2's did."""
-    return tuple(row["id"] for row in ids.orderBy("idx").select("id").toLocalIterator())
+    """The IDs by index, to the driver: the PMML lists them all (XIDs / YIDs), as Oryx 2's did.
+
+    The numbering is one window over all IDs in one partition already (``id_indices.sql``), so one partition
+    sorted is one Spark job; a global ``orderBy`` cost a sampling job plus one job per partition.
+    """
+    in_order = ids.coalesce(1).sortWithinPartitions("idx").select("id")
+    return tuple(row["id"] for row in in_order.toLocalIterator())
 
 
 def _ensure_checkpoint_dir(spark: SparkSession, candidate_dir: str) -> None:

@@ -31,6 +31,21 @@ def test_round_trip_is_exact_for_float32() -> None:
     np.testing.assert_array_equal(parsed, vector)
 
 
+def test_floats_are_written_in_their_shortest_float32_form() -> None:
+    """Each value as few digits as read back to the same float32 (``str`` of a float32 is that form)."""
+    vector = np.random.default_rng(3).standard_normal(200).astype(np.float32) * np.float32(10.0) ** np.arange(
+        -20, 20, 0.2, dtype=np.float32
+    )
+    written = json.loads(format_x_update("u", vector))[2]
+    np.testing.assert_array_equal(np.asarray(written, dtype=np.float32), vector)
+    assert [len(repr(value)) for value in written] == [len(repr(float(str(value)))) for value in vector]
+
+
+def test_an_id_that_is_not_unicode_text_is_still_written_escaped() -> None:
+    message = format_x_update("u\udc80", np.array([1.0], dtype=np.float32), ["i\ud800"])
+    assert json.loads(message) == ["X", "u\udc80", [1.0], ["i\ud800"]]
+
+
 def test_parse_without_fourth_element_gives_none() -> None:
     kind, id_, vector, others = parse_update('["X","u",[1,2.5]]')
     assert (kind, id_, others) == ("X", "u", None)
