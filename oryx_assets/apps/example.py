@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from oryx_assets.sql import load_sql
+from oryx_assets.sql import run_sql
 from oryx_core.apps.example.words import model_to_json
 from oryx_core.topics.messages import MODEL
 
@@ -29,8 +29,9 @@ def distinct_other_word_counts(spark: SparkSession, lines: DataFrame) -> dict[st
     The result has one entry per distinct word, so collecting it to the driver is bounded by the
     vocabulary, not by the number of lines.
     """
-    counts = spark.sql(
-        load_sql("apps/example/distinct_other_words.sql"),
+    counts = run_sql(
+        spark,
+        "apps/example/distinct_other_words.sql",
         args={"word_separator": WORD_SEPARATOR},
         lines=lines.select("value"),
     )

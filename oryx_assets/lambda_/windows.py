@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from oryx_assets.lambda_.offsets import OFFSETS_FILE, SUCCESS_FILE
 from oryx_assets.lambda_.retention import window_name, window_timestamp
 from oryx_assets.lambda_.storage import HadoopStorage, child_uri
-from oryx_assets.sql import load_sql
+from oryx_assets.sql import run_sql
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -51,4 +51,4 @@ def read_past_data(spark: SparkSession, data_dir: str, names: list[str], timesta
     if not names:
         return None
     windows = spark.read.option("basePath", data_dir).parquet(*(child_uri(data_dir, name) for name in names))
-    return spark.sql(load_sql("lambda/past_input.sql"), args={"generation": timestamp_ms}, windows=windows)
+    return run_sql(spark, "lambda/past_input.sql", args={"generation": timestamp_ms}, windows=windows)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from oryx_assets.sql import load_sql
+from oryx_assets.sql import run_sql
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -53,7 +53,7 @@ class BiasModel:
 
 def rating_summary(spark: SparkSession, ratings: DataFrame) -> RatingSummary:
     """Mean, minimum, maximum and count of ``ratings.strength`` (one Spark job)."""
-    [row] = spark.sql(load_sql("apps/als/rating_summary.sql"), ratings=ratings).collect()
+    [row] = run_sql(spark, "apps/als/rating_summary.sql", ratings=ratings).collect()
     if not row["ratings"]:
         return RatingSummary(0.0, 0.0, 0.0, 0)
     return RatingSummary(float(row["mean"]), float(row["low"]), float(row["high"]), int(row["ratings"]))
@@ -72,11 +72,11 @@ def fit_biases(
     steps = max(1, iterations)
     users = spark.createDataFrame([], "user string, bias double")
     for step in range(steps):
-        items = spark.sql(load_sql("apps/als/item_biases.sql"), args=args, ratings=ratings, users=users)
+        items = run_sql(spark, "apps/als/item_biases.sql", args=args, ratings=ratings, users=users)
         if step == steps - 1:
             items = items.cache()
             items.count()
-        users = spark.sql(load_sql("apps/als/user_biases.sql"), args=args, ratings=ratings, items=items)
+        users = run_sql(spark, "apps/als/user_biases.sql", args=args, ratings=ratings, items=items)
     users = users.cache()
     users.count()
     return BiasModel(summary, users, items)
@@ -84,8 +84,9 @@ def fit_biases(
 
 def residual_ratings(spark: SparkSession, ratings: DataFrame, biases: BiasModel) -> DataFrame:
     """What the factors learn: ``rating − μ − b_u − b_i`` per (user, item)."""
-    return spark.sql(
-        load_sql("apps/als/residual_ratings.sql"),
+    return run_sql(
+        spark,
+        "apps/als/residual_ratings.sql",
         args={"mu": biases.summary.mean},
         ratings=ratings,
         users=biases.users,
@@ -101,8 +102,9 @@ def biased_features(
     ``biases`` holds ``(user|item, bias)`` by string ID; ``ids`` maps string IDs to ALS's int indices.
     """
     keyed = biases.withColumnRenamed("user" if users else "item", "id")
-    return spark.sql(
-        load_sql("apps/als/biased_features.sql"),
+    return run_sql(
+        spark,
+        "apps/als/biased_features.sql",
         args={"mu": float(mu), "is_user": users},
         factors=factors,
         ids=ids,

@@ -34,7 +34,7 @@ from oryx_assets.apps.als.ranking import (
     figures,
     scan_items,
 )
-from oryx_assets.sql import load_sql
+from oryx_assets.sql import run_sql
 from oryx_core.api.batch import Evaluation
 
 if TYPE_CHECKING:
@@ -55,15 +55,16 @@ def _nan_if_none(value: object) -> float:
 
 def test_positives(spark: SparkSession, test: DataFrame, x: DataFrame, y: DataFrame) -> DataFrame:
     """``(user, item)`` test pairs with a positive strength that the model has both vectors for."""
-    return spark.sql(load_sql("apps/als/test_positives.sql"), test=test, x=x, y=y)
+    return run_sql(spark, "apps/als/test_positives.sql", test=test, x=x, y=y)
 
 
 def evaluation_users(
     spark: SparkSession, positives: DataFrame, train: DataFrame, x: DataFrame, seed: int
 ) -> EvaluationUsers:
     """The sampled test users with their vectors, positives, training items and AUC negatives, in one query."""
-    rows = spark.sql(
-        load_sql("apps/als/evaluation_users.sql"),
+    rows = run_sql(
+        spark,
+        "apps/als/evaluation_users.sql",
         args={"seed": int(seed), "max_users": MAX_RANKED_USERS},
         positives=positives,
         train=train.select("user", "item"),
@@ -137,8 +138,9 @@ def explicit_evaluation(
     ``user_biases``/``item_biases``: ``(user|item, bias)`` around ``layout.global_mean``.
     """
     low, high = layout.rating_range if layout.rating_range is not None else (0.0, 0.0)
-    [row] = spark.sql(
-        load_sql("apps/als/explicit_errors.sql"),
+    [row] = run_sql(
+        spark,
+        "apps/als/explicit_errors.sql",
         args={"mu": layout.global_mean, "clip": layout.rating_range is not None, "low": low, "high": high},
         test=test,
         x=x,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from pyspark.ml.recommendation import ALS, ALSModel
 
 from oryx_assets.lambda_.storage import child_uri
-from oryx_assets.sql import load_sql
+from oryx_assets.sql import run_sql
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -37,12 +37,12 @@ class ALSParams:
 
 def id_indices(spark: SparkSession, ids: DataFrame) -> DataFrame:
     """``(id, idx)`` for the distinct values of ``ids.id``, numbered 0.. in lexicographic order."""
-    return spark.sql(load_sql("apps/als/id_indices.sql"), ids=ids)
+    return run_sql(spark, "apps/als/id_indices.sql", ids=ids)
 
 
 def indexed_ratings(spark: SparkSession, strengths: DataFrame, users: DataFrame, items: DataFrame) -> DataFrame:
     """``(user_idx, item_idx, rating)`` for ALS from ``(user, item, strength)``."""
-    return spark.sql(load_sql("apps/als/indexed_ratings.sql"), strengths=strengths, users=users, items=items)
+    return run_sql(spark, "apps/als/indexed_ratings.sql", strengths=strengths, users=users, items=items)
 
 
 def make_als(params: ALSParams, blocks: int) -> ALS:
@@ -70,11 +70,11 @@ def train_als(spark: SparkSession, ratings: DataFrame, params: ALSParams) -> ALS
 
 def write_features(spark: SparkSession, factors: DataFrame, ids: DataFrame, uri: str) -> None:
     """Writes ALS factors ``(id int, features)`` as ``[stringID, [f..]]`` gzip text lines under ``uri``."""
-    lines = spark.sql(load_sql("apps/als/feature_lines.sql"), factors=factors, ids=ids)
+    lines = run_sql(spark, "apps/als/feature_lines.sql", factors=factors, ids=ids)
     lines.write.mode("overwrite").option("compression", "gzip").text(uri)
 
 
 def read_features(spark: SparkSession, model_dir: str, relative: str) -> DataFrame:
     """``(id string, features array<float>)`` from the ``X/`` or ``Y/`` folder ``relative`` to ``model_dir``."""
     lines = spark.read.text(child_uri(model_dir, relative))
-    return spark.sql(load_sql("apps/als/feature_vectors.sql"), lines=lines)
+    return run_sql(spark, "apps/als/feature_vectors.sql", lines=lines)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from pyspark.sql import functions as F
 
-from oryx_assets.sql import load_sql
+from oryx_assets.sql import run_sql
 from oryx_core.api.batch import holds_lines
 from oryx_core.apps.als.aggregation import parse_als_line
 from oryx_core.input.lines import SAMPLE_SIZE, BadLineError, parse_line
@@ -96,8 +96,9 @@ def decayed_interactions(spark: SparkSession, interactions: DataFrame, rules: St
     """``interactions`` with ``decay.factor`` applied by age at ``now_ms`` and ``decay.zero-threshold`` dropped."""
     if rules.decay_factor >= 1.0 and rules.zero_threshold <= 0.0:
         return interactions
-    return spark.sql(
-        load_sql("apps/als/decayed_interactions.sql"),
+    return run_sql(
+        spark,
+        "apps/als/decayed_interactions.sql",
         args={
             "factor": float(rules.decay_factor),
             "now_ms": int(now_ms),
@@ -111,13 +112,14 @@ def aggregated_strengths(spark: SparkSession, interactions: DataFrame, rules: St
     """One ``(user, item, strength)`` per pair: implicit sum since the last delete, or explicit last value,
     then ``logStrength`` when configured. Deleted pairs are absent."""
     name = "summed_strengths" if rules.implicit else "latest_strengths"
-    strengths = spark.sql(load_sql(f"apps/als/{name}.sql"), interactions=interactions)
+    strengths = run_sql(spark, f"apps/als/{name}.sql", interactions=interactions)
     if not rules.log_strength:
         return strengths
     if not (rules.epsilon > 0.0 and math.isfinite(rules.epsilon)):
         raise ValueError(f"oryx.als.hyperparams.epsilon must be positive, got {rules.epsilon}")
-    return spark.sql(
-        load_sql("apps/als/transformed_strengths.sql"),
+    return run_sql(
+        spark,
+        "apps/als/transformed_strengths.sql",
         args={"log_strength": True, "epsilon": float(rules.epsilon)},
         strengths=strengths,
     )

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from oryx_assets.apps.als.factors import read_features
-from oryx_assets.sql import load_sql
+from oryx_assets.sql import run_sql
 from oryx_core.apps.als.messages import format_x_update, format_y_update
 from oryx_core.topics.messages import UP
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 def known_items(spark: SparkSession, interactions: DataFrame) -> DataFrame:
     """``(user, known_items)`` rebuilt from all records: a pair is known when its latest record is not a delete."""
-    return spark.sql(load_sql("apps/als/known_items.sql"), interactions=interactions)
+    return run_sql(spark, "apps/als/known_items.sql", interactions=interactions)
 
 
 def item_updates(spark: SparkSession, model_dir: str, model: ALSModelDescription) -> Iterator[str]:
@@ -44,7 +44,7 @@ def user_updates(
         for row in vectors.toLocalIterator():
             yield format_x_update(row["id"], np.asarray(row["features"], dtype=np.float32))
         return
-    rows = spark.sql(load_sql("apps/als/user_updates.sql"), vectors=vectors, known=known_items(spark, interactions))
+    rows = run_sql(spark, "apps/als/user_updates.sql", vectors=vectors, known=known_items(spark, interactions))
     for row in rows.toLocalIterator():
         yield format_x_update(row["id"], np.asarray(row["features"], dtype=np.float32), row["known_items"])
 

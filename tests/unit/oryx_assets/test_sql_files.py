@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from pyspark.sql import DataFrame, SparkSession
 
 from oryx_assets import sql
 
@@ -47,3 +48,25 @@ def test_loads_a_statement_by_relative_path() -> None:
 def test_missing_file_is_named() -> None:
     with pytest.raises(FileNotFoundError, match="lambda/nope.sql"):
         sql.load_sql("lambda/nope.sql")
+
+
+def _is_cached(frame: DataFrame) -> bool:
+    """What Spark's cache manager holds for the frame (``DataFrame.is_cached`` is only a Python-side flag)."""
+    return frame.storageLevel.useMemory or frame.storageLevel.useDisk
+
+
+def test_a_cached_frame_passed_to_a_sql_file_stays_cached(spark: SparkSession) -> None:
+    """PySpark's ``spark.sql(text, name=frame)`` uncaches ``frame`` when it drops its view; ``run_sql`` must not."""
+    strengths = spark.createDataFrame(
+        [("u1", "i1", 1.0), ("u2", "i1", 2.0)], "user string, item string, strength double"
+    )
+    cached = strengths.cache()
+    try:
+        assert cached.count() == 2 and _is_cached(cached)
+        ids = sql.run_sql(spark, "apps/als/id_indices.sql", ids=cached.selectExpr("user AS id"))
+        assert sorted(map(tuple, ids.collect())) == [("u1", 0), ("u2", 1)]
+        summed = sql.run_sql(spark, "apps/als/rating_summary.sql", ratings=cached).collect()
+        assert summed and _is_cached(cached)
+        assert not [name for name in spark.catalog.listTables() if name.name.startswith("_oryx_")]
+    finally:
+        cached.unpersist()
