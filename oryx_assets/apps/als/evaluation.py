@@ -20,17 +20,15 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 from pyspark.sql import functions as F
 
+from oryx_assets.apps.als.evaluation_sample import evaluation_users
 from oryx_assets.apps.als.ranking import (
-    MAX_RANKED_USERS,
     MODEL_CANDIDATE,
     POPULAR_CANDIDATE,
     SCANNED,
     TOP_N,
-    EvaluationUsers,
     figures,
     scan_items,
 )
@@ -58,29 +56,6 @@ def test_positives(spark: SparkSession, test: DataFrame, x: DataFrame, y: DataFr
     return run_sql(spark, "apps/als/test_positives.sql", test=test, x=x, y=y)
 
 
-def evaluation_users(
-    spark: SparkSession, positives: DataFrame, train: DataFrame, x: DataFrame, seed: int
-) -> EvaluationUsers:
-    """The sampled test users with their vectors, positives, training items and AUC negatives, in one query."""
-    rows = run_sql(
-        spark,
-        "apps/als/evaluation_users.sql",
-        args={"seed": int(seed), "max_users": MAX_RANKED_USERS},
-        positives=positives,
-        train=train.select("user", "item"),
-        x=x,
-    ).collect()
-    vectors = np.asarray([row["features"] for row in rows], dtype=np.float32) if rows else np.zeros((0, 0), np.float32)
-    return EvaluationUsers(
-        ids=[row["user"] for row in rows],
-        vectors=vectors,
-        positives=[frozenset(row["positives"]) for row in rows],
-        known=[frozenset(row["known"] or ()) for row in rows],
-        negatives=[list(row["negatives"] or ()) for row in rows],
-        test_rows=int(rows[0]["test_rows"]) if rows else 0,
-    )
-
-
 def implicit_evaluation(
     spark: SparkSession,
     test: DataFrame,
@@ -93,10 +68,11 @@ def implicit_evaluation(
     """AUC, precision@10 and NDCG@10, and the same figures of the most-popular baseline; ``metric`` is the score.
 
     ``test``: held-out ``(user, item, strength)``; ``train``: the ``(user, item)`` pairs trained on (excluded from
-    top-10 lists, and the popularity counts). Two Spark jobs: the evaluation users, then one scan of the item
-    vectors that scores the model and the baseline together (``ranking``).
+    top-10 lists, and the popularity counts). The evaluation users come from three small queries
+    (``evaluation_sample``), then one scan of the item vectors scores the model and the baseline together
+    (``ranking``).
     """
-    # The query reads the positives four times (users, items, negatives, count): computed once, not four times.
+    # The sample reads the positives three times (users, their count, the negatives' items): computed once.
     positives = test_positives(spark, test, x, y).cache()
     try:
         users = evaluation_users(spark, positives, train, x, seed)

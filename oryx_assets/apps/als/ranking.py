@@ -7,7 +7,7 @@ those with the highest scores among all items, the user's training items exclude
 a hit is a held-out positive. Next to them the same figures of recommending the most popular items.
 
 Why one pass: every figure needs, per evaluation user, scores against many items, and the users are a bounded
-sample (``MAX_RANKED_USERS``, chosen in ``evaluation_users.sql`` with their positives, training items and AUC
+sample (``MAX_RANKED_USERS``, chosen by ``evaluation_sample`` with their positives, training items and AUC
 negatives). Their vectors and item sets travel with the task; every partition of item vectors is scored against
 all of them with one matrix product (``scan_items``) and yields, per user, only its candidates for the top N of
 the model and of the baseline (ties at the cut kept) and the scores of its AUC items. The driver merges those few
@@ -33,7 +33,7 @@ MODEL_CANDIDATE, POPULAR_CANDIDATE, AUC_PAIR = 0, 1, 2
 
 @dataclass(frozen=True)
 class EvaluationUsers:
-    """The users scored, in ID order, with what each needs (from ``evaluation_users.sql``)."""
+    """The users scored, in ID order, with what each needs (from ``evaluation_sample``)."""
 
     ids: list[str]
     vectors: np.ndarray  # (users, k) float32
