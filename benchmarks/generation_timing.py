@@ -121,7 +121,8 @@ def compare_rounds(
     rounds: int,
 ) -> tuple[Timings, list[float]]:
     """Puts ``lines`` on a fresh topic; each round times a generation with refit off and one with refit on
-    (``overrides(refit)``), each followed by a bare fit (``bare_fit(folder)``); one bare fit first warms up."""
+    (``overrides(refit)``), each followed by a bare fit (``bare_fit(folder)``); one bare fit and one generation
+    first warm up (a generation's first run in a process is about twice as slow: JIT, Python workers)."""
     generations: Timings = {"refit off": [], "refit on": []}
     bare: list[float] = []
     topics = fresh_input(brokers, lines)
@@ -132,8 +133,13 @@ def compare_rounds(
                     folder = Path(scratch) / f"{round_number}-{label.replace(' ', '-')}"
                     oryx = generation_config(brokers, topics, folder, update_class, *overrides(label == "refit on"))
                     if not bare:
+                        # Warm-up, not counted: a bare fit and a whole generation, so that neither side pays
+                        # alone for the JVM's and the Python workers' first run.
                         start_session(oryx)
-                        time_bare(lambda folder=folder: bare_fit(folder))  # warm-up, not counted
+                        time_bare(lambda folder=folder: bare_fit(folder))
+                        warm_up = Path(scratch) / "warm-up"
+                        warm = generation_config(brokers, topics, warm_up, update_class, *overrides(False))
+                        timed_generation(warm, 1_600_000_000_000)
                     generations[label].append(timed_generation(oryx, 1_700_000_000_000 + round_number))
                     bare.append(time_bare(lambda folder=folder: bare_fit(folder)))
                     seconds = generations[label][-1][0]

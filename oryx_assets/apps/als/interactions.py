@@ -70,16 +70,40 @@ def _parse_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         yield frame
 
 
+PLAIN_RECORD = (
+    r'^([^",\\\[\r\n][^",\\\r\n]*),([^",\\\r\n]+),'
+    r"(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]{1,2})?),(-?[0-9]{1,18})\z"
+)
+"""A line ``user,item,strength,timestamp`` with nothing for the CSV and number rules to decide: no quote,
+escape, bracket or line break, a plain decimal strength (at most a two-digit exponent, so finite) and an
+integer timestamp that fits a long, up to the very end (Java's ``\\z``: ``$`` would also match before a final
+line break). Such lines, nearly all real ones, are split in Spark SQL; the rest go through the Python rule.
+A unit test pins both paths to the same rows."""
+
+
 def parse_interactions(lines: DataFrame) -> DataFrame:
     """Every line of ``lines.value`` parsed: good ones with ``error`` null, bad ones with ``user`` null.
 
     Columns: ``user, item, strength`` (NaN = delete), ``ts`` (epoch ms), ``seq`` (input order), ``error``,
-    ``line`` (kept for bad lines only, for the log).
+    ``line`` (kept for bad lines only, for the log). Plain lines (``PLAIN_RECORD``) are split by Spark SQL,
+    a sixth of the cost of the Python workers every other line goes through.
     """
     numbered = lines.select("value").withColumn("seq", F.monotonically_increasing_id())
-    parsed = numbered.mapInPandas(_parse_batches, PARSED)
+    plain = F.col("value").rlike(PLAIN_RECORD)
+    field = [F.regexp_extract("value", PLAIN_RECORD, group) for group in (1, 2, 3, 4)]
+    fast = numbered.where(plain).select(
+        field[0].alias("user"),
+        field[1].alias("item"),
+        field[2].cast("double").alias("strength"),
+        field[3].cast("bigint").alias("ts"),
+        "seq",
+        F.lit(None).cast("string").alias("error"),
+        F.lit(None).cast("string").alias("line"),
+    )
+    parsed = numbered.where(~plain | F.col("value").isNull()).mapInPandas(_parse_batches, PARSED)
     # Arrow turns pandas' NaN into null on the way back; a delete must be NaN for the SQL rules.
-    return parsed.withColumn("strength", F.coalesce("strength", F.lit(math.nan)))
+    slow = parsed.withColumn("strength", F.coalesce("strength", F.lit(math.nan)))
+    return fast.unionByName(slow)
 
 
 def good_interactions(parsed: DataFrame, what: str) -> DataFrame:

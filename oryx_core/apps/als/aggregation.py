@@ -62,11 +62,21 @@ def _strength(fields: Sequence[str], text: str) -> float:
     raise BadLineError(join_csv(fields), f"strength {text!r} is not a finite number (or empty, for a delete)")
 
 
+LONG_RANGE = range(-(2**63), 2**63)
+"""A timestamp is a Java long, as Oryx 2 parsed it: beyond it ``Long.parseLong`` failed, and here a batch
+layer's int64 column could not hold the line."""
+
+
 def _timestamp(fields: Sequence[str], text: str) -> int:
+    timestamp = None
     with contextlib.suppress(ValueError):
         if "_" not in text:
-            return int(text.strip())
-    raise BadLineError(join_csv(fields), f"timestamp {text!r} is not an integer (epoch milliseconds)")
+            timestamp = int(text.strip())
+    if timestamp is None:
+        raise BadLineError(join_csv(fields), f"timestamp {text!r} is not an integer (epoch milliseconds)")
+    if timestamp not in LONG_RANGE:
+        raise BadLineError(join_csv(fields), f"timestamp {text!r} is outside the range of a 64-bit integer")
+    return timestamp
 
 
 def age_days(timestamp_ms: int, now_ms: int) -> float:

@@ -29,6 +29,11 @@ def test_parse_als_line_reads_an_empty_strength_as_a_delete() -> None:
     assert math.isnan(strength)
 
 
+def test_a_timestamp_at_the_ends_of_a_java_long_is_read() -> None:
+    assert parse_als_line(["u", "i", "1", "9223372036854775807"])[3] == 2**63 - 1
+    assert parse_als_line(["u", "i", "1", "-9223372036854775808"])[3] == -(2**63)
+
+
 @pytest.mark.parametrize(
     ("fields", "problem"),
     [
@@ -41,6 +46,8 @@ def test_parse_als_line_reads_an_empty_strength_as_a_delete() -> None:
         (["u", "i", "1", "yesterday"], "timestamp 'yesterday' is not an integer"),
         (["u", "i", "1", "1.5"], "timestamp '1.5' is not an integer"),
         (["u", "i", "1", "1_000"], "timestamp '1_000' is not an integer"),
+        (["u", "i", "1", "9223372036854775808"], "outside the range of a 64-bit integer"),
+        (["u", "i", "1", "-9223372036854775809"], "outside the range of a 64-bit integer"),
     ],
 )
 def test_parse_als_line_rejects_bad_lines_saying_why(fields: list[str], problem: str) -> None:
