@@ -39,7 +39,8 @@ def evaluation_users(
     ``x``: the user vectors ``(id, features)``.
     """
     args = {"seed": int(seed), "max_users": MAX_RANKED_USERS}
-    sample = sorted(run_sql(spark, "apps/als/evaluation_sample.sql", args, positives=positives).collect())
+    rows = run_sql(spark, "apps/als/evaluation_sample.sql", args, positives=positives).collect()
+    sample = sorted(rows, key=lambda row: row["user"])
     if not sample:
         return EvaluationUsers([], np.zeros((0, 0), np.float32), [], [], [], 0)
     ids = [row["user"] for row in sample]

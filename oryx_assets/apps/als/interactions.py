@@ -90,7 +90,8 @@ def parse_interactions(lines: DataFrame) -> DataFrame:
     """
     numbered = lines.select("value").withColumn("seq", F.monotonically_increasing_id())
     plain = F.col("value").rlike(PLAIN_RECORD)
-    field = [F.regexp_extract("value", PLAIN_RECORD, group) for group in (1, 2, 3, 4)]
+    # The gate leaves exactly four fields without quotes or escapes: one split, not a regex match per field.
+    field = [F.split("value", ",").getItem(index) for index in range(4)]
     fast = numbered.where(plain).select(
         field[0].alias("user"),
         field[1].alias("item"),

@@ -320,8 +320,8 @@ def _vectors(
 def _ids_in_order(ids: DataFrame) -> tuple[str, ...]:
     """The IDs by index, to the driver: the PMML lists them all (XIDs / YIDs), as Oryx 2's did.
 
-    The numbering is one window over all IDs in one partition already (``id_indices.sql``), so one partition
-    sorted is one Spark job; a global ``orderBy`` cost a sampling job plus one job per partition.
+    The numbering is one window over all IDs in one partition already (``id_indices.sql``), so sorting that one
+    partition costs two Spark jobs; a global ``orderBy`` cost a sampling job plus one job per partition (8).
     """
     in_order = ids.coalesce(1).sortWithinPartitions("idx").select("id")
     return tuple(row["id"] for row in in_order.toLocalIterator())
