@@ -152,10 +152,15 @@ def kafka_load(args: argparse.Namespace) -> dict[str, float]:
         follower = UpdateFollower(manager, consumer, thread_name="bench-serving-follower")
         start = time.perf_counter()
         follower.start()
+        deadline = start + max(120.0, (args.items + args.users) / 1000)  # a stall fails rather than spins
         while True:
             model = manager.get_model()
             if model is not None and model.get_fraction_loaded() >= 1.0 and len(model.y) == args.items:
                 break
+            if time.perf_counter() > deadline:
+                follower.stop()
+                raise TimeoutError(f"model not loaded from Kafka in {deadline - start:.0f} s: "
+                                   f"{follower.consumed} of {args.items + args.users + 1} messages consumed")
             time.sleep(0.05)
         load_seconds = time.perf_counter() - start
         follower.stop()

@@ -5,8 +5,8 @@
   with what was on the topic when they asked (to report "model loaded").
 * ``InputTopicReader``: the batch layer reads exact, repeatable offset ranges and commits only after a
   generation is saved, so a failed generation re-reads the same input instead of losing it.
-* ``header_values``: the values of one header on the committed records at the end of a topic, which is how
-  the speed layer finds out, after a crash, which micro-batches its transactions already published.
+* ``header_scan.header_values`` (beside this module) reads one header off the end of a topic with the same
+  client.
 
 The update topic is read ``read_committed``: the speed layer publishes each micro-batch's updates in one
 transaction, and a batch it was killed in the middle of must never reach a model. (librdkafka defaults to
@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Self
 
@@ -33,7 +33,7 @@ from oryx_core.topics.messages import DEFAULT_MAX_MESSAGE_BYTES, KeyMessage
 _DEFAULT_FETCH_MAX_BYTES = 52_428_800
 _DEFAULT_RECEIVE_MAX_BYTES = 100_000_000
 _RESPONSE_HEADROOM = 1_048_576
-_BATCH = 500
+FETCH_BATCH = 500
 READ_COMMITTED = "read_committed"
 
 log = logging.getLogger(__name__)
@@ -103,15 +103,33 @@ def _decode(record: Message) -> KeyMessage:
     )
 
 
-class _TopicClient:
-    """Metadata queries both readers share; keeps the Consumer handle and the topic name together."""
+class TopicClient:
+    """Metadata queries both readers share; keeps the Consumer handles and the topic name together.
 
-    def __init__(self, consumer: Consumer, topic: str) -> None:
+    Offsets and metadata go through a second, idle Consumer (never subscribed nor assigned): a broker answers a
+    connection's requests in order, so on the reading one each waited behind its long-poll fetch (500 ms), four
+    waits per readiness check (22,000 ``UP`` messages took 137 s to load). The idle one answers in milliseconds.
+    """
+
+    def __init__(self, config: dict[str, Any], topic: str) -> None:
         self.topic = topic
-        self._consumer = consumer
+        self._consumer = Consumer(config)
+        self._config = config
+        self._metadata_client: Consumer | None = None
+
+    @property
+    def consumer(self) -> Consumer:
+        """The reading Consumer (assign, poll, offsets for times); not for metadata queries (see above)."""
+        return self._consumer
+
+    @property
+    def _metadata(self) -> Consumer:
+        if self._metadata_client is None:
+            self._metadata_client = Consumer(self._config)
+        return self._metadata_client
 
     def partitions(self, timeout: float = 10.0) -> list[int]:
-        metadata = self._consumer.list_topics(self.topic, timeout=timeout).topics.get(self.topic)
+        metadata = self._metadata.list_topics(self.topic, timeout=timeout).topics.get(self.topic)
         if metadata is None or metadata.error is not None:
             raise TopicMissingError(self.topic)
         return sorted(metadata.partitions)
@@ -119,7 +137,7 @@ class _TopicClient:
     def watermarks(self, timeout: float = 10.0) -> dict[int, tuple[int, int]]:
         """``partition -> (low, high)``: the earliest offset still stored and the next offset to be written."""
         return {
-            p: self._consumer.get_watermark_offsets(TopicPartition(self.topic, p), timeout=timeout, cached=False)
+            p: self._metadata.get_watermark_offsets(TopicPartition(self.topic, p), timeout=timeout, cached=False)
             for p in self.partitions(timeout)
         }
 
@@ -127,7 +145,7 @@ class _TopicClient:
         """High watermarks now: reading up to these means having seen everything written so far."""
         return {p: high for p, (_, high) in self.watermarks(timeout).items()}
 
-    def _fetch(self, max_messages: int, timeout: float) -> list[Message]:
+    def fetch(self, max_messages: int, timeout: float) -> list[Message]:
         """What has arrived, without waiting longer than needed.
 
         ``Consumer.consume`` waits out its whole timeout unless ``max_messages`` arrive, which would delay every
@@ -140,6 +158,8 @@ class _TopicClient:
 
     def close(self) -> None:
         self._consumer.close()
+        if self._metadata_client is not None:
+            self._metadata_client.close()
 
     def __enter__(self) -> Self:
         return self
@@ -150,7 +170,7 @@ class _TopicClient:
         self.close()
 
 
-class UpdateTopicConsumer(_TopicClient):
+class UpdateTopicConsumer(TopicClient):
     """Replays the update topic from the beginning, then follows it; never commits offsets."""
 
     def __init__(
@@ -165,14 +185,14 @@ class UpdateTopicConsumer(_TopicClient):
         self.group_id = f"{group_prefix}-{uuid.uuid4()}"
         config = consumer_config(brokers, self.group_id, max_message_bytes=max_message_bytes)
         config["isolation.level"] = READ_COMMITTED
-        super().__init__(Consumer(config), topic)
+        super().__init__(config, topic)
         self._consumer.subscribe([topic])
         self._last_error: int | None = None
 
-    def poll(self, timeout: float, max_messages: int = _BATCH) -> list[KeyMessage]:
+    def poll(self, timeout: float, max_messages: int = FETCH_BATCH) -> list[KeyMessage]:
         """Up to ``max_messages`` records, waiting at most ``timeout`` seconds; empty when nothing is new."""
         messages = []
-        for record in self._fetch(max_messages, timeout):
+        for record in self.fetch(max_messages, timeout):
             error = record.error()
             if error is None:
                 messages.append(_decode(record))
@@ -205,7 +225,7 @@ class UpdateTopicConsumer(_TopicClient):
         self._last_error = error.code()
 
 
-class InputTopicReader(_TopicClient):
+class InputTopicReader(TopicClient):
     """Reads exact ``[start, end)`` offset ranges of the input topic and commits them for a consumer group."""
 
     def __init__(
@@ -219,7 +239,7 @@ class InputTopicReader(_TopicClient):
         self.group_id = group_id
         config = consumer_config(brokers, group_id, max_message_bytes=max_message_bytes)
         config["enable.partition.eof"] = True
-        super().__init__(Consumer(config), topic)
+        super().__init__(config, topic)
 
     def committed_offsets(self, timeout: float = 10.0) -> dict[int, int]:
         """Where the group's next read starts, per partition.
@@ -278,7 +298,7 @@ class InputTopicReader(_TopicClient):
         last_progress = time.monotonic()
         last_error = "none"
         while pending:
-            records = self._fetch(_BATCH, 1.0)
+            records = self.fetch(FETCH_BATCH, 1.0)
             if records:
                 last_progress = time.monotonic()
             elif time.monotonic() - last_progress > idle_timeout:
@@ -315,77 +335,3 @@ class InputTopicReader(_TopicClient):
 
     def _committed_with_retry(self, requested: list[TopicPartition], timeout: float) -> list[TopicPartition]:
         return _with_group_retry(lambda: self._consumer.committed(requested, timeout=timeout))
-
-
-def header_values(
-    brokers: str,
-    topic: str,
-    header: str,
-    *,
-    max_records: int | None = None,
-    since_ms: int | None = None,
-    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
-    idle_timeout: float = 30.0,
-) -> list[str]:
-    """Values of ``header`` on the committed records at the end of ``topic``, in offset order per partition.
-
-    Each partition is read from the later of two bounds, whichever are given: ``max_records`` before its end,
-    and the first record written at or after ``since_ms`` (epoch milliseconds). With neither, the whole
-    partition is read. Reading stops at the last stable offset (``read_committed``), so a transaction still
-    open elsewhere is neither waited for nor counted; a partition that stops answering for ``idle_timeout``
-    seconds raises ``TimeoutError`` rather than returning a partial answer.
-    """
-    config = consumer_config(brokers, f"oryx-header-scan-{uuid.uuid4()}", max_message_bytes=max_message_bytes)
-    config.update({"isolation.level": READ_COMMITTED, "enable.partition.eof": True})
-    with _TopicClient(Consumer(config), topic) as client:
-        starts = _scan_starts(client, max_records, since_ms)
-        return _read_headers(client, starts, header, idle_timeout)
-
-
-def _scan_starts(client: _TopicClient, max_records: int | None, since_ms: int | None) -> dict[int, int]:
-    """Where the scan of each partition begins; partitions with nothing to read are left out."""
-    watermarks = client.watermarks()
-    starts = {p: low for p, (low, _) in watermarks.items()}
-    if max_records is not None:
-        starts = {p: max(low, high - max_records) for p, (low, high) in watermarks.items()}
-    if since_ms is not None:
-        wanted = [TopicPartition(client.topic, p, since_ms) for p in watermarks]
-        # -1: no record at or after that time, so nothing in the partition is recent enough.
-        for tp in client._consumer.offsets_for_times(wanted, timeout=10.0):
-            at = watermarks[tp.partition][1] if tp.offset < 0 else tp.offset
-            starts[tp.partition] = max(starts[tp.partition], at)
-    return {p: start for p, start in starts.items() if start < watermarks[p][1]}
-
-
-def _read_headers(client: _TopicClient, starts: Mapping[int, int], header: str, idle_timeout: float) -> list[str]:
-    if not starts:
-        return []
-    consumer = client._consumer
-    consumer.assign([TopicPartition(client.topic, p, start) for p, start in starts.items()])
-    pending = set(starts)
-    values: list[str] = []
-    last_progress = time.monotonic()
-    while pending:
-        records = client._fetch(_BATCH, 1.0)
-        if records:
-            last_progress = time.monotonic()
-        elif time.monotonic() - last_progress > idle_timeout:
-            raise TimeoutError(
-                f"scanning {client.topic!r} for header {header!r}: partitions {sorted(pending)} gave no records "
-                f"and no end for {idle_timeout:g}s"
-            )
-        for record in records:
-            error = record.error()
-            if error is not None and error.code() == KafkaError._PARTITION_EOF:
-                pending.discard(record.partition())
-            elif error is not None:
-                if error.fatal():
-                    raise KafkaException(error)
-                log.warning("scanning topic %r: %s", client.topic, error.str())
-            else:
-                values.extend(_header_values(record.headers(), header))
-    return values
-
-
-def _header_values(headers: Sequence[tuple[str, bytes | None]] | None, name: str) -> list[str]:
-    return [bytes(value).decode("utf-8", errors="replace") for key, value in headers or () if key == name and value]

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from oryx_core.topics.consumer import header_values
+from oryx_core.topics.header_scan import header_values
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from support.waiting import wait_for
 
 from oryx_core.config import OryxConfig, load_config
 from oryx_core.spark import build_spark_session
-from oryx_core.topics.consumer import header_values
+from oryx_core.topics.header_scan import header_values
 from oryx_core.topics.messages import MODEL, UP, KeyMessage
 from oryx_core.topics.producer import TopicProducer
 from oryx_streaming.apps.example import ExampleSpeedModelManager

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from oryx_core.topics.consumer import UpdateTopicConsumer, header_values
+from oryx_core.topics.consumer import UpdateTopicConsumer
+from oryx_core.topics.header_scan import header_values
 from oryx_core.topics.messages import KeyMessage
 from oryx_core.topics.producer import TopicProducer, TransactionalProducer
 
