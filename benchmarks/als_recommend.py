@@ -159,8 +159,10 @@ def kafka_load(args: argparse.Namespace) -> dict[str, float]:
                 break
             if time.perf_counter() > deadline:
                 follower.stop()
-                raise TimeoutError(f"model not loaded from Kafka in {deadline - start:.0f} s: "
-                                   f"{follower.consumed} of {args.items + args.users + 1} messages consumed")
+                raise TimeoutError(
+                    f"model not loaded from Kafka in {deadline - start:.0f} s: "
+                    f"{follower.consumed} of {args.items + args.users + 1} messages consumed"
+                )
             time.sleep(0.05)
         load_seconds = time.perf_counter() - start
         follower.stop()
