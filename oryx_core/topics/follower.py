@@ -36,6 +36,10 @@ POLL_SECONDS = 0.2
 LAG_REFRESH_SECONDS = 5.0
 """How often the follower asks the broker how far behind it is (for metrics); two metadata requests."""
 _LAG_TIMEOUT_SECONDS = 2.0
+LOADED_CHECK_SECONDS = 0.25
+"""While loading, how often a poll that returned messages is followed by the "caught up?" question (three
+broker round trips); a poll that returned nothing always asks. Asked after every poll, it cost a quarter of
+the time to load 210,000 vectors."""
 
 
 class UpdateSource(Protocol):
@@ -100,6 +104,7 @@ class UpdateFollower:
         self.lag: int | None = None
         """Messages on the update topic not yet consumed, refreshed every few seconds; None when unknown."""
         self._lag_checked = -float("inf")
+        self._loaded_checked = -float("inf")
 
     def start(self) -> UpdateFollower:
         self._thread.start()
@@ -148,7 +153,7 @@ class UpdateFollower:
                             return
                         self._apply(message)
                 if not self._loaded.is_set():
-                    self._check_loaded()
+                    self._check_loaded(idle=not messages)
                 self._refresh_lag()
         finally:
             self._close_source()
@@ -170,8 +175,13 @@ class UpdateFollower:
             self._stop.wait(self._retry_sec)
             return []
 
-    def _check_loaded(self) -> None:
-        """Asked only until the first time it is true."""
+    def _check_loaded(self, idle: bool) -> None:
+        """Asked only until the first time it is true: after an idle poll, else at most every
+        ``LOADED_CHECK_SECONDS``."""
+        now = time.monotonic()
+        if not idle and now - self._loaded_checked < LOADED_CHECK_SECONDS:
+            return
+        self._loaded_checked = now
         try:
             if self._source.caught_up():
                 self._loaded.set()
