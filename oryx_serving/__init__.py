@@ -18,6 +18,7 @@ from oryx_core.topics.follower import UpdateSource
 from oryx_serving import console
 from oryx_serving.lambda_ import GENERIC_BLUEPRINTS, auth, metrics, openapi, preconditions
 from oryx_serving.lambda_.bodies import MAX_DECOMPRESSION_RATIO_CONFIG
+from oryx_serving.lambda_.body_deadline import READ_TIMEOUT_CONFIG
 from oryx_serving.lambda_.formats import compress_response
 from oryx_serving.lambda_.model_manager import init_app
 from oryx_serving.lambda_.settings import RESOURCES_KEY, ServingSettings
@@ -63,7 +64,10 @@ def create_app(
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
         MAX_FORM_MEMORY_SIZE=settings.max_request_bytes,
-        **{MAX_DECOMPRESSION_RATIO_CONFIG: settings.max_decompression_ratio},
+        **{
+            MAX_DECOMPRESSION_RATIO_CONFIG: settings.max_decompression_ratio,
+            READ_TIMEOUT_CONFIG: settings.read_timeout_sec,
+        },
     )
     # Order matters: the timer starts before authentication, so refused requests are measured too; then
     # Jersey's checks (415, 403 read-only, 406) run before any view reads a body.

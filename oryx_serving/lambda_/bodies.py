@@ -24,6 +24,7 @@ from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDeco
 
 from oryx_core.api.serving import OryxServingError
 from oryx_core.input.lines import split_body_lines
+from oryx_serving.lambda_.body_deadline import timed_reads
 from oryx_serving.lambda_.inflation import DEFAULT_MAX_RATIO, InflationLimits, inflate, unzip
 
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -75,20 +76,20 @@ def _raw_chunks() -> Iterator[bytes]:
     """The body as sent, in chunks, refused (413) as soon as it passes ``max-request-bytes``.
 
     A body without Content-Length (chunked) is read from the server's terminated stream and counted here:
-    werkzeug's own cap cannot tell a body of exactly the cap from a longer one.
+    werkzeug's own cap cannot tell a body of exactly the cap from a longer one. Reads stop at the body's
+    deadline (``body_deadline``, 408).
     """
     cap = request.max_content_length
     if request.content_length is None and cap is not None and "wsgi.input_terminated" in request.environ:
         total = 0
-        while chunk := request.input_stream.read(CHUNK_BYTES):
+        for chunk in timed_reads(lambda: request.input_stream.read(CHUNK_BYTES)):
             total += len(chunk)
             if total > cap:
                 raise _too_large(cap)
             yield chunk
         return
     stream = request.stream  # werkzeug's LimitedStream: 413 past the cap, 400 if the client sends too little
-    while chunk := stream.read(CHUNK_BYTES):
-        yield chunk
+    yield from timed_reads(lambda: stream.read(CHUNK_BYTES))
 
 
 def _decoded_chunks(limits: InflationLimits) -> Iterator[bytes]:

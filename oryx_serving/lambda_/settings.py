@@ -17,6 +17,7 @@ RESOURCES_KEY = "oryx.serving.application-resources"
 CONTEXT_PATH_KEY = "oryx.serving.api.context-path"
 USER_NAME_KEY = "oryx.serving.api.user-name"
 PASSWORD_KEY = "oryx.serving.api.password"
+READ_TIMEOUT_KEY = "oryx.serving.api.read-timeout-sec"
 CERT_FILE_KEY = "oryx.serving.api.cert-file"
 KEY_FILE_KEY = "oryx.serving.api.key-file"
 KEYSTORE_FILE_KEY = "oryx.serving.api.keystore-file"
@@ -57,6 +58,8 @@ class ServingSettings:
     max_request_bytes: int
     max_decompression_ratio: int
     """Output bytes a compressed request body may inflate to per compressed byte (beyond its first MiB)."""
+    read_timeout_sec: float
+    """How long a request body may take to arrive (``body_deadline``)."""
     credentials: Credentials | None
     tls: TLSFiles | None
     model_dir: str | None
@@ -73,6 +76,9 @@ class ServingSettings:
             raise ConfigError(
                 MAX_DECOMPRESSION_RATIO_KEY, f"must be 1 or more (bytes out per byte in); got {max_ratio}"
             )
+        read_timeout = config.get_float(READ_TIMEOUT_KEY)
+        if not read_timeout > 0:
+            raise ConfigError(READ_TIMEOUT_KEY, f"must be a positive number of seconds; got {read_timeout}")
         return cls(
             port=config.get_int("oryx.serving.api.secure-port" if tls else "oryx.serving.api.port"),
             workers=config.get_int("oryx.serving.api.workers"),
@@ -85,6 +91,7 @@ class ServingSettings:
             no_init_topics=config.get_bool("oryx.serving.no-init-topics"),
             max_request_bytes=max_request_bytes,
             max_decompression_ratio=max_ratio,
+            read_timeout_sec=read_timeout,
             credentials=_credentials(config),
             tls=tls,
             model_dir=config.get_optional_string(MODEL_DIR_KEY),
