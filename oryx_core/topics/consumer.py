@@ -156,6 +156,18 @@ class TopicClient:
             return []
         return [first, *self._consumer.consume(max_messages - 1, 0)] if max_messages > 1 else [first]
 
+    def batches(self, idle_timeout: float, stalled: Callable[[], str]) -> Iterator[list[Message]]:
+        """What ``fetch`` returns, poll after poll, for as long as the caller iterates; ``TimeoutError(stalled())``
+        once ``idle_timeout`` seconds pass without a record."""
+        last_progress = time.monotonic()
+        while True:
+            records = self.fetch(FETCH_BATCH, 1.0)
+            if records:
+                last_progress = time.monotonic()
+            elif time.monotonic() - last_progress > idle_timeout:
+                raise TimeoutError(stalled())
+            yield records
+
     def close(self) -> None:
         self._consumer.close()
         if self._metadata_client is not None:
@@ -295,17 +307,15 @@ class InputTopicReader(TopicClient):
             self._consumer.unassign()
 
     def _drain(self, pending: dict[int, int], idle_timeout: float) -> Iterator[tuple[int, int, KeyMessage]]:
-        last_progress = time.monotonic()
         last_error = "none"
-        while pending:
-            records = self.fetch(FETCH_BATCH, 1.0)
-            if records:
-                last_progress = time.monotonic()
-            elif time.monotonic() - last_progress > idle_timeout:
-                raise TimeoutError(
-                    f"reading {self.topic!r}: no records for {idle_timeout:g}s while partitions still expect "
-                    f"offsets up to {pending} (last error: {last_error})"
-                )
+
+        def stalled() -> str:
+            return (
+                f"reading {self.topic!r}: no records for {idle_timeout:g}s while partitions still expect "
+                f"offsets up to {pending} (last error: {last_error})"
+            )
+
+        for records in self.batches(idle_timeout, stalled):
             for record in records:
                 partition, offset, error = record.partition(), record.offset(), record.error()
                 if partition not in pending:
@@ -321,6 +331,8 @@ class InputTopicReader(TopicClient):
                 # An EOF's offset is the high watermark: nothing more exists to wait for below it.
                 if offset + (0 if error else 1) >= pending[partition]:
                     self._finish(partition, pending)
+            if not pending:
+                return
 
     def _finish(self, partition: int, pending: dict[int, int]) -> None:
         del pending[partition]

@@ -8,13 +8,12 @@ transaction still open elsewhere is neither waited for nor counted.
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from collections.abc import Mapping, Sequence
 
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
-from oryx_core.topics.consumer import FETCH_BATCH, READ_COMMITTED, TopicClient, consumer_config
+from oryx_core.topics.consumer import READ_COMMITTED, TopicClient, consumer_config
 from oryx_core.topics.messages import DEFAULT_MAX_MESSAGE_BYTES
 
 log = logging.getLogger(__name__)
@@ -67,16 +66,14 @@ def _read_headers(client: TopicClient, starts: Mapping[int, int], header: str, i
     consumer.assign([TopicPartition(client.topic, p, start) for p, start in starts.items()])
     pending = set(starts)
     values: list[str] = []
-    last_progress = time.monotonic()
-    while pending:
-        records = client.fetch(FETCH_BATCH, 1.0)
-        if records:
-            last_progress = time.monotonic()
-        elif time.monotonic() - last_progress > idle_timeout:
-            raise TimeoutError(
-                f"scanning {client.topic!r} for header {header!r}: partitions {sorted(pending)} gave no records "
-                f"and no end for {idle_timeout:g}s"
-            )
+
+    def stalled() -> str:
+        return (
+            f"scanning {client.topic!r} for header {header!r}: partitions {sorted(pending)} gave no records "
+            f"and no end for {idle_timeout:g}s"
+        )
+
+    for records in client.batches(idle_timeout, stalled):
         for record in records:
             error = record.error()
             if error is not None and error.code() == KafkaError._PARTITION_EOF:
@@ -87,6 +84,8 @@ def _read_headers(client: TopicClient, starts: Mapping[int, int], header: str, i
                 log.warning("scanning topic %r: %s", client.topic, error.str())
             else:
                 values.extend(_header_values(record.headers(), header))
+        if not pending:
+            break
     return values
 
 
