@@ -26,6 +26,9 @@ from oryx_core.topics.delivery import DeliveryOutcomes
 from oryx_core.topics.messages import DEFAULT_MAX_MESSAGE_BYTES
 from oryx_core.topics.producer import DeliveryError, produce_record, producer_config
 
+Headers = Sequence[tuple[str, bytes]]
+"""Kafka record headers, as ``(name, value)`` pairs."""
+
 OUTCOME_GRACE_S = 2.0
 """How long past the delivery timeout a call waits for librdkafka to report the records it timed out."""
 
@@ -52,17 +55,24 @@ class AcknowledgedWriter:
         self._producer = Producer(config)
         self._closed = False
 
-    def write(self, records: Sequence[tuple[str | None, str]]) -> None:
-        """Sends ``records`` and waits for each one's acknowledgement; raises ``DeliveryError`` if any failed or
-        none came in time (then nothing of this call is left queued)."""
+    def write(self, records: Sequence[tuple[str | None, str]], headers: Sequence[Headers] | None = None) -> None:
+        """Sends ``records`` (with ``headers[i]`` on record i, when given) and waits for each one's
+        acknowledgement; raises ``DeliveryError`` if any failed or none came in time (then nothing of this call is
+        left queued)."""
         if self._closed:
             raise RuntimeError(f"writer for topic {self.topic!r} is closed")
         outcomes = DeliveryOutcomes()
-        for key, message in records:
+        for index, (key, message) in enumerate(records):
             outcomes.expect()
             try:
                 produce_record(
-                    self._producer, self.topic, key, message, self.max_message_bytes, on_delivery=outcomes.report
+                    self._producer,
+                    self.topic,
+                    key,
+                    message,
+                    self.max_message_bytes,
+                    on_delivery=outcomes.report,
+                    headers=None if headers is None else list(headers[index]),
                 )
             except BaseException:
                 outcomes.cancel()

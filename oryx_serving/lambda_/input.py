@@ -4,6 +4,8 @@ Each line is keyed like Oryx 2 (hex of Java's ``String.hashCode``), and the requ
 after the broker has every line of *this* request (``AcknowledgedWriter``), so a 204 means the data is safely in
 Kafka. When the broker does not take them within ``oryx.serving.api.write-timeout-sec`` the answer is 503 with
 ``Retry-After``, and none of the request's lines is left queued to arrive after it: a retry does not double them.
+A request with an ``Idempotency-Key`` header writes, on a retry, only the lines the broker does not hold yet
+(``idempotency``), which covers the faults that rule cannot: an answer lost to a crash, a "possibly persisted" line.
 """
 
 from __future__ import annotations
@@ -12,15 +14,27 @@ import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from flask import has_request_context, request
+
 from oryx_core.api.serving import OryxServingError
-from oryx_core.config import OryxConfig, topic_settings
+from oryx_core.config import ConfigError, OryxConfig, topic_settings
 from oryx_core.topics.acknowledged_writer import AcknowledgedWriter
+from oryx_core.topics.header_scan import header_values
 from oryx_core.topics.messages import input_key
 from oryx_core.topics.producer import DeliveryError
 from oryx_serving.lambda_.errors import check_not_read_only
+from oryx_serving.lambda_.idempotency import (
+    HTTP_HEADER,
+    RECORD_HEADER,
+    WINDOW_KEY,
+    IdempotencyLedger,
+    parse_key,
+    record_tag,
+    request_fingerprint,
+)
 
 if TYPE_CHECKING:
-    from oryx_serving.lambda_.state import OryxServingState
+    from oryx_serving.lambda_.state import InputProducer, OryxServingState
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +50,22 @@ def build_input_producer(config: OryxConfig) -> AcknowledgedWriter:
     return AcknowledgedWriter(topics.input_broker, topics.input_topic, timeout_s=timeout, client_id="oryx-serving")
 
 
+def build_idempotency_ledger(config: OryxConfig, *, connect: bool) -> IdempotencyLedger:
+    """The ledger of keyed writes; it reads the input topic's recent tags when connected to a broker (else, with
+    an injected producer, it starts empty)."""
+    window = config.get_float(WINDOW_KEY)
+    if not window > 0:
+        raise ConfigError(WINDOW_KEY, f"must be a positive number of seconds; got {window}")
+    topics = topic_settings(config)
+
+    def scan(since_ms: int) -> list[str]:
+        if not connect:
+            return []
+        return header_values(topics.input_broker, topics.input_topic, RECORD_HEADER, since_ms=since_ms)
+
+    return IdempotencyLedger(scan, window, load_wait_s=config.get_int(WRITE_TIMEOUT_KEY))
+
+
 def send_input(state: OryxServingState, lines: Iterable[str]) -> int:
     """Sends the (already normalised) lines and waits until the broker has them all; returns how many.
 
@@ -46,10 +76,31 @@ def send_input(state: OryxServingState, lines: Iterable[str]) -> int:
     if producer is None:  # only with oryx.serving.no-init-topics, Oryx 2's test flag
         raise OryxServingError(503, INPUT_UNAVAILABLE)
     records = [(input_key(line), line) for line in lines]
+    key = parse_key(request.headers.get(HTTP_HEADER)) if has_request_context() else None
+    ledger = state.idempotency
+    if key is None or ledger is None:
+        _write(producer, records, None)
+        state.count_input_lines(len(records))
+        return len(records)
+    fingerprint = request_fingerprint(request.method, request.path, request.query_string)
+    todo = ledger.begin(key, fingerprint, len(records))
+    acknowledged = False
     try:
-        producer.write(records)
+        if todo:
+            tags = [[(RECORD_HEADER, record_tag(key, fingerprint, i, len(records)))] for i in todo]
+            _write(producer, [records[i] for i in todo], tags)
+        acknowledged = True
+    finally:
+        ledger.finish(key, todo, acknowledged)
+    state.count_input_lines(len(todo))
+    return len(records)
+
+
+def _write(
+    producer: InputProducer, records: list[tuple[str | None, str]], tags: list[list[tuple[str, bytes]]] | None
+) -> None:
+    try:
+        producer.write(records, tags)
     except DeliveryError as e:
         log.error("Writing %d line(s) to the input topic failed: %s", len(records), e)
         raise OryxServingError(503, INPUT_UNAVAILABLE, {"Retry-After": str(RETRY_AFTER_S)}) from e
-    state.count_input_lines(len(records))
-    return len(records)

@@ -18,7 +18,7 @@ from oryx_core.config import ConfigError, OryxConfig, topic_settings
 from oryx_core.topics.admin import TopicAdmin
 from oryx_core.topics.consumer import UpdateTopicConsumer
 from oryx_core.topics.follower import UpdateFollower, UpdateSource
-from oryx_serving.lambda_.input import build_input_producer
+from oryx_serving.lambda_.input import build_idempotency_ledger, build_input_producer
 from oryx_serving.lambda_.settings import MODEL_MANAGER_KEY, ServingSettings
 from oryx_serving.lambda_.state import EXTENSION_KEY, InputProducer, OryxServingState
 
@@ -110,9 +110,14 @@ def init_app(
             if update_consumer is not None
             else None
         ),
+        idempotency=(
+            build_idempotency_ledger(config, connect=producer is not input_producer) if producer is not None else None
+        ),
     )
     app.extensions[EXTENSION_KEY] = state
     atexit.register(state.close)
     if state.follower is not None:
         state.follower.start()
+    if state.idempotency is not None:
+        state.idempotency.start()
     return state

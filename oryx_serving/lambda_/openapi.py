@@ -35,9 +35,22 @@ def _schema(param: Param) -> dict[str, Any]:
     return schema
 
 
+IDEMPOTENCY_KEY_PARAMETER: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "A unique value per request (e.g. a UUID): a retry with the same key writes only the lines the input "
+        "topic does not hold yet, so a retry after a lost answer does not double them"
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+
+
 def _parameters(endpoint: Endpoint) -> list[dict[str, Any]]:
     located = [("path", p) for p in endpoint.path_params] + [("query", p) for p in endpoint.query_params]
-    return [
+    keyed = [IDEMPOTENCY_KEY_PARAMETER] if endpoint.writes else []
+    return keyed + [
         {
             "name": p.name,
             "in": where,

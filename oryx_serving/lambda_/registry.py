@@ -82,10 +82,12 @@ class Endpoint:
             answers[200] = "OK"
         if self.writes:
             answers[204] = "Sent to the input topic (acknowledged by the broker)"
-        if self.path_params or self.query_params or self.body:
-            answers[400] = "Bad input; the body says why"
+        if self.path_params or self.query_params or self.body or self.writes:
+            answers[400] = "Bad input (or a bad Idempotency-Key); the body says why"
         if self.writes:
             answers[403] = "Serving Layer is read-only"
+            answers[409] = "A request with the same Idempotency-Key is in progress"
+            answers[422] = "The Idempotency-Key was already used for another request"
         if self.body:
             answers[413] = (
                 "Request (or its decompressed body) is larger than oryx.serving.api.max-request-bytes, "

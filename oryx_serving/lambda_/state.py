@@ -19,6 +19,7 @@ from oryx_core.api.readiness import ReadinessLatch
 from oryx_core.api.serving import ServingModel, ServingModelManager
 from oryx_core.config import OryxConfig
 from oryx_core.topics.follower import UpdateFollower
+from oryx_serving.lambda_.idempotency import IdempotencyLedger
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,9 @@ class InputProducer(Protocol):
     """What write endpoints need: ``AcknowledgedWriter`` (or the in-memory fake in unit tests). ``write``
     returns once the broker holds every record, or raises ``DeliveryError`` with none of them left queued."""
 
-    def write(self, records: Sequence[tuple[str | None, str]]) -> None: ...
+    def write(
+        self, records: Sequence[tuple[str | None, str]], headers: Sequence[Sequence[tuple[str, bytes]]] | None = None
+    ) -> None: ...
 
     def close(self) -> None: ...
 
@@ -44,6 +47,8 @@ class OryxServingState:
     read_only: bool
     min_model_load_fraction: float
     follower: UpdateFollower | None = None
+    idempotency: IdempotencyLedger | None = None
+    """Which records of each ``Idempotency-Key`` request the broker holds (None without a producer)."""
     readiness: ReadinessLatch = field(init=False)
     """Latched once the model first reaches ``min_model_load_fraction``; asked by ``/ready``, every endpoint
     that needs the model and the ``/metrics`` ready gauge, through :meth:`model_status` alone."""
@@ -73,6 +78,8 @@ class OryxServingState:
         atexit.unregister(self.close)
         if self.follower is not None:
             self.follower.stop()
+        if self.idempotency is not None:
+            self.idempotency.close()
         if self.input_producer is not None:
             try:
                 self.input_producer.close()

@@ -2,9 +2,10 @@
 with SIGKILL in turn (serving, the speed layer, the broker, a batch generation mid-way) and restarted with the
 project's own command (`oryx up`, `oryx batch`). Then the topics and the generation prove the promise:
 
-* every acknowledged line is on the input topic exactly once (the client retries a 503 or a refused connection,
-  as a client must; the write bound, 30 s here, outlasts a broker restart, so librdkafka's idempotent retries
-  land once);
+* every acknowledged line is on the input topic exactly once (the client retries a 503, a refused connection or
+  a lost answer, as a client must, with the same ``Idempotency-Key``: a line whose answer died with the serving
+  process is not written again by the retry; the write bound, 30 s here, outlasts a broker restart, so
+  librdkafka's idempotent retries land once);
 * the last generation counts each line exactly once (new window plus history);
 * the speed layer's `UP` output covers every line's words, those sent while it was dead included (no gap);
 * the recovery time of each fault is printed.
@@ -38,12 +39,12 @@ pytestmark = pytest.mark.integration
 BROKER_PORT, SERVING_PORT, DAGSTER_PORT = free_ports(3)
 
 
-def post(path: str, body: str = "") -> int:
+def post(path: str, body: str = "", key: str | None = None) -> int:
     request = urllib.request.Request(
         f"http://127.0.0.1:{SERVING_PORT}{path}",
         data=body.encode(),
         method="POST",
-        headers={"Content-Type": "text/plain"},
+        headers={"Content-Type": "text/plain", **({"Idempotency-Key": key} if key else {})},
     )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
@@ -55,7 +56,7 @@ def post(path: str, body: str = "") -> int:
 
 
 class Feeder(threading.Thread):
-    """Sends ``c<i>`` lines one request at a time, retrying each until it is acknowledged (204)."""
+    """Sends ``c<i>`` lines one request at a time, retrying each with its key until it is acknowledged (204)."""
 
     def __init__(self) -> None:
         super().__init__(name="chaos-feeder", daemon=True)
@@ -77,7 +78,7 @@ class Feeder(threading.Thread):
             time.sleep(0.02)
 
     def _send(self, line: str) -> bool:
-        return post(f"/add/{line}") == 204
+        return post(f"/add/{line}", key=f"feed-{line}") == 204
 
     def wait_for_more(self, count: int, timeout: float = 180) -> None:
         target = len(self.acknowledged) + count

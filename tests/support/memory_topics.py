@@ -114,8 +114,11 @@ class InMemoryProducer:
         self.send(key, message)
         self.flush(timeout)
 
-    def write(self, records: Sequence[tuple[str | None, str]]) -> None:
-        """``AcknowledgedWriter.write``: all records delivered, or ``DeliveryError`` and none of them."""
+    def write(
+        self, records: Sequence[tuple[str | None, str]], headers: Sequence[Sequence[tuple[str, bytes]]] | None = None
+    ) -> None:
+        """``AcknowledgedWriter.write``: all records delivered, or ``DeliveryError`` and none of them (headers are
+        not kept: no unit test reads them back)."""
         for key, message in records:
             self.send(key, message)
         self.flush()

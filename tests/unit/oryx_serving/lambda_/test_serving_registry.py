@@ -48,7 +48,7 @@ def test_responses_follow_the_declared_behaviour() -> None:
     )
     write = bp.api_route("/w", view, "POST", summary="s", body=Body("lines"), writes=True)
     assert sorted(read.responses()) == [200, 400, 404, 406, 503]
-    assert sorted(write.responses()) == [204, 400, 403, 413, 415, 503]
+    assert sorted(write.responses()) == [204, 400, 403, 409, 413, 415, 422, 503]
 
 
 def test_an_undeclared_body_type_is_415_and_a_declared_one_passes() -> None:
