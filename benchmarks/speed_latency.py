@@ -13,6 +13,10 @@ What is measured, for the word-count example app (``python -m oryx_streaming``, 
   the moment a ``read_committed`` update-topic reader in this process receives the ``UP`` of both its words.
   p50/p95/max, at the default trigger (``oryx.speed.streaming.generation-interval-sec`` from reference.conf)
   and at a 1 s trigger;
+* **overload**: the same latency run at ``--overload`` times the rate (10x by default), for the same time; the
+  drift (median latency of the last third of the lines over that of the first third) says whether the layer
+  keeps up (about 1) or falls behind without bound (grows with the run's length), and the last line's latency
+  how long it took to catch up once sending stopped;
 * **throughput**: ``--lines`` lines sent as fast as the producer goes; lines / seconds from the first send to
   the arrival of the last of their ``UP`` messages (the speed layer at the 1 s trigger).
 
@@ -235,9 +239,18 @@ def measure_throughput(brokers: str, input_topic: str, watcher: UpWatcher, label
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
+    """p50/p95/max of latencies given in send order, with the drift (last third's median / first third's) and
+    the last line's latency."""
     ordered = sorted(values)
     cuts = statistics.quantiles(ordered, n=100, method="inclusive")
-    return {"p50": cuts[49], "p95": cuts[94], "max": ordered[-1], "n": len(ordered)}
+    third = max(1, len(values) // 3)
+    drift = statistics.median(values[-third:]) / statistics.median(values[:third])
+    return {"p50": cuts[49], "p95": cuts[94], "max": ordered[-1], "n": len(ordered), "drift": drift, "last": values[-1]}
+
+
+def measure_overload(brokers: str, input_topic: str, watcher: UpWatcher, args: argparse.Namespace) -> dict[str, float]:
+    rate = args.rate * args.overload
+    return percentiles(measure_latency(brokers, input_topic, watcher, "O", rate, args.seconds))
 
 
 def run_speed(args: argparse.Namespace, trigger: float, label: str, work: Path, throughput: bool) -> dict[str, Any]:
@@ -252,6 +265,8 @@ def run_speed(args: argparse.Namespace, trigger: float, label: str, work: Path, 
         }
         print(f"  speed layer, trigger {trigger:g} s: latency {fmt(result['latency'])}", flush=True)
         if throughput:
+            result["overload"] = measure_overload(args.brokers, topics[0], watcher, args)
+            print(f"  speed layer, trigger {trigger:g} s, {args.overload:g}x: {fmt(result['overload'])}", flush=True)
             result["throughput"] = measure_throughput(args.brokers, topics[0], watcher, "T", args.lines)
             print(f"  speed layer, trigger {trigger:g} s: {result['throughput']:.0f} lines/s", flush=True)
         result["health"] = json.loads((state / "speed" / "health.json").read_text())
@@ -271,6 +286,8 @@ def run_baseline(args: argparse.Namespace) -> dict[str, Any]:
             "latency": percentiles(measure_latency(args.brokers, topics[0], watcher, "L", args.rate, args.seconds))
         }
         print(f"  baseline: latency {fmt(result['latency'])}", flush=True)
+        result["overload"] = measure_overload(args.brokers, topics[0], watcher, args)
+        print(f"  baseline, {args.overload:g}x: {fmt(result['overload'])}", flush=True)
         result["throughput"] = measure_throughput(args.brokers, topics[0], watcher, "T", args.lines)
         print(f"  baseline: {result['throughput']:.0f} lines/s", flush=True)
     finally:
@@ -280,7 +297,10 @@ def run_baseline(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def fmt(latency: dict[str, float]) -> str:
-    return f"p50 {latency['p50']:.3f} s, p95 {latency['p95']:.3f} s, max {latency['max']:.3f} s ({latency['n']} lines)"
+    return (
+        f"p50 {latency['p50']:.3f} s, p95 {latency['p95']:.3f} s, max {latency['max']:.3f} s, "
+        f"drift {latency['drift']:.2f}, last {latency['last']:.3f} s ({latency['n']} lines)"
+    )
 
 
 def report(default_trigger: float, results: dict[str, Any], args: argparse.Namespace) -> None:
@@ -297,6 +317,13 @@ def report(default_trigger: float, results: dict[str, Any], args: argparse.Names
         p50_ratio = lat["p50"] / base["latency"]["p50"]
         p95_ratio = lat["p95"] / base["latency"]["p95"]
         print(f"  {name:28} {lat['p50']:9.3f} {lat['p95']:9.3f} {lat['max']:9.3f} {p50_ratio:9.0f}x {p95_ratio:9.0f}x")
+    over = f"{args.rate * args.overload:g} lines/s ({args.overload:g}x) for {args.seconds:g} s"
+    print(f"\nOverload, {over}: drift = median latency of the last third / of the first third (1 = keeping up)")
+    print(f"  {'':28} {'p50 s':>9} {'p95 s':>9} {'max s':>9} {'drift':>7} {'last s':>8}")
+    for name, lat in (("speed, trigger 1 s", results["speed_1s"]["overload"]), ("baseline loop", base["overload"])):
+        print(
+            f"  {name:28} {lat['p50']:9.3f} {lat['p95']:9.3f} {lat['max']:9.3f} {lat['drift']:7.2f} {lat['last']:8.3f}"
+        )
     speed_tp, base_tp = results["speed_1s"]["throughput"], base["throughput"]
     print(f"\nThroughput, {args.lines} lines sent at once, until all their UPs arrived")
     print(f"  speed, trigger 1 s: {speed_tp:10.0f} lines/s")
@@ -313,6 +340,7 @@ def main() -> None:
     parser.add_argument("--brokers", default=f"127.0.0.1:{os.environ.get('ORYX_KAFKA_PORT', '9092')}")
     parser.add_argument("--rate", type=float, default=20.0, help="lines/s in the latency runs")
     parser.add_argument("--seconds", "--latency-seconds", type=float, default=40.0, help="length of a latency run")
+    parser.add_argument("--overload", type=float, default=10.0, help="rate multiple of the overload run")
     parser.add_argument("--lines", type=int, default=100_000, help="lines in the throughput run")
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--json", type=Path, help="also write the figures here")

@@ -84,6 +84,14 @@ def send_input(state: OryxServingState, lines: Iterable[str]) -> int:
         return len(records)
     fingerprint = request_fingerprint(request.method, request.path, request.query_string)
     todo = ledger.begin(key, fingerprint, len(records))
+    if len(todo) < len(records):
+        log.info(
+            "%s %r: %d of %d line(s) already on the input topic, not written again",
+            HTTP_HEADER,
+            key,
+            len(records) - len(todo),
+            len(records),
+        )
     acknowledged = False
     try:
         if todo:

@@ -1,6 +1,7 @@
 """Chaos on the real stack, at CI scale: lines keep arriving through `POST /add` while each process is killed
-with SIGKILL in turn (serving, the speed layer, the broker, a batch generation mid-way) and restarted with the
-project's own command (`oryx up`, `oryx batch`). Then the topics and the generation prove the promise:
+with SIGKILL in turn (serving, the speed layer, the broker, the Dagster daemon, a batch generation mid-way) and
+restarted with the project's own command (`oryx up`, `oryx batch`). Then the topics and the generation prove
+the promise:
 
 * every acknowledged line is on the input topic exactly once (the client retries a 503, a refused connection or
   a lost answer, as a client must, with the same ``Idempotency-Key``: a line whose answer died with the serving
@@ -8,7 +9,13 @@ project's own command (`oryx up`, `oryx batch`). Then the topics and the generat
   librdkafka's idempotent retries land once);
 * the last generation counts each line exactly once (new window plus history);
 * the speed layer's `UP` output covers every line's words, those sent while it was dead included (no gap);
-* the recovery time of each fault is printed.
+* per fault (the lines acknowledged from its kill to the next one): acknowledged, on the topic, lost,
+  duplicated, counted once in the stored generation data, and the recovery time, printed as a table
+  (``support.chaos_report``).
+
+CI runs it small (one line per request, ~50 lines per fault). ``benchmarks/chaos.py`` runs the same test at full
+scale through ``ORYX_CHAOS_LINES`` (lines in all, spread over the faults) and ``ORYX_CHAOS_BATCH`` (lines per
+request, each request with its own ``Idempotency-Key``).
 """
 
 from __future__ import annotations
@@ -25,18 +32,26 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
+from support.chaos_report import fault_figures, report
 from support.ports import free_ports
 from support.stacks import ORYX, example_stack_config, oryx_down, private_state
 from support.waiting import wait_for
 
+from oryx_assets.lambda_.offsets import OFFSETS_FILE, SUCCESS_FILE
 from oryx_core.config import load_config
 from oryx_core.topics.consumer import InputTopicReader, UpdateTopicConsumer
 
 pytestmark = pytest.mark.integration
 
 BROKER_PORT, SERVING_PORT, DAGSTER_PORT = free_ports(3)
+LINES = int(os.environ.get("ORYX_CHAOS_LINES", "0"))
+BATCH = max(1, int(os.environ.get("ORYX_CHAOS_BATCH", "1")))
+FAULTS = ("serving", "speed", "broker", "dagster-daemon", "batch generation")
+PER_FAULT = max(50, LINES // (len(FAULTS) + 1))
+"""Lines acknowledged before each fault (and after the last), so the faults strike spread over the stream."""
 
 
 def post(path: str, body: str = "", key: str | None = None) -> int:
@@ -56,7 +71,8 @@ def post(path: str, body: str = "", key: str | None = None) -> int:
 
 
 class Feeder(threading.Thread):
-    """Sends ``c<i>`` lines one request at a time, retrying each with its key until it is acknowledged (204)."""
+    """Sends ``c<i>`` lines, ``BATCH`` per request, retrying each request with its own ``Idempotency-Key`` until it
+    is acknowledged (204)."""
 
     def __init__(self) -> None:
         super().__init__(name="chaos-feeder", daemon=True)
@@ -67,21 +83,25 @@ class Feeder(threading.Thread):
     def run(self) -> None:
         i = 0
         while not self._halt.is_set():
-            line = f"c{i}"
-            while not self._halt.is_set() and not self._send(line):
+            lines = [f"c{n}" for n in range(i, i + BATCH)]
+            while not self._halt.is_set() and not self._send(lines):
                 self.retries += 1
                 time.sleep(0.5)
             else:
                 if not self._halt.is_set():
-                    self.acknowledged.append(line)
-            i += 1
+                    self.acknowledged.extend(lines)
+            i += BATCH
             time.sleep(0.02)
 
-    def _send(self, line: str) -> bool:
-        return post(f"/add/{line}", key=f"feed-{line}") == 204
+    def _send(self, lines: list[str]) -> bool:
+        key = f"feed-{lines[0]}-{len(lines)}"
+        if len(lines) == 1:
+            return post(f"/add/{lines[0]}", key=key) == 204
+        return post("/add", "\n".join(lines), key=key) == 204
 
-    def wait_for_more(self, count: int, timeout: float = 180) -> None:
+    def wait_for_more(self, count: int) -> None:
         target = len(self.acknowledged) + count
+        timeout = 180 + count / 50
         wait_for(lambda: len(self.acknowledged) >= target, timeout, f"{count} more acknowledged lines")
 
     def stop(self) -> None:
@@ -127,40 +147,57 @@ def test_every_acknowledged_line_survives_each_process_killed_once(stack: tuple[
     wait_for(lambda: "probe" in up_words(config, timeout=5), 180, "the speed layer's first UP")
     feeder = Feeder()
     feeder.start()
+    run = state / "run"
+    pid_files = {
+        "serving": run / "serving.pid",
+        "speed": run / "speed.pid",
+        "broker": state / "kafka" / f"node-{BROKER_PORT}" / "broker.pid",
+        "dagster-daemon": run / "dagster-daemon.pid",
+    }
     recovery: dict[str, float] = {}
+    struck_at: dict[str, int] = {}  # fault -> how many lines were acknowledged when it struck
     try:
-        for name, pid_file in (
-            ("serving", state / "run" / "serving.pid"),
-            ("speed", state / "run" / "speed.pid"),
-            ("broker", state / "kafka" / f"node-{BROKER_PORT}" / "broker.pid"),
-        ):
-            feeder.wait_for_more(50)
+        for name in FAULTS:
+            feeder.wait_for_more(PER_FAULT)
+            struck_at[name] = len(feeder.acknowledged)
+            if name == "batch generation":
+                recovery[name] = kill_and_rerun_a_generation(oryx, conf, state)
+                continue
             killed_at = time.monotonic()
-            kill_group(pid_file)
+            kill_group(pid_files[name])
             up()
             feeder.wait_for_more(20)
             recovery[name] = time.monotonic() - killed_at
             up()  # whatever the fault took down with it (the speed query, when the broker was gone) comes back
-        recovery["batch generation"] = kill_and_rerun_a_generation(oryx, conf, state)
-        feeder.wait_for_more(20)
+        feeder.wait_for_more(PER_FAULT)
     finally:
         feeder.stop()
-    print(f"\nrecovery seconds per fault: {recovery}; {len(feeder.acknowledged)} lines, {feeder.retries} retries")
+    print(f"\n{len(feeder.acknowledged)} lines, {feeder.retries} retried requests")
 
     final = oryx("batch", "--conf", str(conf))
     assert final.returncode == 0, final.stdout[-3000:] + final.stderr[-3000:]
 
     on_topic = Counter(input_lines(config))
-    acknowledged = set(feeder.acknowledged)
+    stored = stored_lines(state / "data")
+    acknowledged = feeder.acknowledged
+    bounds = [0, *struck_at.values(), len(acknowledged)]
+    report(
+        [fault_figures("(none yet)", acknowledged[: bounds[1]], on_topic, stored, 0.0)]
+        + [
+            fault_figures(name, acknowledged[start:end], on_topic, stored, recovery[name])
+            for name, start, end in zip(FAULTS, bounds[1:-1], bounds[2:], strict=True)
+        ]
+    )
     assert [line for line, n in on_topic.items() if n > 1] == [], "lines stored twice"
-    assert acknowledged - set(on_topic) == set(), "acknowledged lines missing from the input topic"
+    assert set(acknowledged) - set(on_topic) == set(), "acknowledged lines missing from the input topic"
+    assert [line for line in acknowledged if stored[line] != 1] == [], "lines not counted once in the stored data"
 
     with DagsterInstance.from_config(str(state / "dagster")) as instance:
         counted = rows(instance, "input_window") + rows(instance, "historical_data")
     assert counted == sum(on_topic.values()), f"the last generation counted {counted} of {sum(on_topic.values())}"
 
     words = up_words(config)
-    assert acknowledged - words == set(), f"no UP for {sorted(acknowledged - words)[:10]}"
+    assert set(acknowledged) - words == set(), f"no UP for {sorted(set(acknowledged) - words)[:10]}"
 
 
 def kill_and_rerun_a_generation(oryx, conf: Path, state: Path) -> float:  # type: ignore[no-untyped-def]
@@ -193,6 +230,16 @@ def kill_and_rerun_a_generation(oryx, conf: Path, state: Path) -> float:  # type
     rerun = oryx("batch", "--conf", str(conf))
     assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-3000:]
     return time.monotonic() - started
+
+
+def stored_lines(data_dir: Path) -> Counter[str]:
+    """Each line's count over the complete windows under the data folder (what the next generation reads)."""
+    counts: Counter[str] = Counter()
+    for window in data_dir.glob("generation=*"):
+        if (window / SUCCESS_FILE).exists() and (window / OFFSETS_FILE).exists():
+            for part in window.glob("*.parquet"):
+                counts.update(pq.read_table(part, columns=["value"]).column("value").to_pylist())
+    return counts
 
 
 def speed_batches(health: Path) -> int:
