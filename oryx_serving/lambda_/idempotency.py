@@ -27,7 +27,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from oryx_core.api.serving import OryxServingError
 
@@ -38,6 +38,8 @@ RECORD_HEADER = "oryx.idempotency"
 WINDOW_KEY = "oryx.serving.api.idempotency-window-sec"
 MAX_KEY_CHARS = 255
 RETRY_AFTER_S = 5
+MAX_KEYS = 200_000
+"""Keys remembered at most (~330 bytes each, ~70 MB); past it the oldest are forgotten before their window ends."""
 LOAD_RETRY_MAX_S = 30.0
 RESCAN_MARGIN_MS = 5_000
 """How far before a failed attempt the retry's re-read starts: record timestamps come from the producer's clock."""
@@ -80,12 +82,13 @@ def parse_tag(value: str) -> tuple[str, str, int, int] | None:
     return (key, fingerprint, index, count) if 0 <= index < count else None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     fingerprint: str
     count: int
     seen_at: float
-    landed: set[int] = field(default_factory=set)
+    landed: int = 0
+    """Bit i set: record i is on the topic (an int, not a set: a key costs ~330 bytes in all)."""
     failed_at_ms: int | None = None
     """When an attempt failed: from then on some of its records may have landed unseen."""
     busy: bool = False
@@ -100,7 +103,7 @@ class IdempotencyLedger:
         window_s: float,
         *,
         load_wait_s: float = 10.0,
-        max_keys: int = 1_000_000,
+        max_keys: int = MAX_KEYS,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._scan = scan
@@ -171,7 +174,7 @@ class IdempotencyLedger:
         if failed_at_ms is not None:
             self._recheck(key, failed_at_ms)
         with self._lock:
-            todo = [i for i in range(count) if i not in entry.landed]
+            todo = [i for i in range(count) if not entry.landed >> i & 1]
             self.replayed_records += count - len(todo)
             return todo
 
@@ -183,7 +186,8 @@ class IdempotencyLedger:
                 return
             entry.busy = False
             if acknowledged:
-                entry.landed.update(written)
+                for index in written:
+                    entry.landed |= 1 << index
                 entry.failed_at_ms = None
             elif written and entry.failed_at_ms is None:
                 entry.failed_at_ms = int(self._clock() * 1000) - RESCAN_MARGIN_MS
@@ -213,7 +217,7 @@ class IdempotencyLedger:
         entry = self._entries.get(key)
         if entry is None:
             entry = self._entries[key] = _Entry(fingerprint, count, self._clock())
-        entry.landed.add(index)
+        entry.landed |= 1 << index
 
     def _expire(self) -> None:
         """Forgets keys first seen before the window, and the oldest beyond ``max_keys`` (never a busy one)."""

@@ -150,3 +150,13 @@ def test_a_bad_key_is_400_and_writes_nothing(example_app: Flask, broker: InMemor
     client = example_app.test_client()
     answer = client.post("/add/x", headers={"Idempotency-Key": ""})
     assert answer.status_code == 400 and broker.messages("OryxInput") == []
+
+
+def test_past_max_keys_the_oldest_idle_key_is_forgotten_first() -> None:
+    ledger = loaded(max_keys=2)
+    for key in ("a", "b", "c"):
+        ledger.finish(key, ledger.begin(key, "fp", 1), acknowledged=True)
+    assert ledger.begin("d", "fp", 1) == [0]  # a fourth key: "a", the oldest, makes room
+    assert ledger.begin("c", "fp", 1) == []  # still remembered: a replay
+    assert ledger.begin("a", "fp", 1) == [0]  # forgotten: written again
+    assert len(ledger) <= 3
