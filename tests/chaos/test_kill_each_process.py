@@ -9,6 +9,7 @@ the promise:
   librdkafka's idempotent retries land once);
 * the last generation counts each line exactly once (new window plus history);
 * the speed layer's `UP` output covers every line's words, those sent while it was dead included (no gap);
+* the serving process that lived through it all answers as one started afresh from the update topic does;
 * per fault (the lines acknowledged from its kill to the next one): acknowledged, on the topic, lost,
   duplicated, counted once in the stored generation data, and the recovery time, printed as a table
   (``support.chaos_report``).
@@ -24,6 +25,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -47,6 +49,7 @@ from oryx_core.topics.consumer import InputTopicReader, UpdateTopicConsumer
 pytestmark = pytest.mark.integration
 
 BROKER_PORT, SERVING_PORT, DAGSTER_PORT = free_ports(3)
+SERVING = [sys.executable, "-m", "oryx_serving"]
 LINES = int(os.environ.get("ORYX_CHAOS_LINES", "0"))
 BATCH = max(1, int(os.environ.get("ORYX_CHAOS_BATCH", "1")))
 FAULTS = ("serving", "speed", "broker", "dagster-daemon", "batch generation")
@@ -198,6 +201,46 @@ def test_every_acknowledged_line_survives_each_process_killed_once(stack: tuple[
 
     words = up_words(config)
     assert set(acknowledged) - words == set(), f"no UP for {sorted(set(acknowledged) - words)[:10]}"
+
+    assert_serving_converges_with_a_fresh_start(env, conf, set(acknowledged))
+
+
+def assert_serving_converges_with_a_fresh_start(env: dict[str, str], conf: Path, acknowledged: set[str]) -> None:
+    """The serving process that lived through the faults and one started now from the update topic alone end up
+    with the same model: the same ``/distinct`` answer, holding every acknowledged word."""
+    (fresh_port,) = free_ports(1)
+    fresh = subprocess.Popen(
+        [*SERVING, "--conf", str(conf), "-D", f"oryx.serving.api.port={fresh_port}"],
+        env=env,
+        cwd=conf.parent,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    seen: dict[str, object] = {}
+
+    def same_answers() -> bool:
+        seen["survivor"], seen["fresh"] = distinct(SERVING_PORT), distinct(fresh_port)
+        return seen["survivor"] is not None and seen["survivor"] == seen["fresh"]
+
+    try:
+        wait_for(same_answers, 240, "the surviving serving process and a fresh one to give the same answers")
+    finally:
+        os.killpg(fresh.pid, signal.SIGTERM)
+        fresh.wait(60)
+    answer = seen["survivor"]
+    assert isinstance(answer, dict) and acknowledged <= set(answer), "words missing from serving's model"
+
+
+def distinct(port: int) -> dict[str, int] | None:
+    """The example app's whole model (``GET /distinct`` as JSON); None while it cannot answer."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/distinct", headers={"Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            answer = json.loads(response.read())
+    except (OSError, ValueError):
+        return None
+    return answer if isinstance(answer, dict) else None
 
 
 def kill_and_rerun_a_generation(oryx, conf: Path, state: Path) -> float:  # type: ignore[no-untyped-def]

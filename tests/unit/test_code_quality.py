@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import grimp
@@ -116,3 +117,10 @@ def test_the_circle_finder_finds_a_circle() -> None:
     graph.add_import(importer="a.c", imported="a.b")
     graph.add_import(importer="a.c", imported="a.d")
     assert _cycles(graph) == [["a.b", "a.c"]]
+
+
+def test_test_file_names_are_unique() -> None:
+    """pytest imports test files by basename (no ``__init__.py`` packages here): two files of one name stop the
+    whole run at collection ("import file mismatch"), which a run of one folder does not show."""
+    names = Counter(path.name for path in (REPO / "tests").rglob("test_*.py"))
+    assert [name for name, count in names.items() if count > 1] == []
