@@ -15,9 +15,10 @@ threads) loads a random model from the update topic, then, in the same run:
   to the update topic the server follows.
 
 Printed: requests/s, p50 and p99 per kind, the share of answers that were not 2xx, and the serving worker's
-resident memory at the start and the end of the mixed phase (it should stay flat: the ingested lines go to
-Kafka, and updates replace vectors). p99 ratios compare the mixed phase with the queries alone. Client and
-server share the machine's cores: compare the ratios, not absolute figures across machines.
+resident memory at the start and the end of the mixed phase, sampled ten times between, with the growth of
+each half of the phase (it should stay flat: the ingested lines go to Kafka, and updates replace vectors).
+p99 ratios compare the mixed phase with the queries alone. Client and server share the machine's cores:
+compare the ratios, not absolute figures across machines.
 """
 
 from __future__ import annotations
@@ -103,6 +104,12 @@ def worker_rss_mb(server: subprocess.Popen[bytes]) -> float:
         status = Path(f"/proc/{pid}/status").read_text()
         total += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
     return total / 1024
+
+
+def sample_rss(server: subprocess.Popen[bytes], every: float, stop: threading.Event, samples: list[float]) -> None:
+    """The workers' RSS every ``every`` seconds until ``stop``: a series says whether memory levels off."""
+    while not stop.wait(every):
+        samples.append(worker_rss_mb(server))
 
 
 def drive(port: int, seconds: float, clients: int, ingest_share: float, users: int, items: int) -> dict[str, list]:
@@ -217,15 +224,23 @@ def main() -> None:
                 args=(args.brokers, update_topic, args.updates_per_second, args.users, args.items, args.features, stop),
             )
             rss_before = worker_rss_mb(server)
+            samples: list[float] = [rss_before]
+            sampler = threading.Thread(target=sample_rss, args=(server, args.seconds / 10, stop, samples))
             updates.start()
+            sampler.start()
             mixed = drive(port, args.seconds, args.clients, 0.9, args.users, args.items)
             stop.set()
             updates.join()
+            sampler.join()
             rss_after = worker_rss_mb(server)
             figures = report(f"mixed 90/10 ingest/query, {args.updates_per_second:.0f} UP/s", mixed, args.seconds)
             print(f"  query p99 mixed / alone: {figures['query'] / quiet['query']:.2f}x")
             print(f"  serving workers' RSS: {rss_before:.0f} MiB before the mixed phase, {rss_after:.0f} MiB after "
                   f"({rss_after / rss_before:.2f}x)")  # fmt: skip
+            print(f"  RSS every {args.seconds / 10:.0f} s (MiB): {' '.join(f'{mb:.0f}' for mb in samples)}")
+            half = len(samples) // 2
+            print(f"  growth, first half {samples[half] - samples[0]:+.1f} MiB, second half "
+                  f"{samples[-1] - samples[half]:+.1f} MiB")  # fmt: skip
             mixed_p99 = {f"mixed_{kind}_p99_ms": p99 for kind, p99 in figures.items()}
             print(json.dumps({"quiet_query_p99_ms": quiet["query"], **mixed_p99, "rss_ratio": rss_after / rss_before}))
         finally:
