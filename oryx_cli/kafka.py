@@ -7,6 +7,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Iterable
+from itertools import islice
 from pathlib import Path
 from typing import TextIO
 
@@ -77,24 +78,53 @@ def kafka_tail(args: argparse.Namespace) -> int:
     return 0
 
 
-def send_lines(lines: Iterable[str], config: OryxConfig, total: int | None, out: TextIO) -> int:
-    """Sends lines to the input topic with a progress bar; returns how many the broker acknowledged."""
+SEND_CHUNK_LINES = 10_000
+"""Lines per acknowledged chunk: every chunk is on the broker before the next is sent, so a failure leaves a
+known prefix of the file stored and at most one chunk in doubt."""
+
+
+class LinesNotAcknowledged(Exception):
+    """The broker did not acknowledge one chunk in time: the ``sent`` lines before it are stored; of the chunk's
+    ``in_doubt`` lines, some may be (librdkafka cannot tell), none is left queued to arrive later."""
+
+    def __init__(self, sent: int, in_doubt: int, cause: Exception) -> None:
+        super().__init__(f"{cause}")
+        self.sent = sent
+        self.in_doubt = in_doubt
+
+
+def send_lines(
+    lines: Iterable[str], config: OryxConfig, total: int | None, out: TextIO, *, timeout_s: float = 300.0
+) -> int:
+    """Sends lines to the input topic with a progress bar, ``SEND_CHUNK_LINES`` at a time, each chunk
+    acknowledged (``acks=all``) within ``timeout_s`` before the next; returns how many. A broker that is away
+    for less than ``timeout_s`` only delays the command. Raises ``LinesNotAcknowledged`` otherwise."""
+    from oryx_core.topics.acknowledged_writer import AcknowledgedWriter
     from oryx_core.topics.messages import input_key
-    from oryx_core.topics.producer import TopicProducer
+    from oryx_core.topics.producer import DeliveryError
 
     topics = topic_settings(config)
     sent = 0
     started = time.monotonic()
-    with TopicProducer(topics.input_broker, topics.input_topic, linger_ms=50) as producer:
-        for line in lines:
-            producer.send(input_key(line), line)
-            sent += 1
-            if sent % 5000 == 0:
-                _progress(out, sent, total, started)
-        producer.flush()
-    _progress(out, sent, total, started)
+    with AcknowledgedWriter(
+        topics.input_broker, topics.input_topic, timeout_s=timeout_s, linger_ms=50, client_id="oryx-kafka-input"
+    ) as writer:
+        for chunk in _chunks(lines, SEND_CHUNK_LINES):
+            try:
+                writer.write([(input_key(line), line) for line in chunk])
+            except DeliveryError as error:
+                raise LinesNotAcknowledged(sent, len(chunk), error) from error
+            sent += len(chunk)
+            _progress(out, sent, total, started)
     out.write("\n")
     return sent
+
+
+def _chunks(lines: Iterable[str], size: int) -> Iterable[list[str]]:
+    """``itertools.batched`` (Python 3.12) for 3.11."""
+    iterator = iter(lines)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 def _progress(out: TextIO, sent: int, total: int | None, started: float) -> None:
@@ -115,7 +145,18 @@ def kafka_input(args: argparse.Namespace) -> int:
     with path.open(encoding="utf-8") as handle:
         lines = [line.rstrip("\r\n") for line in handle]
     lines = [line for line in lines if line][args.skip_lines :]
-    sent = send_lines(lines, config, len(lines), sys.stderr)
+    try:
+        sent = send_lines(lines, config, len(lines), sys.stderr, timeout_s=args.timeout)
+    except LinesNotAcknowledged as failure:
+        stored = args.skip_lines + failure.sent
+        print(
+            f"\nkafka-input: the broker did not acknowledge lines {stored + 1}-{stored + failure.in_doubt} within "
+            f"{args.timeout:g}s ({failure}). The first {stored} (non-empty) lines of {path} are on the input topic; "
+            f"resume with --skip-lines {stored}. Of the {failure.in_doubt} unacknowledged lines some may have "
+            "landed, and resuming sends them again.",
+            file=sys.stderr,
+        )
+        return 1
     print(f"Sent {sent} lines from {path} to {topic_settings(config).input_topic}")
     return 0
 
@@ -149,4 +190,10 @@ def register(sub: argparse._SubParsersAction, common: Callable[[argparse.Argumen
     common(send)
     send.add_argument("--input-file", required=True, metavar="F", help="text file, one input line per line")
     send.add_argument("--skip-lines", type=int, default=0, help="skip this many leading lines (e.g. 1 for a header)")
+    send.add_argument(
+        "--timeout",
+        type=float,
+        default=300.0,
+        help="seconds the broker may take to acknowledge each chunk of 10,000 lines (a broker restart only delays)",
+    )
     send.set_defaults(handler=kafka_input)

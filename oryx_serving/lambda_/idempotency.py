@@ -15,8 +15,9 @@ records the broker holds:
 
 A retry then writes only the records not yet on the topic (none: a 204 replay). A key in use by a running request
 gets 409; a key reused for another request (another method, path or line count) gets 422, as the draft asks.
-Keys are remembered for the window only, and per serving process: behind a load balancer, route retries to the
-instance that took the first attempt, or accept that a retry to another live instance may double.
+Keys are remembered for the window only, and per worker process: a retry that reaches a sibling gunicorn worker
+or another live instance does not know the key and may double (one worker per instance, and retries routed to
+the instance of the first attempt, avoid that; following the input topic's tags in every worker would lift it).
 """
 
 from __future__ import annotations

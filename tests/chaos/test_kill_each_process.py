@@ -3,7 +3,8 @@ with SIGKILL in turn (serving, the speed layer, the broker, the Dagster daemon, 
 restarted with the project's own command (`oryx up`, `oryx batch`). Then the topics and the generation prove
 the promise:
 
-* every acknowledged line is on the input topic exactly once (the client retries a 503, a refused connection or
+* every acknowledged line is on the input topic exactly once, and so is every line of a file that
+  ``oryx kafka-input`` started sending while the broker was down (the client retries a 503, a refused connection or
   a lost answer, as a client must, with the same ``Idempotency-Key``: a line whose answer died with the serving
   process is not written again by the retry; the write bound, 30 s here, outlasts a broker restart, so
   librdkafka's idempotent retries land once);
@@ -53,6 +54,8 @@ SERVING = [sys.executable, "-m", "oryx_serving"]
 LINES = int(os.environ.get("ORYX_CHAOS_LINES", "0"))
 BATCH = max(1, int(os.environ.get("ORYX_CHAOS_BATCH", "1")))
 FAULTS = ("serving", "speed", "broker", "dagster-daemon", "batch generation")
+KAFKA_INPUT = "broker, via oryx kafka-input"
+"""A file sent by ``oryx kafka-input`` started right after the broker was killed."""
 PER_FAULT = max(50, LINES // (len(FAULTS) + 1))
 """Lines acknowledged before each fault (and after the last), so the faults strike spread over the stream."""
 
@@ -157,6 +160,7 @@ def test_every_acknowledged_line_survives_each_process_killed_once(stack: tuple[
         "broker": state / "kafka" / f"node-{BROKER_PORT}" / "broker.pid",
         "dagster-daemon": run / "dagster-daemon.pid",
     }
+    cli_lines = [f"k{i}" for i in range(PER_FAULT)]
     recovery: dict[str, float] = {}
     struck_at: dict[str, int] = {}  # fault -> how many lines were acknowledged when it struck
     try:
@@ -168,29 +172,35 @@ def test_every_acknowledged_line_survives_each_process_killed_once(stack: tuple[
                 continue
             killed_at = time.monotonic()
             kill_group(pid_files[name])
+            sender = start_kafka_input(env, conf, cli_lines) if name == "broker" else None
             up()
             feeder.wait_for_more(20)
             recovery[name] = time.monotonic() - killed_at
+            if sender is not None:  # sent while the broker was down: the command waits for it, then lands once
+                out, err = sender.communicate(timeout=400)
+                assert sender.returncode == 0, out[-3000:] + err[-3000:]
+                recovery[KAFKA_INPUT] = time.monotonic() - killed_at
             up()  # whatever the fault took down with it (the speed query, when the broker was gone) comes back
         feeder.wait_for_more(PER_FAULT)
     finally:
         feeder.stop()
-    print(f"\n{len(feeder.acknowledged)} lines, {feeder.retries} retried requests")
+    print(f"\n{len(feeder.acknowledged)} lines, {feeder.retries} retried requests; {len(cli_lines)} by kafka-input")
 
     final = oryx("batch", "--conf", str(conf))
     assert final.returncode == 0, final.stdout[-3000:] + final.stderr[-3000:]
 
     on_topic = Counter(input_lines(config))
     stored = stored_lines(state / "data")
-    acknowledged = feeder.acknowledged
-    bounds = [0, *struck_at.values(), len(acknowledged)]
+    bounds = [0, *struck_at.values(), len(feeder.acknowledged)]
     report(
-        [fault_figures("(none yet)", acknowledged[: bounds[1]], on_topic, stored, 0.0)]
+        [fault_figures("(none yet)", feeder.acknowledged[: bounds[1]], on_topic, stored, 0.0)]
         + [
-            fault_figures(name, acknowledged[start:end], on_topic, stored, recovery[name])
+            fault_figures(name, feeder.acknowledged[start:end], on_topic, stored, recovery[name])
             for name, start, end in zip(FAULTS, bounds[1:-1], bounds[2:], strict=True)
         ]
+        + [fault_figures(KAFKA_INPUT, cli_lines, on_topic, stored, recovery[KAFKA_INPUT])]
     )
+    acknowledged = feeder.acknowledged + cli_lines
     assert [line for line, n in on_topic.items() if n > 1] == [], "lines stored twice"
     assert set(acknowledged) - set(on_topic) == set(), "acknowledged lines missing from the input topic"
     assert [line for line in acknowledged if stored[line] != 1] == [], "lines not counted once in the stored data"
@@ -241,6 +251,19 @@ def distinct(port: int) -> dict[str, int] | None:
     except (OSError, ValueError):
         return None
     return answer if isinstance(answer, dict) else None
+
+
+def start_kafka_input(env: dict[str, str], conf: Path, lines: list[str]) -> subprocess.Popen[str]:
+    data = conf.parent / "kafka-input.txt"
+    data.write_text("".join(f"{line}\n" for line in lines))
+    return subprocess.Popen(
+        [*ORYX, "kafka-input", "--conf", str(conf), "--input-file", str(data)],
+        env=env,
+        cwd=conf.parent,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def kill_and_rerun_a_generation(oryx, conf: Path, state: Path) -> float:  # type: ignore[no-untyped-def]

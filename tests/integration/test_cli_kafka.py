@@ -7,6 +7,8 @@ import sys
 import uuid
 from pathlib import Path
 
+from support.ports import free_port
+
 from oryx_core.topics.admin import TopicAdmin
 from oryx_core.topics.consumer import InputTopicReader
 
@@ -85,3 +87,27 @@ def test_kafka_setup_sets_min_insync_replicas_and_refuses_more_than_the_replicas
     admin = TopicAdmin(kafka_brokers)
     for name in (f"CliIsrIn-{suffix}", f"CliIsrUp-{suffix}"):
         assert admin.describe(name)["configs"]["min.insync.replicas"] == "1"
+
+
+def test_kafka_input_to_a_broker_that_stays_down_says_where_to_resume(tmp_path: Path) -> None:
+    """No traceback and no guess: the first chunk was not acknowledged, so nothing after the header is stored,
+    and the message names the ``--skip-lines`` that resumes."""
+    data = tmp_path / "lines.csv"
+    data.write_text("user,item\n" + "".join(f"u{i},i{i}\n" for i in range(5)))
+    down = f"127.0.0.1:{free_port()}"  # nothing listens there
+
+    result = oryx(
+        "kafka-input",
+        "--input-file",
+        str(data),
+        "--skip-lines",
+        "1",
+        "--timeout",
+        "2",
+        *topic_overrides(down, "CliDownIn", "CliDownUp"),
+        cwd=tmp_path,
+    )
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "did not acknowledge lines 2-6" in result.stderr and "resume with --skip-lines 1" in result.stderr
+    assert "Traceback" not in result.stderr
