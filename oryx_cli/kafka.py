@@ -80,7 +80,8 @@ def kafka_tail(args: argparse.Namespace) -> int:
 
 SEND_CHUNK_LINES = 10_000
 """Lines per acknowledged chunk: every chunk is on the broker before the next is sent, so a failure leaves a
-known prefix of the file stored and at most one chunk in doubt."""
+known prefix of the file stored and at most one chunk in doubt. With a 5 ms linger the wait at each chunk's end
+is short: 300,000 lines took 0.96x the time of the unchunked send (farm-bench, 3 paired runs; 1.26x at 50 ms)."""
 
 
 class LinesNotAcknowledged(Exception):
@@ -107,7 +108,7 @@ def send_lines(
     sent = 0
     started = time.monotonic()
     with AcknowledgedWriter(
-        topics.input_broker, topics.input_topic, timeout_s=timeout_s, linger_ms=50, client_id="oryx-kafka-input"
+        topics.input_broker, topics.input_topic, timeout_s=timeout_s, linger_ms=5, client_id="oryx-kafka-input"
     ) as writer:
         for chunk in _chunks(lines, SEND_CHUNK_LINES):
             try:
