@@ -139,8 +139,8 @@ class IdempotencyLedger:
             log.warning("Idempotency-Key ledger not loaded yet: %s", self.load_error)
             return False
         with self._lock:
-            for tag in tags:
-                self._note_landed(tag)
+            for parsed in filter(None, map(parse_tag, tags)):
+                self._note_landed(*parsed)
         log.info("Idempotency-Key ledger: %d tag(s) from the input topic's last %g s", len(tags), self.window_s)
         self.load_error = None
         self._loaded.set()
@@ -204,17 +204,13 @@ class IdempotencyLedger:
                 503, f"cannot tell whether an earlier attempt landed: {error}", {"Retry-After": str(RETRY_AFTER_S)}
             ) from error
         with self._lock:
-            for tag in tags:
-                parsed = parse_tag(tag)
-                if parsed is not None and parsed[0] == key:
-                    self._note_landed(tag)
+            for parsed in filter(None, map(parse_tag, tags)):
+                if parsed[0] == key:
+                    self._note_landed(*parsed)
             self._entries[key].failed_at_ms = None
 
-    def _note_landed(self, tag: str) -> None:
-        parsed = parse_tag(tag)
-        if parsed is None:
-            return
-        key, fingerprint, index, count = parsed
+    def _note_landed(self, key: str, fingerprint: str, index: int, count: int) -> None:
+        """Record ``index`` of ``key``'s request is on the topic (the parts of one ``parse_tag``)."""
         entry = self._entries.get(key)
         if entry is None:
             entry = self._entries[key] = _Entry(fingerprint, count, self._clock())

@@ -18,7 +18,7 @@ from flask import has_request_context, request
 
 from oryx_core.api.serving import OryxServingError
 from oryx_core.config import ConfigError, OryxConfig, topic_settings
-from oryx_core.topics.acknowledged_writer import AcknowledgedWriter
+from oryx_core.topics.acknowledged_writer import AcknowledgedWriter, Headers
 from oryx_core.topics.header_scan import header_values
 from oryx_core.topics.messages import input_key
 from oryx_core.topics.producer import DeliveryError
@@ -104,9 +104,7 @@ def send_input(state: OryxServingState, lines: Iterable[str]) -> int:
     return len(records)
 
 
-def _write(
-    producer: InputProducer, records: list[tuple[str | None, str]], tags: list[list[tuple[str, bytes]]] | None
-) -> None:
+def _write(producer: InputProducer, records: list[tuple[str | None, str]], tags: list[Headers] | None) -> None:
     try:
         producer.write(records, tags)
     except DeliveryError as e:

@@ -18,6 +18,7 @@ from flask import current_app
 from oryx_core.api.readiness import ReadinessLatch
 from oryx_core.api.serving import ServingModel, ServingModelManager
 from oryx_core.config import OryxConfig
+from oryx_core.topics.acknowledged_writer import Headers
 from oryx_core.topics.follower import UpdateFollower
 from oryx_serving.lambda_.idempotency import IdempotencyLedger
 
@@ -30,9 +31,7 @@ class InputProducer(Protocol):
     """What write endpoints need: ``AcknowledgedWriter`` (or the in-memory fake in unit tests). ``write``
     returns once the broker holds every record, or raises ``DeliveryError`` with none of them left queued."""
 
-    def write(
-        self, records: Sequence[tuple[str | None, str]], headers: Sequence[Sequence[tuple[str, bytes]]] | None = None
-    ) -> None: ...
+    def write(self, records: Sequence[tuple[str | None, str]], headers: Sequence[Headers] | None = None) -> None: ...
 
     def close(self) -> None: ...
 

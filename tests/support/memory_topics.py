@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Self
 
+from oryx_core.topics.acknowledged_writer import Headers
 from oryx_core.topics.messages import DEFAULT_MAX_MESSAGE_BYTES, KeyMessage, check_size, java_string_hash
 from oryx_core.topics.producer import DeliveryError
 
@@ -114,9 +115,7 @@ class InMemoryProducer:
         self.send(key, message)
         self.flush(timeout)
 
-    def write(
-        self, records: Sequence[tuple[str | None, str]], headers: Sequence[Sequence[tuple[str, bytes]]] | None = None
-    ) -> None:
+    def write(self, records: Sequence[tuple[str | None, str]], headers: Sequence[Headers] | None = None) -> None:
         """``AcknowledgedWriter.write``: all records delivered, or ``DeliveryError`` and none of them (headers are
         not kept: no unit test reads them back)."""
         for key, message in records:
