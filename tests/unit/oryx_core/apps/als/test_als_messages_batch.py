@@ -25,6 +25,9 @@ BAD = [
     ('["X","u",[1e39,2]]', "outside the float32 range"),
     ('["X","u",[1,2],"i"]', "4th element must be an array of ID strings"),
     ('["X","u",[1,2],[1]]', "4th element must be an array of ID strings"),
+    ('["X","u",[1,2],null]', "4th element must be an array of ID strings"),
+    ('["X","u",[1,2],["i"],["j"]]', "expected a JSON array"),
+    ('["X","u",[1,2]] trailing', "not JSON"),
     ('["X","u",[1,2,3]]', "X 'u' has 3 features but the model has 2"),
 ]
 
