@@ -32,7 +32,8 @@ import numpy as np
 
 TOP = 10
 TARGETS = (0.90, 0.95, 0.99)
-EFFORTS = (16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048)
+# the grid our calibration uses (ann_search._EFFORTS), so each library gets the same resolution
+EFFORTS = (16, 20, 24, 32, 40, 48, 64, 80, 96, 128, 160, 192, 256, 320, 384, 512, 640, 768, 1024, 1280, 1536, 2048)
 DEFAULT_RATINGS = Path(os.environ.get("ORYX_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 

@@ -1,30 +1,24 @@
 """Thread-safe ID -> float32 feature-vector store for ALS (X and Y), queried by vectorised top-N scoring.
 
-Both the speed layer (fold-in of new interactions) and the serving layer (recommendations) keep the user
-matrix X and item matrix Y in memory while the update topic keeps changing them, and serving answers queries
-from many threads at once. ``FeatureVectors`` is that store.
+The speed layer (fold-in) and serving (recommendations) keep X and Y in memory while the update topic keeps
+changing them, and serving answers from many threads at once. ``FeatureVectors`` is that store.
 
 Concurrency design: **append-only rows with versioned liveness** (a form of copy-on-write per row).
 
-* Vectors live in one contiguous ``float32`` matrix grown by doubling. A row, once published, is never
-  written again: ``set`` of a known ID appends a new row and marks the old one dead as of a new version.
-* A query takes a snapshot under a lock held only for O(1) work (buffer references, row count, version) and
-  then scores without any lock. Rows below the snapshot's count are immutable, so a reader never sees a torn
-  row; a row is live in the snapshot if it had not died by the snapshot's version, so the answer is exactly
-  the store's content at that moment.
-* Growth and compaction build *new* arrays while holding only the writers' lock and swap them in under the
-  short lock, so readers never wait on a long write, and snapshots keep using the arrays they hold.
-* Dead rows are compacted away once they exceed a quarter of the live rows, which bounds the wasted scan and
-  memory; the amortised cost stays O(k) per update.
+* Vectors live in one contiguous ``float32`` matrix grown by doubling. A published row is never written again:
+  ``set`` of a known ID appends a new row and marks the old one dead as of a new version.
+* A query takes a snapshot under a lock held only for O(1) work (buffer references, row count, version), then
+  scores without any lock. Rows below the snapshot's count are immutable, so a reader never sees a torn row; a
+  row is live in the snapshot if it had not died by the snapshot's version: exactly the store at that moment.
+* Growth and compaction build *new* arrays under the writers' lock only and swap them in under the short lock:
+  readers never wait on a long write, and snapshots keep using the arrays they hold.
+* Dead rows are compacted away once they exceed a quarter of the live rows (bounded waste, O(k) amortised).
 
 With an LSH (``oryx.als.sample-rate`` < 1) compaction also groups rows by LSH code, so that a query scans its
-candidate partitions as contiguous slices (``partition_scan``).
-
-Parts: arrays and snapshots (``vector_buffers``), rows scanned (``partition_scan``), top-N (``top_n``), arithmetic
-(``vector_math``); known items are ``known_items``. ``subscribe`` lets an index follow every write.
-
-Writers are serialised with each other (one writers' lock). Readers never block writers except for the O(1)
-snapshot step, plus O(len(exclude)) to resolve excluded IDs to rows of the same snapshot.
+candidate partitions as contiguous slices (``partition_scan``). Parts: arrays and snapshots (``vector_buffers``),
+rows scanned (``partition_scan``), top-N (``top_n``), arithmetic (``vector_math``); known items are
+``known_items``. ``subscribe`` lets an index follow every write. Writers are serialised (one writers' lock);
+readers block writers only for the O(1) snapshot step, plus O(len(exclude)) to resolve excluded IDs.
 """
 
 from __future__ import annotations
@@ -115,6 +109,14 @@ class FeatureVectors:
             matrix = self._buffers.matrix
             rows = [self._id_to_row.get(id_) for id_ in ids]
             return [None if row is None else matrix[row].copy() for row in rows]
+
+    def rows_of(self, ids: Sequence[str]) -> tuple[list[int], np.ndarray]:
+        """(positions in ``ids`` of the known IDs, their vectors as rows of one new float32 matrix), from one
+        consistent moment: ``get_many`` for callers that want a matrix, one copy instead of one per vector."""
+        with self._lock:  # after it, the rows stay valid: published rows never change (module docstring)
+            matrix, rows = self._buffers.matrix, [self._id_to_row.get(id_) for id_ in ids]
+        positions = [position for position, row in enumerate(rows) if row is not None]
+        return positions, matrix.take(rows if len(positions) == len(rows) else [rows[p] for p in positions], axis=0)
 
     def matrix_view(self) -> tuple[np.ndarray, list[str]]:
         """(matrix, ids): the live vectors as an (n, k) read-only float32 matrix and the ID of each row.

@@ -39,19 +39,25 @@ class ReadersWriterLock:
         self._writer = False
         self._writers_waiting = 0
 
-    @contextmanager
-    def reading(self) -> Iterator[None]:
+    def acquire_read(self) -> None:
         with self._condition:
             while self._writer or self._writers_waiting:
                 self._condition.wait()
             self._readers += 1
+
+    def release_read(self) -> None:
+        with self._condition:
+            self._readers -= 1
+            if self._readers == 0:
+                self._condition.notify_all()
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        self.acquire_read()
         try:
             yield
         finally:
-            with self._condition:
-                self._readers -= 1
-                if self._readers == 0:
-                    self._condition.notify_all()
+            self.release_read()
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -138,17 +144,22 @@ class HnswItemGraph:
         if how_many <= 0:
             return []
         query_row = np.ascontiguousarray(query, dtype=np.float32).reshape(1, self.features)
-        with self._lock.reading():
+        self._lock.acquire_read()  # not the context manager: its generator costs more than the rest of the Python
+        try:
             nodes_total = len(self._node_ids)
             if nodes_total == 0:
                 return []
-            wanted = min(nodes_total, how_many + min(self.dead, how_many))
+            dead_count = self.dead
+            wanted = min(nodes_total, how_many + min(dead_count, how_many))
             scores, nodes = self._index.search(query_row, wanted, params=self._params(max(effort, wanted)))
-            found = nodes[0]
-            keep = (found >= 0) & ~self._dead[np.maximum(found, 0)]
-            node_ids = self._node_ids
-            kept_nodes = found[keep][:how_many].tolist()
-            return list(zip([node_ids[node] for node in kept_nodes], scores[0][keep][:how_many].tolist(), strict=True))
+            node_ids, dead = self._node_ids, self._dead
+            pairs = zip(nodes[0].tolist(), scores[0].tolist(), strict=True)
+            found = [(node, score) for node, score in pairs if node >= 0]
+            if dead_count:
+                found = [(node, score) for node, score in found if not dead[node]]
+            return [(node_ids[node], score) for node, score in found[:how_many]]
+        finally:
+            self._lock.release_read()
 
     def _params(self, effort: int) -> faiss.SearchParametersHNSW:
         """Search parameters per efSearch, made once each (a SWIG object per query costs more than the lock)."""

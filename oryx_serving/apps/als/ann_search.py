@@ -44,8 +44,10 @@ ProbeQueries = Callable[[int], np.ndarray]
 
 _CHUNK = 512  # IDs per graph write: short enough that a query waits at most a few ms for the write lock
 _MIN_STALE_LIMIT = 2_048  # stale IDs always tolerated; above max(this, 1% of the graph) queries scan instead
-_EFFORTS = (16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048)  # ~1.5x steps
+# ~1.25x steps: each step up costs its share in query time, so a coarser grid overshoots the target
+_EFFORTS = (16, 20, 24, 32, 40, 48, 64, 80, 96, 128, 160, 192, 256, 320, 384, 512, 640, 768, 1024, 1280, 1536, 2048)
 _PROBES = 128
+_NOTHING_STALE: frozenset[str] = frozenset()
 _TOP = 10
 _EXACT_CHUNK_ROWS = 65_536
 
@@ -142,16 +144,18 @@ class AnnItemSearch:
             stale_count = len(self._pending) + len(self._in_flight)
             if graph.live == 0 or stale_count > max(_MIN_STALE_LIMIT, graph.live // 100):
                 return None
-            stale = self._pending | self._in_flight
+            stale = (self._pending | self._in_flight) if stale_count else _NOTHING_STALE
         q = np.asarray(query, dtype=np.float32).reshape(-1)
-        stale_scores = self._scores_of(q, [id_ for id_ in stale if id_ not in exclude])
+        stale_scores = self._scores_of(q, [id_ for id_ in stale if id_ not in exclude]) if stale else []
         filtering = is_filtered is not None or rescore is not None
         fetch = how_many + len(exclude) + (max(how_many, 16) if filtering else 0)
         widest = max(1_000, graph.live // 20)  # beyond this an exact scan costs little more than the graph
         while fetch <= widest:
-            found = [pair for pair in graph.search(q, fetch, self.effort) if pair[0] not in stale]
-            candidates = sorted(itertools.chain(found, stale_scores), key=lambda pair: -pair[1])
-            result = _best(candidates, how_many, exclude, is_filtered, rescore)
+            found = graph.search(q, fetch, self.effort)  # best first
+            if stale:
+                fresh = [pair for pair in found if pair[0] not in stale]
+                found = sorted(itertools.chain(fresh, stale_scores), key=lambda pair: -pair[1])
+            result = _best(found, how_many, exclude, is_filtered, rescore)
             if len(result) >= how_many or fetch >= graph.live:  # enough, or the whole graph was asked for
                 return result[:how_many]
             fetch *= 4
@@ -164,10 +168,8 @@ class AnnItemSearch:
 
     def _current_vectors(self, ids: list[str]) -> tuple[list[str], np.ndarray]:
         """The IDs the store still has, and their vectors as rows of one float32 matrix."""
-        vectors = self._store.get_many(ids)
-        present = [id_ for id_, vector in zip(ids, vectors, strict=True) if vector is not None]
-        rows = [vector for vector in vectors if vector is not None]
-        return present, np.asarray(rows, dtype=np.float32).reshape(len(rows), self._store.features)
+        positions, matrix = self._store.rows_of(ids)
+        return [ids[position] for position in positions], matrix
 
     # ---- following the store (the indexer thread) ----------------------------------------------------------------
 

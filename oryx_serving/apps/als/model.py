@@ -237,24 +237,30 @@ class ALSServingModel(ALSModelState):
         keeps its scan score."""
         if not found:
             return found
-        vectors = self.item_vectors(id_ for id_, _ in found)
-        present = [position for position, vector in enumerate(vectors) if vector is not None]
-        scores = np.array([score for _, score in found], dtype=np.float64)
+        present, rows = self.y.rows_of([id_ for id_, _ in found])
+        scores = [score for _, score in found]
         if present:
-            matrix = np.asarray([vectors[position] for position in present], dtype=np.float64)
+            matrix = rows.astype(np.float64)
             if cosine:
                 matrix = self.layout.factor_part(matrix)
             exact = matrix @ query.astype(np.float64)[: matrix.shape[1]]
             if cosine:
                 exact /= np.linalg.norm(matrix, axis=1)
-            scores[present] = exact
-        exact_positions = set(present)
-        rescored = []
-        for position, ((id_, _), score) in enumerate(zip(found, scores.tolist(), strict=True)):
-            if rescorer is not None and position in exact_positions:  # a scan score is rescored already
-                score = rescorer.rescore(id_, score)
-            if score == score:  # a rescorer may still answer NaN: dropped, as in Oryx 2
-                rescored.append((id_, score))
+            if len(present) == len(found):
+                scores = exact.tolist()
+            else:
+                for position, score in zip(present, exact.tolist(), strict=True):
+                    scores[position] = score
+        if rescorer is None:
+            rescored = [(id_, score) for (id_, _), score in zip(found, scores, strict=True)]
+        else:
+            exact_positions = set(present)
+            rescored = []
+            for position, ((id_, _), score) in enumerate(zip(found, scores, strict=True)):
+                if position in exact_positions:  # a scan score is rescored already
+                    score = rescorer.rescore(id_, score)
+                if score == score:  # a rescorer may still answer NaN: dropped, as in Oryx 2
+                    rescored.append((id_, score))
         rescored.sort(key=lambda pair: -pair[1])
         return rescored
 

@@ -68,6 +68,21 @@ def test_get_many_returns_none_for_unknown_ids(four: FeatureVectors) -> None:
     assert got[1] is None
 
 
+def test_rows_of_gives_the_known_ids_positions_and_a_matrix_that_later_writes_leave_alone(
+    four: FeatureVectors,
+) -> None:
+    positions, matrix = four.rows_of(["zzz", "b", "a", "b"])
+    assert positions == [1, 2, 3]
+    np.testing.assert_array_equal(matrix, [[0.0, 1.0], [1.0, 0.0], [0.0, 1.0]])
+    assert matrix.dtype == np.float32
+    four.set("b", vec(5.0, 5.0))
+    np.testing.assert_array_equal(matrix[0], [0.0, 1.0])  # a copy: the store's new row is not seen
+    np.testing.assert_array_equal(four.rows_of(["b"])[1], [[5.0, 5.0]])
+    unknown_positions, unknown = four.rows_of(["zzz"])
+    assert unknown_positions == [] and unknown.shape == (0, 2)
+    assert four.rows_of([])[1].shape == (0, 2)
+
+
 def test_matrix_view_pairs_each_row_with_its_id(four: FeatureVectors) -> None:
     four.set("b", vec(0.0, 7.0))  # leaves a dead row behind
     matrix, ids = four.matrix_view()
