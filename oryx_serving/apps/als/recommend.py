@@ -1,5 +1,7 @@
 """``/recommend``, ``/recommendToMany``, ``/recommendToAnonymous``, ``/recommendWithContext``: items by dot product.
 
+Each takes ``diversity`` (``diversity``: re-ranking by maximal marginal relevance) besides Oryx 2's parameters.
+
 Known items are excluded inside the vectorised scan (not by over-fetching), so a heavy user's page is as cheap
 as anyone's. The fold-in endpoints build a temporary user vector with the YᵀY solver and the speed layer's
 math (``foldin.fold_in_anonymous``) and never change the model.
@@ -12,7 +14,7 @@ from flask import Response
 from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import PathConverter
 
-from oryx_serving.apps.als import common
+from oryx_serving.apps.als import common, diversity
 from oryx_serving.lambda_.errors import check, fail
 from oryx_serving.lambda_.formats import respond
 from oryx_serving.lambda_.registry import CSV_JSON_TYPES, ApiBlueprint, Param
@@ -26,7 +28,7 @@ def recommend(user_id: str) -> Response:
     exclude = frozenset() if consider_known else als.known_items_of(user_id)
     provider = als.rescorer_provider
     rescorer = None if provider is None else provider.get_recommend_rescorer([user_id], common.rescorer_params())
-    return respond(common.page(als.top_items(vector, how_many + offset, exclude, rescorer), offset))
+    return respond(common.page(diversity.top_items(als, vector, how_many + offset, exclude, rescorer), offset))
 
 
 def recommend_to_many(user_ids: str) -> Response:
@@ -47,7 +49,7 @@ def recommend_to_many(user_ids: str) -> Response:
     for vector in vectors:  # in float32, one user at a time, as Oryx 2's DotsFunction averages them
         query += vector
     query /= np.float32(len(vectors))
-    return respond(common.page(als.top_items(query, how_many + offset, exclude, rescorer), offset))
+    return respond(common.page(diversity.top_items(als, query, how_many + offset, exclude, rescorer), offset))
 
 
 def recommend_to_anonymous(items: str) -> Response:
@@ -63,7 +65,7 @@ def recommend_to_anonymous(items: str) -> Response:
     rescorer = (
         None if provider is None else provider.get_recommend_to_anonymous_rescorer(item_ids, common.rescorer_params())
     )
-    return respond(common.page(als.top_items(vector, how_many + offset, set(item_ids), rescorer), offset))
+    return respond(common.page(diversity.top_items(als, vector, how_many + offset, set(item_ids), rescorer), offset))
 
 
 def recommend_with_context(user_id: str, items: str) -> Response:
@@ -79,7 +81,7 @@ def recommend_with_context(user_id: str, items: str) -> Response:
         exclude |= als.known_items_of(user_id)
     provider = als.rescorer_provider
     rescorer = None if provider is None else provider.get_recommend_rescorer([user_id], common.rescorer_params())
-    return respond(common.page(als.top_items(vector, how_many + offset, exclude, rescorer), offset))
+    return respond(common.page(diversity.top_items(als, vector, how_many + offset, exclude, rescorer), offset))
 
 
 class OptionalPathConverter(PathConverter):
@@ -99,7 +101,7 @@ def register(blueprint: ApiBlueprint) -> None:
     user = Param("user_id", "a user ID", example="u1")
     user_ids = Param("user_ids", "user IDs separated by /", example="u1/u2")
     items = Param("items", "item IDs separated by /, each optionally =strength", example="i1=2/i2")
-    query = (*common.PAGING, common.CONSIDER_KNOWN, common.RESCORER_PARAMS)
+    query = (*common.PAGING, common.CONSIDER_KNOWN, common.RESCORER_PARAMS, diversity.DIVERSITY)
     route = {"produces": CSV_JSON_TYPES, "needs_model": True}
     blueprint.api_route(
         "/recommend/<user_id>",
@@ -127,7 +129,7 @@ def register(blueprint: ApiBlueprint) -> None:
         "GET",
         summary="Items for an anonymous user folded in from the given items (which are excluded)",
         params=[items],
-        query=(*common.PAGING, common.RESCORER_PARAMS),
+        query=(*common.PAGING, common.RESCORER_PARAMS, diversity.DIVERSITY),
         errors={503: "No model yet, or no YᵀY solver yet"},
         **route,
     )

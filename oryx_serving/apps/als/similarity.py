@@ -13,7 +13,7 @@ import numpy as np
 from flask import Response
 
 from oryx_core.apps.als.vector_math import cosine_similarity
-from oryx_serving.apps.als import common
+from oryx_serving.apps.als import common, diversity
 from oryx_serving.apps.als.model import ALSServingModel
 from oryx_serving.lambda_.errors import check
 from oryx_serving.lambda_.formats import respond
@@ -35,7 +35,7 @@ def similarity(items: str) -> Response:
         return respond([])
     target = np.zeros(als.features, dtype=np.float32)
     target[: als.layout.factors] = (direction / norm).astype(np.float32)
-    results = als.top_items(target, how_many + offset, set(item_ids), rescorer, cosine=True)
+    results = diversity.top_items(als, target, how_many + offset, set(item_ids), rescorer, cosine=True)
     return respond(common.page(results, offset))
 
 
@@ -89,7 +89,7 @@ def register(blueprint: ApiBlueprint) -> None:
         "GET",
         summary="Items most similar (cosine to the given items' mean vector) to the given items, which are excluded",
         params=[items],
-        query=(*common.PAGING, common.RESCORER_PARAMS),
+        query=(*common.PAGING, common.RESCORER_PARAMS, diversity.DIVERSITY),
         errors=unknown_item,
         **route,
     )
