@@ -154,6 +154,15 @@ def test_rescorer_plugin_gets_the_rescorer_params(client: FlaskClient) -> None:
     assert [pair[0] for pair in id_values(client, "/similarity/i1?rescorerParams=i5")] == ["i3", "i2", "i4"]
 
 
+def test_diversity_reranks_by_marginal_relevance_after_filters_keeping_each_items_score(client: FlaskClient) -> None:
+    # u1's plain list is i3 i5 i2 i4; at diversity 1 each next item is the least like those taken: after i3
+    # (1,1) comes i4 (-1,0), then i2 (its closest taken item at cosine 0.71) before i5 (a copy of i3's direction)
+    assert id_values(client, "/recommend/u1?diversity=1") == [("i3", 1.5), ("i4", -1.0), ("i2", 0.5), ("i5", 0.75)]
+    assert id_values(client, "/recommend/u1?diversity=0") == id_values(client, "/recommend/u1")
+    assert [pair[0] for pair in id_values(client, "/recommend/u1?diversity=1&rescorerParams=i4")] == ["i3", "i2", "i5"]
+    assert client.get("/recommend/u1?diversity=2").status_code == 400
+
+
 def test_similarity_is_cosine(client: FlaskClient) -> None:
     assert id_values(client, "/similarity/i1") == [
         ("i3", math.sqrt(0.5)),
