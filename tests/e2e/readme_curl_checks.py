@@ -110,6 +110,31 @@ def lists_movies_like_star_wars(answer: Answer, stack: AlsDemoStack) -> None:
     assert descending(cosines) and all(-1.0 <= c <= 1.0001 for c in cosines), rows
 
 
+def lists_movies_like_star_wars_less_alike(answer: Answer, stack: AlsDemoStack) -> None:
+    """`.../similarity/260?howMany=5&diversity=0.5` ("the same, less alike each other"): five other movies whose
+    mean pairwise cosine (asked of ``/similarityToItem``) is below that of the plain list's five."""
+    data = movielens(stack.movielens)
+    assert answer.status == 200, answer.body
+    diverse = [id_ for id_, _ in answer.csv_rows()]
+    assert len(diverse) == 5 and set(diverse) <= data.movies and "260" not in diverse, diverse
+    plain = [line.split(",")[0] for line in _get(f"{stack.serving_url}/similarity/260?howMany=5").splitlines()]
+    assert diverse != plain and diverse[0] == plain[0], (diverse, plain)  # the best stays first
+    assert _mean_pairwise_cosine(diverse, stack) < _mean_pairwise_cosine(plain, stack), (diverse, plain)
+
+
+def _get(url: str, accept: str = "*/*") -> str:
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": accept}), timeout=30) as response:
+        return response.read().decode()
+
+
+def _mean_pairwise_cosine(ids: list[str], stack: AlsDemoStack) -> float:
+    cosines = []
+    for position, item in enumerate(ids[:-1]):
+        others = "/".join(ids[position + 1 :])
+        cosines += json.loads(_get(f"{stack.serving_url}/similarityToItem/{item}/{others}", "application/json"))
+    return sum(cosines) / len(cosines)
+
+
 def explains_with_user_1s_movies(answer: Answer, stack: AlsDemoStack) -> None:
     """`.../because/1/260` ("which of user 1's movies explain it"): ten of user 1's own movies (the default
     howMany), the most similar to 260 first."""
@@ -141,6 +166,7 @@ def accepts_alices_rating_and_folds_her_in(answer: Answer, stack: AlsDemoStack) 
 EXPECTATIONS: dict[str, Callable[[Answer, AlsDemoStack], None]] = {
     "GET /recommend/1?howMany=5": recommends_unrated_movies_to_user_1,
     "GET /similarity/260?howMany=5": lists_movies_like_star_wars,
+    "GET /similarity/260?howMany=5&diversity=0.5": lists_movies_like_star_wars_less_alike,
     "GET /because/1/260": explains_with_user_1s_movies,
     "POST /pref/alice/1196": accepts_alices_rating_and_folds_her_in,
 }
