@@ -8,9 +8,9 @@ One asset graph serves every app, keyed by generation (one dynamic partition per
 ``input_window`` and ``historical_data`` are the generic tier's input; ``train_test_split`` and ``tuned_model``
 are the ML tier (split, hyperparameter search, best model), and pass through for a plain ``BatchLayerUpdate``
 app, whose ``run_update`` then runs in ``published_model``. Checks: ``bad_line_ratio`` on the window (a warning);
-on the tuned model ``model_meets_threshold``, ``model_not_empty``, ``model_has_valid_score`` and
-``model_beats_baseline``, all blocking, each failing with ERROR (the model is not published) or WARN (it is,
-with a warning on the asset) as ``oryx_assets.ml.checks`` explains.
+on the tuned model ``model_meets_threshold``, ``model_not_empty``, ``model_has_valid_score``,
+``model_beats_baseline`` and ``model_not_worse_than_published``, all blocking, each failing with ERROR (the model
+is not published) or WARN (it is, with a warning on the asset) as ``oryx_assets.ml.checks`` explains.
 
 The configuration comes from ``$ORYX_CONF`` (set by ``oryx up``); the generation interval, the lag trigger and
 the Spark settings are read from it when the code location loads. ``defs`` is built lazily, on load, so
@@ -35,7 +35,13 @@ from oryx_assets.lambda_.history import historical_data
 from oryx_assets.lambda_.input_window import input_window
 from oryx_assets.lambda_.publication import published_model
 from oryx_assets.ml.best_model import tuned_model
-from oryx_assets.ml.checks import model_beats_baseline, model_has_valid_score, model_meets_threshold, model_not_empty
+from oryx_assets.ml.checks import (
+    model_beats_baseline,
+    model_has_valid_score,
+    model_meets_threshold,
+    model_not_empty,
+    model_not_worse_than_published,
+)
 from oryx_assets.ml.split import train_test_split
 from oryx_assets.resources import OryxConfigResource
 from oryx_assets.wiring import build_resources
@@ -47,6 +53,7 @@ GENERATION_CHECKS = [
     model_not_empty,
     model_has_valid_score,
     model_beats_baseline,
+    model_not_worse_than_published,
 ]
 
 

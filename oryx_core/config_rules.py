@@ -130,6 +130,8 @@ LAMBDA_AND_ML_RULES: tuple[ConfigRule, ...] = (
     ),
     ChoiceRule("oryx.ml.eval.hyperparam-search", frozenset({"random", "grid"})),
     ChoiceRule("oryx.ml.eval.baseline-check", frozenset({"warn", "block", "off"})),
+    ChoiceRule("oryx.ml.eval.regression-check", frozenset({"warn", "block", "off"})),
+    NumericRule("oryx.ml.eval.regression-margin", read_finite_float, lambda v: v >= 0, "a number >= 0"),
     _check_ml_eval,
 )
 """The keys of the generic tiers, which every app shares."""

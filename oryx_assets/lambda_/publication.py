@@ -15,6 +15,7 @@ without new input builds nothing. Old model folders are removed afterwards eithe
 produces it without this tier having to know about the ML tier.
 """
 
+import math
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,9 @@ from oryx_core.topics.messages import frame_model, utf8_size
 from oryx_core.topics.producer import TopicProducer
 
 NO_DATA = "No data in current generation's RDD"
+PUBLISHED_SCORE = "score"
+"""``published_model`` metadata: the published model's evaluation, which the next generation must not fall below
+(``model_not_worse_than_published``)."""
 MODEL_FILE = "model.pmml"
 
 
@@ -143,6 +147,8 @@ def published_model(
                     new_rows, past_rows = batch.parsed(key, "new", new_data), batch.parsed(key, "past", past_data)
                     result = publish_chosen_model(session, app, tuned_model, producer, new_rows, past_rows)
                     metadata.update({"model_built": True, **result})
+                    if tuned_model.score is not None and math.isfinite(tuned_model.score):
+                        metadata[PUBLISHED_SCORE] = MetadataValue.float(tuned_model.score)
             else:
                 result = app.run_update(session, timestamp, new_data, past_data, model_dir, producer)
                 metadata.update({"model_built": True, "published": producer is not None})

@@ -10,18 +10,29 @@ without holding the model back (``verdicts`` has the rules).
   ``test-fraction`` 0, or when there was no test line at all (nothing is published then, and the previous
   model stays).
 * ``model_beats_baseline``: WARN, or ERROR with ``oryx.ml.eval.baseline-check = "block"``.
+* ``model_not_worse_than_published`` (the regression gate): WARN when the score falls more than
+  ``oryx.ml.eval.regression-margin`` below the last published model's (read from the Dagster instance's
+  ``published_model`` materializations), or ERROR with ``oryx.ml.eval.regression-check = "block"``.
 
 A failed ERROR check fails the run, which is what the operator should see.
 """
 
-from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, MetadataValue
+from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValue
 from dagster_pyspark import LazyPySparkResource
 
-from oryx_assets.lambda_.publication import ChosenModel
+from oryx_assets.lambda_.publication import PUBLISHED_SCORE, ChosenModel
 from oryx_assets.lambda_.storage import HadoopStorage
 from oryx_assets.ml.best_model import TunedModel, tuned_model
 from oryx_assets.ml.candidates import MODEL_FILE
-from oryx_assets.ml.verdicts import Verdict, baseline_check, baseline_verdict, meets_threshold, score_verdict
+from oryx_assets.ml.verdicts import (
+    Verdict,
+    baseline_check,
+    baseline_verdict,
+    meets_threshold,
+    regression_check,
+    regression_verdict,
+    score_verdict,
+)
 from oryx_assets.partitions import generation_check
 from oryx_assets.resources import OryxConfigResource
 from oryx_core.ml.pmml import PMMLError, local_name, read_pmml
@@ -116,3 +127,41 @@ def model_beats_baseline(tuned_model: TunedModel | None, oryx: OryxConfigResourc
         metadata["baseline"] = evaluation.baseline or "baseline"
         metadata["baseline_score"] = MetadataValue.float(evaluation.baseline_score)
     return _result(verdict, **metadata)
+
+
+@generation_check(
+    asset=tuned_model,
+    blocking=True,
+    description="The regression gate: the score is not worse than the last published model's by more than "
+    'oryx.ml.eval.regression-margin. oryx.ml.eval.regression-check: "warn" (a warning), "block" (an error: not '
+    'published) or "off".',
+)
+def model_not_worse_than_published(
+    context: AssetCheckExecutionContext, tuned_model: TunedModel | None, oryx: OryxConfigResource
+) -> AssetCheckResult:
+    mode, margin = regression_check(oryx.load())
+    evaluation = tuned_model.evaluation if tuned_model is not None else None
+    previous, generation = last_published_score(context, exclude_partition=context.partition_key)
+    verdict = regression_verdict(mode, margin, previous, evaluation)
+    metadata: dict[str, object] = {"mode": mode.value, "margin": MetadataValue.float(margin)}
+    if previous is not None:
+        metadata.update({"published_score": MetadataValue.float(previous), "published_generation": generation})
+    if evaluation is not None and evaluation.valid:
+        metadata["score"] = MetadataValue.float(evaluation.score)
+    return _result(verdict, **metadata)
+
+
+def last_published_score(
+    context: AssetCheckExecutionContext, exclude_partition: str, scanned: int = 100
+) -> tuple[float | None, str | None]:
+    """(score, generation) of the newest ``published_model`` materialization that published a scored model,
+    other than ``exclude_partition``'s (a re-run of this generation); (None, None) when there is none."""
+    records = context.instance.fetch_materializations(AssetKey("published_model"), limit=scanned).records
+    for record in records:  # newest first
+        materialization = record.asset_materialization
+        if materialization is None or materialization.partition == exclude_partition:
+            continue
+        score = materialization.metadata.get(PUBLISHED_SCORE)
+        if score is not None and isinstance(score.value, int | float):
+            return float(score.value), materialization.partition
+    return None, None

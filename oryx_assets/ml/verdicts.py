@@ -14,6 +14,10 @@ Rules, where Oryx 2 had one (the threshold) and we add two:
 * ``model_beats_baseline`` (``oryx.ml.eval.baseline-check``): the score should beat the app's strongest trivial
   model (``Evaluation.baseline_score``); "warn" warns, "block" withholds the model, "off" skips the check.
 * ``model_meets_threshold``: Oryx 2's ``oryx.ml.eval.threshold``.
+* ``model_not_worse_than_published`` (``oryx.ml.eval.regression-check``, ``regression-margin``): the score should
+  not fall more than the margin (a share of the last published model's score) below that model's; "warn"
+  (the default) warns, "block" withholds the model, "off" skips the check. Scores of two generations come from
+  different test lines, so a small margin is noise, not a regression.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from oryx_core.api.batch import Evaluation
 from oryx_core.config import OryxConfig
 
 BASELINE_CHECK_KEY = "oryx.ml.eval.baseline-check"
+REGRESSION_CHECK_KEY = "oryx.ml.eval.regression-check"
+REGRESSION_MARGIN_KEY = "oryx.ml.eval.regression-margin"
 
 
 class BaselineCheck(StrEnum):
@@ -37,6 +43,11 @@ class BaselineCheck(StrEnum):
 def baseline_check(config: OryxConfig) -> BaselineCheck:
     """The configured mode (``load_config`` has checked it is one of the three)."""
     return BaselineCheck(config.get_string(BASELINE_CHECK_KEY))
+
+
+def regression_check(config: OryxConfig) -> tuple[BaselineCheck, float]:
+    """The regression gate's mode and margin (``load_config`` has checked both)."""
+    return BaselineCheck(config.get_string(REGRESSION_CHECK_KEY)), config.get_float(REGRESSION_MARGIN_KEY)
 
 
 @dataclass(frozen=True)
@@ -86,3 +97,25 @@ def meets_threshold(score: float | None, threshold: float | None) -> bool:
     if threshold is None or score is None or math.isnan(score):
         return True
     return score >= threshold
+
+
+def regression_verdict(
+    mode: BaselineCheck, margin: float, previous: float | None, evaluation: Evaluation | None
+) -> Verdict:
+    """``model_not_worse_than_published``: see the module docstring. ``previous`` is the score of the last
+    published model (None when none was published with a score)."""
+    if mode is BaselineCheck.OFF:
+        return Verdict(True, False, f"{REGRESSION_CHECK_KEY} is off")
+    if evaluation is None or not evaluation.valid:
+        return Verdict(True, False, "no scored model to compare (see model_has_valid_score)")
+    if previous is None or not math.isfinite(previous):
+        return Verdict(True, False, "no published model with a score to compare with")
+    floor = previous - margin * abs(previous)
+    comparison = f"score {evaluation.score:.6g} vs published {previous:.6g} (lowest accepted {floor:.6g})"
+    if evaluation.score >= floor:
+        return Verdict(True, False, f"{comparison}: no regression")
+    if mode is BaselineCheck.BLOCK:
+        return Verdict(
+            False, True, f"{comparison}: worse than the published model; not published ({REGRESSION_CHECK_KEY})"
+        )
+    return Verdict(False, False, f"{comparison}: worse than the published model")

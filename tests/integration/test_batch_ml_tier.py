@@ -152,6 +152,38 @@ def test_hyperparameter_search_keeps_the_best_candidate(
     assert [p.name for p in (tmp_path / "model").iterdir() if not p.name.startswith(".")] == [str(FIRST)]
 
 
+def test_the_regression_gate_warns_by_default_and_blocks_a_worse_model_when_asked(
+    kafka_brokers: str, fresh_topics: tuple[str, str], tmp_path: Path
+) -> None:
+    lines, instance = iris_lines(), DagsterInstance.ephemeral()
+    good = iris_app(kafka_brokers, fresh_topics, tmp_path)
+    produce(good, lines[:100])
+    first = asset_metadata(materialize_generation(good, instance, FIRST))
+    published_score = first["published_model"]["score"]
+    assert published_score == first["tuned_model"]["score"] >= 0.8  # what the next generation is held to
+
+    # The next generation may only grow a stump (one split cannot separate three species): a worse model.
+    stump = ["oryx.rdf.hyperparams.max-depth=1", "oryx.ml.eval.candidates=1"]
+    blocking = iris_app(kafka_brokers, fresh_topics, tmp_path, *stump, 'oryx.ml.eval.regression-check="block"')
+    produce(blocking, lines[100:])
+    result = materialize_generation(blocking, instance, SECOND, expect_success=False)
+    severities = check_severities(result)
+    assert severities["model_not_worse_than_published"] == (False, "ERROR")
+    [gate] = [e for e in result.get_asset_check_evaluations() if e.check_name == "model_not_worse_than_published"]
+    gate_metadata = {k: v.value for k, v in gate.metadata.items()}
+    assert gate_metadata["published_score"] == published_score
+    assert gate_metadata["published_generation"] == str(FIRST)
+    assert gate_metadata["score"] < 0.95 * published_score
+    assert "published_model" not in asset_metadata(result)
+    assert [m.key for m in update_messages(blocking, 1) if m.key == MODEL] == [MODEL]  # still only the first
+
+    # The default ("warn") publishes the same kind of model, with a warning on the asset.
+    warning = iris_app(kafka_brokers, fresh_topics, tmp_path, *stump)
+    third = materialize_generation(warning, instance, SECOND + 60_000)
+    assert check_severities(third)["model_not_worse_than_published"] == (False, "WARN")
+    assert asset_metadata(third)["published_model"]["model_built"] is True
+
+
 def test_threshold_rejection_publishes_nothing(
     kafka_brokers: str, fresh_topics: tuple[str, str], tmp_path: Path
 ) -> None:

@@ -25,6 +25,7 @@ CHECKS = {
     ("tuned_model", "model_not_empty", True),
     ("tuned_model", "model_has_valid_score", True),
     ("tuned_model", "model_beats_baseline", True),
+    ("tuned_model", "model_not_worse_than_published", True),
 }
 
 
