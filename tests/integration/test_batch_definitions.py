@@ -35,7 +35,13 @@ GRAPH = {
 }
 CHECKS = {
     "input_window": {"bad_line_ratio"},
-    "tuned_model": {"model_meets_threshold", "model_not_empty", "model_has_valid_score", "model_beats_baseline"},
+    "tuned_model": {
+        "model_meets_threshold",
+        "model_not_empty",
+        "model_has_valid_score",
+        "model_beats_baseline",
+        "model_not_worse_than_published",
+    },
 }
 
 
@@ -90,6 +96,7 @@ def test_the_generation_job_runs_a_plain_app_through_the_ml_assets(oryx: OryxCon
         "model_not_empty": True,
         "model_has_valid_score": True,
         "model_beats_baseline": True,
+        "model_not_worse_than_published": True,
     }
     [model] = [m for m in update_messages(oryx, 1) if m.key == MODEL]
     assert model_from_json(model.message) == count_distinct_other_words(LINES)
