@@ -85,6 +85,10 @@ def test_similarity_and_the_other_recommend_endpoints_take_it(client: FlaskClien
     assert [id_ for id_, _ in ranked(client, "/similarity/a2?howMany=2&diversity=1")][1] == "c1"
     assert [id_ for id_, _ in ranked(client, "/recommendToMany/u?howMany=2&diversity=1")] == ["a1", "c1"]
     assert [id_ for id_, _ in ranked(client, "/recommendWithContext/u/?howMany=2&diversity=1")] == ["a1", "c1"]
+    plain = [id_ for id_, _ in ranked(client, "/recommendToAnonymous/a1?howMany=4")]
+    diverse = [id_ for id_, _ in ranked(client, "/recommendToAnonymous/a1?howMany=4&diversity=1")]
+    assert "a1" not in diverse and sorted(diverse) == sorted(plain) and diverse[0] == plain[0]
+    assert diverse[1] == "c1" and plain[1] != "c1"  # the folded-in user leans to a1's kind: c1 is least alike
 
 
 @pytest.mark.parametrize("value", ["x", "-0.1", "1.5", "nan", "inf", "0x1"])
