@@ -116,7 +116,7 @@ class FeatureVectors:
         with self._lock:  # after it, the rows stay valid: published rows never change (module docstring)
             matrix, rows = self._buffers.matrix, [self._id_to_row.get(id_) for id_ in ids]
         positions = [position for position, row in enumerate(rows) if row is not None]
-        return positions, matrix.take(rows if len(positions) == len(rows) else [rows[p] for p in positions], axis=0)
+        return positions, matrix.take([rows[position] for position in positions], axis=0)
 
     def matrix_view(self) -> tuple[np.ndarray, list[str]]:
         """(matrix, ids): the live vectors as an (n, k) read-only float32 matrix and the ID of each row.

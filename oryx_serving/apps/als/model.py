@@ -246,21 +246,15 @@ class ALSServingModel(ALSModelState):
             exact = matrix @ query.astype(np.float64)[: matrix.shape[1]]
             if cosine:
                 exact /= np.linalg.norm(matrix, axis=1)
-            if len(present) == len(found):
-                scores = exact.tolist()
-            else:
-                for position, score in zip(present, exact.tolist(), strict=True):
-                    scores[position] = score
-        if rescorer is None:
-            rescored = [(id_, score) for (id_, _), score in zip(found, scores, strict=True)]
-        else:
-            exact_positions = set(present)
-            rescored = []
-            for position, ((id_, _), score) in enumerate(zip(found, scores, strict=True)):
-                if position in exact_positions:  # a scan score is rescored already
-                    score = rescorer.rescore(id_, score)
-                if score == score:  # a rescorer may still answer NaN: dropped, as in Oryx 2
-                    rescored.append((id_, score))
+            for position, score in zip(present, exact.tolist(), strict=True):
+                scores[position] = score
+        exact_positions = set(present)
+        rescored = []
+        for position, ((id_, _), score) in enumerate(zip(found, scores, strict=True)):
+            if rescorer is not None and position in exact_positions:  # a scan score is rescored already
+                score = rescorer.rescore(id_, score)
+            if score == score:  # a rescorer may still answer NaN: dropped, as in Oryx 2
+                rescored.append((id_, score))
         rescored.sort(key=lambda pair: -pair[1])
         return rescored
 
