@@ -1,9 +1,12 @@
-"""``python -m oryx_assets [--conf FILE] [-D key=value ...] [--generation MS]``: run one batch generation now.
+"""``python -m oryx_assets [--conf FILE] [-D key=value ...] [--generation MS [--republish]]``: run one batch
+generation now, or roll back to an earlier one.
 
 This is what ``oryx batch`` starts. Scheduled generations run through the Dagster daemon instead
 (``dagster-daemon run -w workspace.yaml``, started by ``oryx up``); both execute the same job.
 ``--generation`` re-runs an earlier generation (its start time in epoch milliseconds, the partition key
 shown in the UI), e.g. one whose process was killed: its stored window is reused, never read twice.
+``--republish`` runs ``rollback_job`` instead: that generation's retained model is published again
+(``oryx publish --generation MS``; ``oryx_assets.lambda_.rollback``).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 
 from dagster import DagsterInstance
 
-from oryx_assets.generation import dagster_home, run_generation
+from oryx_assets.generation import dagster_home, rollback_lines, run_generation, run_rollback
 from oryx_assets.resources import OryxConfigResource
 from oryx_core.config import ConfigError, state_dir
 
@@ -40,7 +43,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=int,
         help="run this generation (epoch milliseconds) instead of a new one starting now",
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--republish",
+        action="store_true",
+        help="roll back: publish the retained model of --generation again instead of building a new one",
+    )
+    args = parser.parse_args(argv)
+    if args.republish and args.generation is None:
+        parser.error("--republish needs --generation MS (the generation whose model to publish again)")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -56,8 +67,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     dagster_home()
     with DagsterInstance.get() as instance:
-        summary = run_generation(oryx, instance, args.generation)
-    print("\n".join(summary.lines()))
+        if args.republish:
+            summary = run_rollback(oryx, instance, args.generation)
+            lines = rollback_lines(summary)
+        else:
+            summary = run_generation(oryx, instance, args.generation)
+            lines = summary.lines()
+    print("\n".join(lines))
     return 0 if summary.success else 1
 
 

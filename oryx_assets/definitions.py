@@ -11,6 +11,8 @@ app, whose ``run_update`` then runs in ``published_model``. Checks: ``bad_line_r
 on the tuned model ``model_meets_threshold``, ``model_not_empty``, ``model_has_valid_score``,
 ``model_beats_baseline`` and ``model_not_worse_than_published``, all blocking, each failing with ERROR (the model
 is not published) or WARN (it is, with a warning on the asset) as ``oryx_assets.ml.checks`` explains.
+``republished_model`` (group ``rollback``, job ``rollback_job``) stands apart: it publishes an earlier
+generation's retained model again (``oryx_assets.lambda_.rollback``).
 
 The configuration comes from ``$ORYX_CONF`` (set by ``oryx up``); the generation interval, the lag trigger and
 the Spark settings are read from it when the code location loads. ``defs`` is built lazily, on load, so
@@ -34,6 +36,7 @@ from oryx_assets.lambda_.checks import bad_line_ratio
 from oryx_assets.lambda_.history import historical_data
 from oryx_assets.lambda_.input_window import input_window
 from oryx_assets.lambda_.publication import published_model
+from oryx_assets.lambda_.rollback import republished_model, rollback_job
 from oryx_assets.ml.best_model import tuned_model
 from oryx_assets.ml.checks import (
     model_beats_baseline,
@@ -61,9 +64,9 @@ def build_definitions(oryx: OryxConfigResource) -> Definitions:
     config = oryx.load()
     interval = config.get_int("oryx.batch.streaming.generation-interval-sec")
     return Definitions(
-        assets=GENERATION_ASSETS,
+        assets=[*GENERATION_ASSETS, republished_model],
         asset_checks=GENERATION_CHECKS,
-        jobs=[generation_job],
+        jobs=[generation_job, rollback_job],
         sensors=[
             generation_schedule(interval),
             input_lag_sensor(interval, config.get_int(LAG_TRIGGER_KEY)),

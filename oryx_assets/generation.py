@@ -16,6 +16,7 @@ from dagster import AssetCheckSeverity, DagsterInstance
 
 from oryx_assets.definitions import build_definitions
 from oryx_assets.lambda_.automation import GENERATION_JOB, start_generation
+from oryx_assets.lambda_.rollback import ROLLBACK_JOB
 from oryx_assets.resources import OryxConfigResource
 from oryx_core.config import state_dir
 
@@ -83,11 +84,15 @@ def dagster_home() -> Path:
 
 
 def run_generation(
-    oryx: OryxConfigResource, instance: DagsterInstance, timestamp_ms: int | None = None
+    oryx: OryxConfigResource,
+    instance: DagsterInstance,
+    timestamp_ms: int | None = None,
+    *,
+    job_name: str = GENERATION_JOB,
 ) -> GenerationSummary:
-    """Adds the generation's partition and executes ``generation_job`` for it in this process."""
+    """Adds the generation's partition and executes ``generation_job`` (or ``job_name``) for it in this process."""
     key = start_generation(instance, timestamp_ms if timestamp_ms is not None else int(time.time() * 1000))
-    job = build_definitions(oryx).resolve_job_def(GENERATION_JOB)
+    job = build_definitions(oryx).resolve_job_def(job_name)
     result = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False)
     summary = GenerationSummary(key, result.success)
     for event in result.get_asset_materialization_events():
@@ -100,6 +105,21 @@ def run_generation(
     for failure in result.get_step_failure_events():
         summary.errors.append(f"{failure.step_key}: {_root_cause(failure.step_failure_data.error)}")
     return summary
+
+
+def run_rollback(oryx: OryxConfigResource, instance: DagsterInstance, timestamp_ms: int) -> GenerationSummary:
+    """Executes ``rollback_job`` for an earlier generation: its retained model is published again."""
+    return run_generation(oryx, instance, timestamp_ms, job_name=ROLLBACK_JOB)
+
+
+def rollback_lines(summary: GenerationSummary) -> list[str]:
+    republished = summary.assets.get("republished_model", {})
+    status = "succeeded" if summary.success else "FAILED"
+    return [
+        f"roll back to generation {summary.partition_key} {status}",
+        *(f"  {key}: {value}" for key, value in republished.items()),
+        *(f"  error: {error}" for error in summary.errors),
+    ]
 
 
 def _root_cause(error: Any) -> str:

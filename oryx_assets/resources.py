@@ -18,6 +18,7 @@ from pydantic import Field, PrivateAttr
 from oryx_core.config import OryxConfig, TopicSettings, load_config, topic_settings
 from oryx_core.spark import spark_settings
 from oryx_core.topics.consumer import InputTopicReader
+from oryx_core.topics.model_generation import generation_headers
 from oryx_core.topics.producer import TopicProducer
 
 CONF_ENV = "ORYX_CONF"
@@ -66,13 +67,21 @@ class KafkaResource(ConfigurableResource):
         topics = self.topics
         return InputTopicReader(topics.input_broker, topics.input_topic, batch_group_id(self.oryx.load()))
 
-    def update_producer(self) -> TopicProducer | None:
-        """None when the update topic or broker is null: Oryx 2 then builds models without publishing them."""
+    def update_producer(self, generation: int | None = None) -> TopicProducer | None:
+        """None when the update topic or broker is null: Oryx 2 then builds models without publishing them.
+
+        Every record names ``generation`` in a header, so followers can tell a rolled-back model's updates from
+        a newer generation's (``oryx_core.topics.model_generation``)."""
         topics = self.topics
         if not topics.publishes_updates:
             return None
         assert topics.update_broker is not None and topics.update_topic is not None
-        return TopicProducer(topics.update_broker, topics.update_topic, max_message_bytes=topics.max_message_bytes)
+        return TopicProducer(
+            topics.update_broker,
+            topics.update_topic,
+            max_message_bytes=topics.max_message_bytes,
+            headers=generation_headers(generation),
+        )
 
 
 def batch_app_name(config: OryxConfig) -> str:

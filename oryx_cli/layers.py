@@ -46,6 +46,13 @@ def run_layer(layer: str, args: argparse.Namespace) -> int:
     return subprocess.call(layer_command(layer, [*layer_argv(args), *extra]), env=layer_env())
 
 
+def run_publish(args: argparse.Namespace) -> int:
+    """``oryx publish --generation MS``: ``rollback_job`` through Dagster, recorded in the UI like any run."""
+    config_from(args)
+    argv = [*layer_argv(args), "--generation", str(args.generation), "--republish"]
+    return subprocess.call(layer_command("batch", argv), env=layer_env())
+
+
 def run_setup(args: argparse.Namespace) -> int:
     """Resolves the broker and Spark connector jars from Maven Central (cached after the first run)."""
     env = {**os.environ, "ORYX_STATE_DIR": str(state_dir())}
@@ -65,6 +72,13 @@ def register(sub: argparse._SubParsersAction, common: Callable[[argparse.Argumen
                 "--generation", type=int, metavar="MS", help="re-run this earlier generation (its epoch-ms key)"
             )
         parser.set_defaults(handler=lambda args, layer=layer: run_layer(layer, args))
+    publish_help = "roll back: publish the retained model of an earlier generation again (speed and serving switch)"
+    publish = sub.add_parser("publish", help=publish_help, description=publish_help)
+    common(publish)
+    publish.add_argument(
+        "--generation", type=int, metavar="MS", required=True, help="the generation to roll back to (its epoch-ms key)"
+    )
+    publish.set_defaults(handler=run_publish)
     setup = sub.add_parser(
         "setup",
         help="resolve the Kafka broker and Spark Kafka connector jars (Java 17 and Maven required)",

@@ -98,7 +98,7 @@ class SpeedLayer:
             max_message_bytes=topics.max_message_bytes,
             group_prefix=GROUP_PREFIX,
         )
-        self.follower = UpdateFollower(manager, consumer, thread_name=FOLLOWER_THREAD).start()
+        self.follower = follower = UpdateFollower(manager, consumer, thread_name=FOLLOWER_THREAD).start()
         producer: TransactionalProducer | None = None
         spark = None
         failure: str | None = None
@@ -109,6 +109,7 @@ class SpeedLayer:
                 name=self.name,
                 checkpoint=self.checkpoint,
                 on_batch=lambda _stats: self.health.write("running"),
+                model_generation=lambda: follower.model_generation,
             )
             spark = build_spark_session(self.config, "speed")
             spark.streams.addListener(ProgressListener(self.name, batch_report=self.publisher.batch_report))

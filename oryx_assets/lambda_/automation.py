@@ -45,6 +45,7 @@ from dagster import (
     sensor,
 )
 
+from oryx_assets.lambda_.rollback import ROLLBACK_GROUP
 from oryx_assets.partitions import generation_key, generations
 from oryx_assets.resources import KafkaResource
 from oryx_core.process_liveness import process_alive
@@ -73,7 +74,8 @@ alerts = logging.getLogger("oryx_assets.alerts")
 # One process per run: the assets share one SparkSession (a multiprocess executor would start a JVM per step).
 generation_job = define_asset_job(
     GENERATION_JOB,
-    selection=AssetSelection.all(),
+    # Every asset but the roll back's, which publishes an earlier generation's model instead of building one.
+    selection=AssetSelection.all() - AssetSelection.groups(ROLLBACK_GROUP),
     executor_def=in_process_executor,
     description="One batch-layer generation: store the new input window, read history, split, tune, publish.",
 )

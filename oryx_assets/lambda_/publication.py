@@ -136,7 +136,7 @@ def published_model(
         past_data = historical_data
         # Spark's checkpoints (used by iterative algorithms such as ALS) go with the models, as in Oryx 2.
         session.sparkContext.setCheckpointDir(child_uri(model_dir, ".checkpoint"))
-        with kafka.update_producer() or nullcontext() as producer:
+        with kafka.update_producer(timestamp) or nullcontext() as producer:
             if isinstance(app, MLApp):
                 if tuned_model is None or tuned_model.path is None:
                     context.log.info("the ML tier chose no model this generation: nothing to publish")

@@ -29,6 +29,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Topic
 
 from oryx_core.topics.admin import TopicMissingError
 from oryx_core.topics.messages import DEFAULT_MAX_MESSAGE_BYTES, KeyMessage
+from oryx_core.topics.model_generation import generation_of
 
 _DEFAULT_FETCH_MAX_BYTES = 52_428_800
 _DEFAULT_RECEIVE_MAX_BYTES = 100_000_000
@@ -97,9 +98,11 @@ def _decode(record: Message) -> KeyMessage:
     """Oryx 2 used String deserializers: UTF-8, with undecodable bytes replaced rather than fatal."""
     key = record.key()
     value = record.value()
+    headers = record.headers()
     return KeyMessage(
         None if key is None else key.decode("utf-8", "replace"),
         "" if value is None else value.decode("utf-8", "replace"),
+        generation_of(headers) if headers else None,
     )
 
 

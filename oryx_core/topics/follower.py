@@ -11,6 +11,11 @@ A manager that also implements ``ConsumesKeyMessageBatches`` gets each poll's me
 stores a run of ``UP`` vectors at once, several times faster than one by one); its failures are counted and logged
 exactly as one by one.
 
+After a roll back, an ``UP`` computed from a newer model than the current one is skipped and counted as stale
+(``oryx_core.topics.model_generation``), so neither layer applies the newer generation's updates to the older
+model, live or on replay. Just before a roll back's ``MODEL`` (one older than the current model), a manager that
+``StartsOver`` is told to keep nothing of the current model (``oryx_core.api.rollback``).
+
 The consumer is used only from the follower thread (a Kafka consumer must not be shared between threads): the lag
 and the "caught up" question are asked there, and the consumer is closed there when the thread ends.
 """
@@ -25,7 +30,9 @@ from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from oryx_core.api.batched_updates import ConsumesKeyMessageBatches
+from oryx_core.api.rollback import StartsOver
 from oryx_core.topics.messages import MODEL, MODEL_REF, UP, KeyMessage
+from oryx_core.topics.model_generation import is_rollback, is_stale
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +106,10 @@ class UpdateFollower:
         self.consumed_by_key: Counter[str] = Counter(dict.fromkeys(KEY_LABELS, 0))
         self.models_applied = 0
         """MODEL / MODEL-REF messages applied: the model generation this process has reached."""
+        self.model_generation: int | None = None
+        """The batch generation (epoch ms) of the last model applied, from its header; None when unknown."""
+        self.stale = 0
+        """``UP`` messages skipped because they were computed from a newer model than the current one."""
         self.last_applied_at: float | None = None
         """Wall-clock time of the last message applied, or None before any."""
         self.lag: int | None = None
@@ -202,7 +213,23 @@ class UpdateFollower:
         elif message.key in (MODEL, MODEL_REF):
             self.models_applied += 1
 
+    def _skips_stale(self, message: KeyMessage, model_generation: int | None) -> bool:
+        if message.key == UP and is_stale(message.generation, model_generation):
+            self.stale += 1
+            log.debug("Skipping UP of generation %s: the model is generation %s", message.generation, model_generation)
+            return True
+        return False
+
+    def _start_over_before(self, message: KeyMessage, current_generation: int | None) -> None:
+        if message.key in (MODEL, MODEL_REF) and is_rollback(message.generation, current_generation):
+            log.info("Rolling back from generation %s to %s", current_generation, message.generation)
+            if isinstance(self._manager, StartsOver):
+                self._manager.start_over()
+
     def _apply(self, message: KeyMessage) -> None:
+        if self._skips_stale(message, self.model_generation):
+            return
+        self._start_over_before(message, self.model_generation)
         error: Exception | None = None
         try:
             self._manager.consume_key_message(message.key, message.message)
@@ -210,10 +237,30 @@ class UpdateFollower:
             error = raised
         else:
             self.last_applied_at = time.time()
+            if message.key in (MODEL, MODEL_REF):
+                self.model_generation = message.generation
         self._count(message, error)
 
     def _apply_batch(self, manager: ConsumesKeyMessageBatches, messages: Sequence[KeyMessage]) -> None:
-        """Counts and logs as ``_apply`` does for each message; a raise (a broken manager) fails the whole poll."""
+        """Applies a poll as ``_apply`` would each message: stale ``UP`` messages are judged against the last model
+        message before them and left out, and the poll is split before a roll back's ``MODEL``."""
+        generation, part = self.model_generation, list[KeyMessage]()
+        for message in messages:
+            if message.key in (MODEL, MODEL_REF):
+                if is_rollback(message.generation, generation):
+                    self._apply_part(manager, part)
+                    self._start_over_before(message, generation)
+                    part = []
+                generation = message.generation
+            elif self._skips_stale(message, generation):
+                continue
+            part.append(message)
+        self._apply_part(manager, part)
+
+    def _apply_part(self, manager: ConsumesKeyMessageBatches, messages: Sequence[KeyMessage]) -> None:
+        """Counts and logs as ``_apply`` does for each message; a raise (a broken manager) fails the whole part."""
+        if not messages:
+            return
         try:
             failures = dict(manager.consume_key_messages(messages))
         except Exception as error:
@@ -222,6 +269,8 @@ class UpdateFollower:
             self.last_applied_at = time.time()
         for position, message in enumerate(messages):
             self._count(message, failures.get(position))
+            if message.key in (MODEL, MODEL_REF) and position not in failures:
+                self.model_generation = message.generation
 
     def _refresh_lag(self) -> None:
         now = time.monotonic()

@@ -6,7 +6,7 @@ three keys and the rule that chooses between ``MODEL`` and ``MODEL-REF`` live he
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MODEL = "MODEL"
 """Key of a message whose value is a whole model (PMML text, or the example app's JSON map)."""
@@ -25,10 +25,16 @@ _INT_MASK = 0xFFFFFFFF
 
 @dataclass(frozen=True, slots=True)
 class KeyMessage:
-    """One Kafka record as the layers see it: a string key (None when the producer sent none) and a value."""
+    """One Kafka record as the layers see it: a string key (None when the producer sent none) and a value.
+
+    ``generation`` is the batch generation the record belongs to, from its ``oryx.generation`` header
+    (``oryx_core.topics.model_generation``), or None. It is not part of equality: two records with the same key
+    and value are the same message to Oryx 2.
+    """
 
     key: str | None
     message: str
+    generation: int | None = field(default=None, compare=False)
 
 
 class MessageTooLargeError(ValueError):

@@ -121,9 +121,12 @@ class TopicProducer:
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
         linger_ms: int = 5,
         client_id: str = "oryx",
+        headers: Sequence[tuple[str, str]] = (),
     ) -> None:
         self.topic = topic
         self.max_message_bytes = max_message_bytes
+        # Sent with every record: the batch layer names its generation (``oryx_core.topics.model_generation``).
+        self._headers = [(name, value.encode("utf-8")) for name, value in headers] or None
         self._producer = Producer(
             producer_config(brokers, max_message_bytes=max_message_bytes, linger_ms=linger_ms, client_id=client_id)
         )
@@ -207,7 +210,8 @@ class TopicProducer:
     def _produce(self, key: str | None, message: str, on_delivery: Any) -> None:
         if self._closed:
             raise RuntimeError(f"producer for topic {self.topic!r} is closed")
-        produce_record(self._producer, self.topic, key, message, self.max_message_bytes, on_delivery=on_delivery)
+        limit = self.max_message_bytes
+        produce_record(self._producer, self.topic, key, message, limit, on_delivery=on_delivery, headers=self._headers)
         with self._lock:
             self._sent += 1
         self._producer.poll(0)

@@ -156,6 +156,11 @@ def _model_lines(state: OryxServingState) -> Iterator[str]:
             follower.models_applied if follower else 0,
         ),
         (
+            "oryx_serving_model_batch_generation",
+            "The batch generation (epoch ms) the current model was published from (NaN when unknown).",
+            follower.model_generation if follower and follower.model_generation is not None else math.nan,
+        ),
+        (
             "oryx_serving_update_lag_messages",
             "Update-topic messages not yet consumed, refreshed every few seconds (NaN when unknown).",
             follower.lag if follower and follower.lag is not None else math.nan,
@@ -180,6 +185,12 @@ def _model_lines(state: OryxServingState) -> Iterator[str]:
         "counter",
         "Update-topic messages the app's model manager could not apply (logged and skipped).",
         (("", "", follower.failed if follower else 0),),
+    )
+    yield from _family(
+        "oryx_serving_update_messages_stale_total",
+        "counter",
+        "UP messages skipped because they came from a newer model than the current one (after a roll back).",
+        (("", "", follower.stale if follower else 0),),
     )
     yield from _family(
         "oryx_serving_input_lines_total",

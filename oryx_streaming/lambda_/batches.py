@@ -30,6 +30,7 @@ from oryx_core.api.readiness import is_ready
 from oryx_core.api.speed import ReportsLoadFraction, SpeedModelManager
 from oryx_core.config import OryxConfig, topic_settings
 from oryx_core.topics.messages import UP
+from oryx_core.topics.model_generation import generation_headers
 from oryx_core.topics.producer import TransactionalProducer
 from oryx_streaming.lambda_.published import (
     BATCH_HEADER,
@@ -117,6 +118,7 @@ class BatchPublisher:
         min_model_load_fraction: float = 0.0,
         on_batch: Callable[[BatchStats], None] | None = None,
         bind_timeout: float = 60.0,
+        model_generation: Callable[[], int | None] = lambda: None,
     ) -> None:
         self._manager = manager
         self._producer = producer
@@ -126,6 +128,7 @@ class BatchPublisher:
         self._min_fraction = min_model_load_fraction
         self._on_batch = on_batch
         self._bind_timeout = bind_timeout
+        self._model_generation = model_generation
         self._query_id = query_id
         self._bound = threading.Event()
         if query_id is not None:
@@ -218,9 +221,12 @@ class BatchPublisher:
             rows, first_ms, last_ms = batch_summary(df)
             updates = 0
             if rows and self._model_ready(batch_id):
+                # Read before the updates are built: a model that replaces this one meanwhile (a roll back) must
+                # find them tagged with the generation they were computed from (oryx_core.topics.model_generation).
+                generation = generation_headers(self._model_generation())
                 updates = self._producer.publish(
                     ((UP, message) for message in self._manager.build_updates(df)),
-                    headers=[(BATCH_HEADER, f"{prefix}{batch_id}")],
+                    headers=[(BATCH_HEADER, f"{prefix}{batch_id}"), *generation],
                 )
         finally:
             df.unpersist()
@@ -315,6 +321,7 @@ def kafka_publisher(
     name: str,
     checkpoint: str,
     on_batch: Callable[[BatchStats], None] | None = None,
+    model_generation: Callable[[], int | None] = lambda: None,
 ) -> tuple[BatchPublisher, TransactionalProducer]:
     """The publisher ``python -m oryx_streaming`` runs, and its producer (already ``init``-ed; the caller closes it).
 
@@ -344,5 +351,6 @@ def kafka_publisher(
         scan_tags=kafka_tag_scan(topics.update_broker, topics.update_topic, max_message_bytes=topics.max_message_bytes),
         min_model_load_fraction=config.get_float(MIN_FRACTION_KEY),
         on_batch=on_batch,
+        model_generation=model_generation,
     )
     return publisher, producer

@@ -1,8 +1,9 @@
 """Applies the ALS update-topic messages to the current ``ALSModelState``, for the speed layer and serving alike.
 
-* ``MODEL`` / ``MODEL-REF``: the skeleton PMML (``read_als_pmml``). A first model, or one of another shape
-  (features, feedback type or biases), starts a new empty state from the layer's factory; otherwise the current
-  state keeps what ``ALSModelState.retain_for`` keeps, so answers never disappear during a reload.
+* ``MODEL`` / ``MODEL-REF``: the skeleton PMML (``read_als_pmml``). A first model, one of another shape
+  (features, feedback type or biases) or a roll back (``start_over``) starts a new empty state from the layer's
+  factory; otherwise the current state keeps what ``ALSModelState.retain_for`` keeps, so answers never disappear
+  during a reload.
 * ``UP``: one X or Y vector (``messages.parse_update``), known items from the 4th element. An ``UP`` before
   any model is skipped, as in Oryx 2.
 * Anything else, a malformed ``UP`` or an unreadable ``MODEL`` raises (``consume_key_message``) or is returned
@@ -55,6 +56,11 @@ class ALSStateUpdates(Generic[State]):
         self._model_dir = model_dir
         self._model_lock: AbstractContextManager[object] = model_lock if model_lock is not None else nullcontext()
         self.state: State | None = None
+        self._starting_over = False
+
+    def start_over(self) -> None:
+        """A roll back is coming (``oryx_core.api.rollback``): the next ``MODEL`` keeps no vector of this one."""
+        self._starting_over = True
 
     def fraction_loaded(self) -> float:
         """The current state's loaded fraction; 0 before any model."""
@@ -111,7 +117,8 @@ class ALSStateUpdates(Generic[State]):
         description = read_als_pmml(model_pmml(key, message, self._model_dir))
         with self._model_lock:
             state = self.state
-            if state is not None and state.has_shape_of(description):
+            starting_over, self._starting_over = self._starting_over, False
+            if state is not None and state.has_shape_of(description) and not starting_over:
                 state.retain_for(description)
                 return
             log.info(

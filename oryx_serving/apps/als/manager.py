@@ -72,6 +72,10 @@ class ALSServingModelManager:
     def fraction_loaded(self) -> float:
         return self._updates.fraction_loaded()
 
+    def start_over(self) -> None:
+        """``oryx_core.api.rollback``: the next MODEL (a roll back's) keeps none of this model's vectors."""
+        self._updates.start_over()
+
     def _precompute_solver_once_loaded(self) -> None:
         """Starts YᵀY in the background once a model is first loaded enough (later item updates only mark it
         dirty; queries use the last one meanwhile)."""

@@ -57,6 +57,10 @@ class ALSSpeedModelManager:
     def fraction_loaded(self) -> float:
         return self._updates.fraction_loaded()
 
+    def start_over(self) -> None:
+        """``oryx_core.api.rollback``: the next MODEL (a roll back's) keeps none of this model's vectors."""
+        self._updates.start_over()
+
     def build_updates(self, new_data: DataFrame) -> Iterable[str]:
         """Fold-in ``UP`` messages for one micro-batch; its lines are collected to the driver (seconds of input)."""
         model = self.model

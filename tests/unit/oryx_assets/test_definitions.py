@@ -9,6 +9,7 @@ from dagster import DefaultSensorStatus, Definitions
 
 from oryx_assets.definitions import build_definitions
 from oryx_assets.lambda_.automation import FAILURE_SENSOR, GENERATION_JOB, GENERATION_SENSOR, LAG_SENSOR
+from oryx_assets.lambda_.rollback import ROLLBACK_JOB
 from oryx_assets.resources import OryxConfigResource
 from oryx_core.spark import CONNECTOR_ARTIFACTS
 
@@ -19,6 +20,8 @@ ASSET_GRAPH = {
     "tuned_model": ["historical_data", "train_test_split"],
     "published_model": ["historical_data", "input_window", "tuned_model"],
 }
+ROLLBACK_ASSETS = {"republished_model"}
+"""Outside the generation graph: it publishes a retained generation's model again (``rollback_job``)."""
 CHECKS = {
     ("input_window", "bad_line_ratio", False),
     ("tuned_model", "model_meets_threshold", True),
@@ -50,7 +53,7 @@ def test_asset_graph_matches_snapshot(defs: Definitions) -> None:
         key.to_user_string(): sorted(parent.to_user_string() for parent in graph.get(key).parent_keys)
         for key in graph.get_all_asset_keys()
     }
-    assert deps == ASSET_GRAPH
+    assert deps == {**ASSET_GRAPH, **dict.fromkeys(ROLLBACK_ASSETS, [])}
 
 
 def test_checks_match_snapshot_with_blocking_flags(defs: Definitions) -> None:
@@ -72,9 +75,15 @@ def test_every_asset_is_partitioned_by_generation(defs: Definitions) -> None:
     assert names == {"generations"}
 
 
-def test_generation_job_covers_every_asset(defs: Definitions) -> None:
+def test_generation_job_covers_every_asset_but_the_roll_back(defs: Definitions) -> None:
     job = defs.resolve_job_def(GENERATION_JOB)
     assert {key.to_user_string() for key in job.asset_layer.executable_asset_keys} == set(ASSET_GRAPH)
+
+
+def test_rollback_job_only_republishes_and_takes_a_generation(defs: Definitions) -> None:
+    job = defs.resolve_job_def(ROLLBACK_JOB)
+    assert {key.to_user_string() for key in job.asset_layer.executable_asset_keys} == ROLLBACK_ASSETS
+    assert job.partitions_def is not None and job.partitions_def.name == "generations"
 
 
 def test_sensor_interval_is_the_generation_interval(defs: Definitions) -> None:

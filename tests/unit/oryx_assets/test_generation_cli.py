@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pytest
 
 from oryx_assets.__main__ import main
-from oryx_assets.generation import GenerationSummary, dagster_home
+from oryx_assets.generation import GenerationSummary, dagster_home, rollback_lines
+from oryx_cli import layers
 
 
 def test_dagster_home_defaults_to_the_state_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -97,3 +99,34 @@ def test_summary_of_a_generation_without_test_lines_says_why_nothing_was_kept() 
     lines = GenerationSummary("1700000000000", True, {"tuned_model": tuned}).lines()
 
     assert f"  no model kept: {note}" in lines
+
+
+def test_republish_needs_the_generation_to_roll_back_to(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--republish"])
+    assert exit_info.value.code == 2
+    assert "--republish needs --generation" in capsys.readouterr().err
+
+
+def test_roll_back_summary_names_the_generation_and_what_was_sent() -> None:
+    summary = GenerationSummary(
+        "1700000000000", True, {"republished_model": {"generation": "1700000000000", "message_key": "MODEL"}}
+    )
+    assert rollback_lines(summary) == [
+        "roll back to generation 1700000000000 succeeded",
+        "  generation: 1700000000000",
+        "  message_key: MODEL",
+    ]
+
+
+def test_oryx_publish_runs_the_batch_module_with_republish(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[list[str]] = []
+    monkeypatch.setattr(layers.subprocess, "call", lambda argv, env: calls.append(argv) or 0)
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers()
+    layers.register(sub, lambda p: p.add_argument("-D", dest="overrides", action="append", default=[]))
+    args = parser.parse_args(["publish", "--generation", "1700000000000"])
+    args.conf = None
+    assert args.handler(args) == 0
+    [argv] = calls
+    assert argv[-5:] == ["-m", "oryx_assets", "--generation", "1700000000000", "--republish"]

@@ -15,6 +15,7 @@ from support.readiness_table import READINESS_STATES
 from oryx_core.api.readiness import is_ready
 from oryx_core.api.speed import ReportsLoadFraction
 from oryx_core.topics.messages import UP, KeyMessage
+from oryx_core.topics.model_generation import GENERATION_HEADER
 from oryx_core.topics.producer import TransactionError
 from oryx_streaming.lambda_.batches import BatchAbortedError, BatchPublisher
 from oryx_streaming.lambda_.published import (
@@ -80,6 +81,8 @@ class FakeUpdateTopic:
         if self.fail_with is not None:
             raise TransactionError(self.fail_with)
         if pending:
+            generation = dict(headers).get(GENERATION_HEADER)
+            pending = [KeyMessage(m.key, m.message, None if generation is None else int(generation)) for m in pending]
             self.transactions.append((dict(headers)[BATCH_HEADER], pending))
         return len(pending)
 
@@ -128,6 +131,17 @@ def test_a_batch_is_published_as_up_in_one_transaction_tagged_with_query_and_bat
 ) -> None:
     publisher_for(topic, checkpoint)(batch_of("a b", "c"), 0)
     assert topic.transactions == [(f"{TAG_PREFIX}0", [KeyMessage(UP, "a b!"), KeyMessage(UP, "c!")])]
+
+
+def test_updates_name_the_generation_of_the_model_they_were_computed_from(
+    topic: FakeUpdateTopic, checkpoint: Path, batch_of: Callable[..., Any]
+) -> None:
+    generation: list[int | None] = [None]
+    publisher = publisher_for(topic, checkpoint, model_generation=lambda: generation[0])
+    publisher(batch_of("a"), 0)
+    generation[0] = 1_700_000_000_000
+    publisher(batch_of("b"), 1)
+    assert [m.generation for m in topic.messages()] == [None, 1_700_000_000_000]
 
 
 def test_empty_batch_does_not_ask_the_manager_or_open_a_transaction(
