@@ -10,27 +10,20 @@ the candidate table. A screenshot of the page is saved under the test's tmp_path
 from __future__ import annotations
 
 import json
-import os
 import random
-import signal
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from batch_support import batch_overrides, materialize_generation, produce
 from browser_support import DevTools, requires_chromium
-from conftest import REPO
-from dagster import AssetKey, DagsterInstance
-from dagster._core.instance.ref import InstanceRef
+from dagster import AssetKey
+from dagster_ui_support import dagster_webserver, persistent_instance
 from sklearn.datasets import load_iris
-from support.ports import free_port
 from support.waiting import wait_for
 
-from oryx_assets.resources import CONF_ENV, OryxConfigResource
+from oryx_assets.resources import OryxConfigResource
 
 pytestmark = [requires_chromium, pytest.mark.usefixtures("spark_stopped_after_module")]
 
@@ -47,16 +40,6 @@ def iris_lines() -> list[str]:
     ]
     random.Random(7).shuffle(lines)
     return lines
-
-
-def persistent_instance(home: Path) -> DagsterInstance:
-    """An instance on disk (SQLite under ``home``), so a second process, the webserver, reads its runs.
-
-    Without telemetry, and without the newsletter dialog Dagster pops over a local page on a first visit.
-    """
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\nnux:\n  enabled: false\n", "utf-8")
-    return DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
 
 
 @pytest.fixture
@@ -95,33 +78,8 @@ def generation(
 def dagster_ui(generation: tuple[Path, Path, dict[str, Any]], tmp_path: Path) -> Iterator[str]:
     """``dagster-webserver`` on the generation's instance and config, as ``oryx up`` runs it; its base URL."""
     home, conf, _ = generation
-    port = free_port()
-    log = tmp_path / "webserver.log"
-    command = [str(Path(sys.executable).with_name("dagster-webserver")), "-m", "oryx_assets.definitions"]
-    env = {**os.environ, "DAGSTER_HOME": str(home), CONF_ENV: str(conf)}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*command, "-h", "127.0.0.1", "-p", str(port)], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: process.poll() is not None or _answers(f"{base}/server_info"), 120, "the Dagster webserver")
-        assert process.poll() is None, log.read_text(errors="replace")[-3000:]
+    with dagster_webserver(home, conf, tmp_path / "webserver.log") as base:
         yield base
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 def js_number(value: float) -> str:

@@ -15,14 +15,24 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from batch_support import batch_overrides, materialize_generation, produce, update_messages
+from batch_support import materialize_generation, produce, update_messages
 from dagster import DagsterInstance
+from rollback_support import (
+    FIRST,
+    FIRST_COUNT,
+    FIRST_LINES,
+    SECOND,
+    SECOND_COUNT,
+    SECOND_LINES,
+    rollback_app,
+    serving_config,
+)
 from support.waiting import wait_for
 
 from oryx_assets.generation import run_rollback
 from oryx_assets.resources import OryxConfigResource
 from oryx_core.apps.als.messages import format_x_update, parse_update
-from oryx_core.config import OryxConfig, load_config
+from oryx_core.config import OryxConfig
 from oryx_core.topics.consumer import UpdateTopicConsumer
 from oryx_core.topics.follower import UpdateFollower
 from oryx_core.topics.messages import MODEL, UP, KeyMessage
@@ -31,16 +41,12 @@ from oryx_core.topics.producer import TopicProducer
 from oryx_serving import create_app
 from oryx_streaming.apps.als import ALSSpeedModelManager
 
-FIRST, SECOND = 1_700_000_000_000, 1_700_000_060_000
-FIRST_LINES = [
-    f"{line},1000"
-    for line in ("alice,apple,1", "alice,bread,2", "bob,apple,3", "bob,dates,1", "carol,bread,1", "dave,eggs,1")
-]
-SECOND_LINES = [f"{line},2000" for line in ("erin,figs,2", "erin,apple,1", "alice,figs,1", "dave,apple,1")]
-FIRST_COUNT = 1 + 4 + 4  # MODEL, items, users
-SECOND_COUNT = 1 + 5 + 5
-
 pytestmark = pytest.mark.usefixtures("spark_stopped_after_module")
+
+
+@pytest.fixture
+def oryx(kafka_brokers: str, fresh_topics: tuple[str, str], tmp_path: Path) -> OryxConfigResource:
+    return rollback_app(kafka_brokers, fresh_topics, tmp_path)
 
 
 def vectors(messages: list[KeyMessage]) -> dict[tuple[str, str], np.ndarray]:
@@ -52,33 +58,6 @@ def send_speed_update(config: OryxConfig, user: str, vector: list[float], genera
     broker = config.get_string("oryx.update-topic.broker")
     with TopicProducer(broker, topic, headers=generation_headers(generation)) as producer:
         producer.send(UP, format_x_update(user, np.array(vector), ["apple"]))
-
-
-def serving_config(oryx: OryxConfigResource) -> OryxConfig:
-    config = oryx.load()
-    return load_config(
-        None,
-        [
-            f"oryx.input-topic.broker={config.get_string('oryx.input-topic.broker')}",
-            f"oryx.input-topic.message.topic={config.get_string('oryx.input-topic.message.topic')}",
-            f"oryx.update-topic.broker={config.get_string('oryx.update-topic.broker')}",
-            f"oryx.update-topic.message.topic={config.get_string('oryx.update-topic.message.topic')}",
-            "oryx.serving.model-manager-class=com.cloudera.oryx.app.serving.als.model.ALSServingModelManager",
-            "oryx.serving.application-resources=com.cloudera.oryx.app.serving.als",
-        ],
-    )
-
-
-@pytest.fixture
-def oryx(kafka_brokers: str, fresh_topics: tuple[str, str], tmp_path: Path) -> OryxConfigResource:
-    return OryxConfigResource(
-        overrides=[
-            *batch_overrides(kafka_brokers, fresh_topics, tmp_path, "oryx_assets.apps.als.ALSUpdate"),
-            "oryx.als.hyperparams.features=2",
-            "oryx.ml.eval.candidates=1",
-            "oryx.ml.eval.test-fraction=0",
-        ]
-    )
 
 
 def test_rolling_back_republishes_the_first_generation_and_both_layers_switch_to_it(
