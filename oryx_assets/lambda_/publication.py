@@ -36,6 +36,7 @@ from oryx_core.topics.messages import frame_model, utf8_size
 from oryx_core.topics.producer import TopicProducer
 
 NO_DATA = "No data in current generation's RDD"
+PUBLISHED_ASSET = "published_model"
 PUBLISHED_SCORE = "score"
 """``published_model`` metadata: the published model's evaluation, which the next generation must not fall below
 (``model_not_worse_than_published``)."""

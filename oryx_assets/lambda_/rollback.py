@@ -17,7 +17,10 @@ Input that arrived after the chosen generation stays in its windows and reaches 
 
 from dagster import (
     AssetExecutionContext,
+    AssetKey,
+    AssetRecordsFilter,
     AssetSelection,
+    DagsterInstance,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -29,7 +32,13 @@ from dagster_pyspark import LazyPySparkResource
 from pyspark.sql import DataFrame, SparkSession
 
 from oryx_assets.app_resource import BatchAppResource
-from oryx_assets.lambda_.publication import MODEL_FILE, ChosenModel, publish_chosen_model
+from oryx_assets.lambda_.publication import (
+    MODEL_FILE,
+    PUBLISHED_ASSET,
+    PUBLISHED_SCORE,
+    ChosenModel,
+    publish_chosen_model,
+)
 from oryx_assets.lambda_.retention import model_timestamp, window_name
 from oryx_assets.lambda_.storage import HadoopStorage, child_uri
 from oryx_assets.lambda_.windows import LINES_SCHEMA, past_window_names, read_past_data, read_window, window_is_complete
@@ -39,6 +48,23 @@ from oryx_core.api.batch import MLApp
 
 ROLLBACK_JOB = "rollback_job"
 ROLLBACK_GROUP = "rollback"
+REPUBLISHED_ASSET = "republished_model"
+
+
+def published_score(instance: DagsterInstance, partition_key: str) -> float | None:
+    """The score the generation's model was published with (``published_model``'s metadata), if recorded.
+
+    Carried over to ``republished_model``, so the regression gate compares the next generation with the model
+    that is live after the roll back, not with the one rolled back from."""
+    records = instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=AssetKey(PUBLISHED_ASSET), asset_partitions=[partition_key]), limit=10
+    ).records
+    for record in records:  # newest first
+        materialization = record.asset_materialization
+        score = materialization.metadata.get(PUBLISHED_SCORE) if materialization is not None else None
+        if score is not None and isinstance(score.value, int | float):
+            return float(score.value)
+    return None
 
 
 def retained_models(storage: HadoopStorage) -> list[int]:
@@ -88,7 +114,11 @@ def republished_model(
     with producer:
         result = publish_chosen_model(session, app, ChosenModel(model_folder), producer, new, past)
     context.log.info(f"republished the model of generation {timestamp} ({result.get('message_key')})")
-    return MaterializeResult(metadata={"generation": str(timestamp), **result})
+    metadata = {"generation": str(timestamp), **result}
+    score = published_score(context.instance, context.partition_key)
+    if score is not None:
+        metadata[PUBLISHED_SCORE] = MetadataValue.float(score)
+    return MaterializeResult(metadata=metadata)
 
 
 rollback_job = define_asset_job(

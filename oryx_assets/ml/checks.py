@@ -17,10 +17,18 @@ without holding the model back (``verdicts`` has the rules).
 A failed ERROR check fails the run, which is what the operator should see.
 """
 
-from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValue
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetKey,
+    DagsterInstance,
+    MetadataValue,
+)
 from dagster_pyspark import LazyPySparkResource
 
-from oryx_assets.lambda_.publication import PUBLISHED_SCORE, ChosenModel
+from oryx_assets.lambda_.publication import PUBLISHED_ASSET, PUBLISHED_SCORE, ChosenModel
+from oryx_assets.lambda_.rollback import REPUBLISHED_ASSET
 from oryx_assets.lambda_.storage import HadoopStorage
 from oryx_assets.ml.best_model import TunedModel, tuned_model
 from oryx_assets.ml.candidates import MODEL_FILE
@@ -141,7 +149,7 @@ def model_not_worse_than_published(
 ) -> AssetCheckResult:
     mode, margin = regression_check(oryx.load())
     evaluation = tuned_model.evaluation if tuned_model is not None else None
-    previous, generation = last_published_score(context, exclude_partition=context.partition_key)
+    previous, generation = last_published_score(context.instance, exclude_partition=context.partition_key)
     verdict = regression_verdict(mode, margin, previous, evaluation)
     metadata: dict[str, object] = {"mode": mode.value, "margin": MetadataValue.float(margin)}
     if previous is not None:
@@ -152,12 +160,17 @@ def model_not_worse_than_published(
 
 
 def last_published_score(
-    context: AssetCheckExecutionContext, exclude_partition: str, scanned: int = 100
+    instance: DagsterInstance, exclude_partition: str, scanned: int = 100
 ) -> tuple[float | None, str | None]:
-    """(score, generation) of the newest ``published_model`` materialization that published a scored model,
-    other than ``exclude_partition``'s (a re-run of this generation); (None, None) when there is none."""
-    records = context.instance.fetch_materializations(AssetKey("published_model"), limit=scanned).records
-    for record in records:  # newest first
+    """(score, generation) of the model now live: the newest ``published_model`` or ``republished_model`` (a
+    roll back) materialization that published a scored model, other than ``exclude_partition``'s own (a
+    re-run of this generation); (None, None) when there is none."""
+    records = [
+        record
+        for asset in (PUBLISHED_ASSET, REPUBLISHED_ASSET)
+        for record in instance.fetch_materializations(AssetKey(asset), limit=scanned).records
+    ]
+    for record in sorted(records, key=lambda record: record.storage_id, reverse=True):  # newest first
         materialization = record.asset_materialization
         if materialization is None or materialization.partition == exclude_partition:
             continue
