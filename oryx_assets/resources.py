@@ -70,8 +70,8 @@ class KafkaResource(ConfigurableResource):
     def update_producer(self, generation: int | None = None) -> TopicProducer | None:
         """None when the update topic or broker is null: Oryx 2 then builds models without publishing them.
 
-        Every record names ``generation`` in a header, so followers can tell a rolled-back model's updates from
-        a newer generation's (``oryx_core.topics.model_generation``)."""
+        Every model message names ``generation`` in a header, so followers can tell a roll back from a new
+        generation (``oryx_core.topics.model_generation``)."""
         topics = self.topics
         if not topics.publishes_updates:
             return None
@@ -80,7 +80,7 @@ class KafkaResource(ConfigurableResource):
             topics.update_broker,
             topics.update_topic,
             max_message_bytes=topics.max_message_bytes,
-            headers=generation_headers(generation),
+            model_headers=generation_headers(generation),
         )
 
 

@@ -5,9 +5,12 @@ layer may still be publishing ``UP`` messages it computed from the newer model, 
 topic finds them after the older ``MODEL``. For ALS these are vectors in another factor space; applied to the
 rolled-back model, they would corrupt it silently.
 
-So every message the batch layer publishes carries its generation (the partition key, epoch milliseconds) in
-the ``oryx.generation`` header. Every ``UP`` the speed layer publishes carries the generation of the model it
-computed from. A follower skips (and counts) an ``UP`` whose generation is newer than the current model's.
+So every ``MODEL`` / ``MODEL-REF`` the batch layer publishes carries its generation (the partition key, epoch
+milliseconds) in the ``oryx.generation`` header. Every ``UP`` the speed layer publishes carries the generation
+of the model it computed from. A follower skips (and counts) an ``UP`` whose generation is newer than the
+current model's. The batch layer's own ``UP`` messages, which follow their ``MODEL`` at once, carry no header:
+reading a header costs a consumer ~30 % of its rate (``benchmarks/update_headers.py``), and a model load is
+almost all batch ``UP`` messages.
 
 An ``UP`` of an *older* generation is still applied. That is Oryx 2's behaviour when a new generation lands
 while the speed layer is mid-batch, and it loses no input. Messages without the header are always applied:

@@ -122,7 +122,7 @@ def test_an_operator_rolls_back_from_the_asset_page(
 
     republished = update_messages(oryx, len(published) + FIRST_COUNT)[len(published) :]
     assert [m.message for m in republished] == [m.message for m in first]
-    assert {m.generation for m in republished} == {FIRST}
+    assert republished[0].generation == FIRST
     app = create_app(serving_config(oryx))
     try:
         client = app.test_client()
