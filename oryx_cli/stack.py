@@ -167,7 +167,7 @@ def speed_health(pid: int, health: dict[str, object]) -> Health:
     return Health("speed", health.get("status") == "running", f"pid {pid}, {detail or 'starting'}")
 
 
-SPEED_FIELDS = ("status", "query", "batches", "rows_in", "updates_out")
+SPEED_FIELDS = ("status", "query", "batches", "rows_in", "updates_out", "model_generation")
 
 
 def _speed_health() -> dict[str, object]:

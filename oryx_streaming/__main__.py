@@ -77,6 +77,10 @@ class SpeedLayer:
             "query": self.name,
             **stats.as_dict(),
             "model_messages": self.follower.applied if self.follower else 0,
+            # The batch generation the speed layer's model came from (a roll back shows here) and the newer
+            # model's late UP messages it skipped since (oryx_core.topics.model_generation).
+            "model_generation": self.follower.model_generation if self.follower else None,
+            "stale_updates": self.follower.stale if self.follower else 0,
         }
 
     def preflight(self) -> None:

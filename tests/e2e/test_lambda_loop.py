@@ -70,6 +70,9 @@ def test_lines_flow_through_batch_speed_and_serving(stack_env: dict[str, str], t
     wait_for(lambda: http("GET", "/distinct/e")[0] == 200, 60, "the speed layer's UP for a new word")
     assert http("GET", "/distinct/e") == (200, "1")
     assert http("GET", "/distinct/a") == (200, "4")
+    # The speed layer names the batch generation its model came from (a roll back would show here).
+    speed_generation = json.loads(health.read_text()).get("model_generation")
+    assert isinstance(speed_generation, int) and speed_generation > 1_600_000_000_000, health.read_text()
 
     status = oryx("status", "--dagster-port", str(DAGSTER_PORT))
     assert status.returncode == 0, status.stdout

@@ -10,6 +10,11 @@ def test_a_report_from_the_running_process_is_its_health() -> None:
     assert health.healthy and "batches 3" in health.detail
 
 
+def test_the_model_generation_shows_so_a_roll_back_can_be_seen() -> None:
+    health = speed_health(4242, {"pid": 4242, "status": "running", "model_generation": 1_700_000_000_000})
+    assert "model_generation 1700000000000" in health.detail
+
+
 def test_a_report_left_by_a_killed_process_is_not_the_new_ones() -> None:
     health = speed_health(5151, {"pid": 4242, "status": "running", "batches": 3})
     assert not health.healthy
