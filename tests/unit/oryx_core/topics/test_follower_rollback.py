@@ -109,18 +109,24 @@ def broker() -> Iterator[InMemoryBroker]:
     yield broker
 
 
-@pytest.mark.parametrize("manager_type", [StartingOverManager, BatchStartingOverManager])
-def test_a_roll_back_starts_over_and_skips_the_newer_generations_late_updates(
-    broker: InMemoryBroker, manager_type: type[StartingOverManager]
-) -> None:
-    manager = manager_type()
-    assert isinstance(manager, StartsOver)
+def follow_to_the_end(manager: StartingOverManager, broker: InMemoryBroker) -> UpdateFollower:
+    """The follower after it has handed over everything on the topic, stopped."""
     follower = UpdateFollower(manager, InMemoryUpdateConsumer(broker, TOPIC), thread_name="t", poll_timeout=0.05)
     follower.start()
     try:
         assert follower.wait_until_loaded(10)
     finally:
         follower.stop()
+    return follower
+
+
+@pytest.mark.parametrize("manager_type", [StartingOverManager, BatchStartingOverManager])
+def test_a_roll_back_starts_over_and_skips_the_newer_generations_late_updates(
+    broker: InMemoryBroker, manager_type: type[StartingOverManager]
+) -> None:
+    manager = manager_type()
+    assert isinstance(manager, StartsOver)
+    follower = follow_to_the_end(manager, broker)
     assert manager.log == EXPECTED_LOG
     assert (follower.stale, follower.model_generation, follower.models_applied) == (1, OLD, 3)
     assert follower.consumed == len(EXPECTED_LOG) - 1  # the stale one is counted apart, not consumed
@@ -133,11 +139,6 @@ def test_a_newer_model_after_the_roll_back_applies_normally(broker: InMemoryBrok
     broker.append(TOPIC, KeyMessage(MODEL, "newest model", NEW + 1))
     broker.append(TOPIC, KeyMessage(UP, "newest up", NEW + 1))
     manager = BatchStartingOverManager()
-    follower = UpdateFollower(manager, InMemoryUpdateConsumer(broker, TOPIC), thread_name="t", poll_timeout=0.05)
-    follower.start()
-    try:
-        assert follower.wait_until_loaded(10)
-    finally:
-        follower.stop()
+    follower = follow_to_the_end(manager, broker)
     assert manager.log == [*EXPECTED_LOG, "newest model", "newest up"]
     assert follower.model_generation == NEW + 1
