@@ -33,6 +33,8 @@ GRAPH = {
     "tuned_model": {"train_test_split", "historical_data"},
     "published_model": {"input_window", "historical_data", "tuned_model"},
 }
+ROLLBACK_GRAPH = {"republished_model": set[str]()}
+"""The roll back's asset, outside the generation graph (``rollback_job``): a generation never materializes it."""
 CHECKS = {
     "input_window": {"bad_line_ratio"},
     "tuned_model": {
@@ -67,7 +69,7 @@ def test_definitions_load_with_the_whole_graph(oryx: OryxConfigResource) -> None
     for key in graph.asset_check_keys:
         checks.setdefault(key.asset_key.to_user_string(), set()).add(key.name)
 
-    assert deps == GRAPH
+    assert deps == {**GRAPH, **ROLLBACK_GRAPH}
     assert checks == CHECKS
     for name in (GENERATION_SENSOR, LAG_SENSOR, FAILURE_SENSOR, DEAD_RUN_SENSOR):
         assert defs.resolve_sensor_def(name).name == name
