@@ -244,7 +244,8 @@ class UpdateFollower:
     def _apply_batch(self, manager: ConsumesKeyMessageBatches, messages: Sequence[KeyMessage]) -> None:
         """Applies a poll as ``_apply`` would each message: stale ``UP`` messages are judged against the last model
         message before them and left out, and the poll is split before a roll back's ``MODEL``."""
-        generation, part = self.model_generation, list[KeyMessage]()
+        generation = self.model_generation
+        part: list[KeyMessage] = []
         for message in messages:
             if message.key in (MODEL, MODEL_REF):
                 if is_rollback(message.generation, generation):
@@ -252,7 +253,8 @@ class UpdateFollower:
                     self._start_over_before(message, generation)
                     part = []
                 generation = message.generation
-            elif self._skips_stale(message, generation):
+            # The batch layer's UPs (nearly all of a model load) name no generation: nothing to judge.
+            elif message.generation is not None and self._skips_stale(message, generation):
                 continue
             part.append(message)
         self._apply_part(manager, part)
