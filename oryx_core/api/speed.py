@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -39,4 +39,18 @@ class ReportsLoadFraction(Protocol):
     def fraction_loaded(self) -> float | None:
         """In [0, 1], 1 when every expected part has arrived (Oryx 2's ``getFractionLoaded``); None (or 0) with no
         model yet. The speed layer judges it with ``oryx_core.api.readiness.is_ready``."""
+        ...
+
+
+@runtime_checkable
+class ErasesIDs(Protocol):
+    """Optional for a ``SpeedModelManager`` whose model holds data subjects (ALS: users).
+
+    For a micro-batch holding erasure requests (``oryx_core.input.erasure``) the speed layer calls ``erase``
+    first, whether or not the model is ready, then sends one ``ERASE`` message per ID on the update topic in
+    the batch's transaction, so every serving process forgets the IDs too.
+    """
+
+    def erase(self, ids: Collection[str]) -> None:
+        """Forgets the IDs in the speed layer's own model at once."""
         ...

@@ -10,6 +10,10 @@ offsets) and no updates are produced for it, as Oryx 2's ALS speed layer returns
 arrives before enough of the model has loaded. Such input is not replayed later; the next batch model
 includes it.
 
+Erasures. Tombstones (``oryx_core.input.erasure``) never reach ``build_updates``: an app implementing
+``ErasesIDs`` forgets the IDs first, ready or not, and the batch's transaction starts with one ``ERASE`` per ID
+(``erasures``).
+
 Shutdown. ``query.stop()`` interrupts a running batch, so the process first calls :meth:`BatchPublisher.pause`,
 which waits for the batch in flight to finish publishing and makes any later batch fail before it publishes
 anything (Spark then leaves it uncommitted, to be replayed by the next run).
@@ -23,15 +27,18 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from oryx_core.api.readiness import is_ready
-from oryx_core.api.speed import ReportsLoadFraction, SpeedModelManager
+from oryx_core.api.speed import ErasesIDs, ReportsLoadFraction, SpeedModelManager
 from oryx_core.config import OryxConfig, topic_settings
+from oryx_core.input.erasure import ERASE
 from oryx_core.topics.messages import UP
 from oryx_core.topics.model_generation import generation_headers
 from oryx_core.topics.producer import TransactionalProducer
+from oryx_streaming.lambda_.erasures import ERASURES_COLUMN, split_erasures
 from oryx_streaming.lambda_.published import (
     BATCH_HEADER,
     SCAN_MARGIN_MS,
@@ -56,8 +63,10 @@ SUMMARY_COLUMNS = (
     "count(*) AS rows",
     "unix_millis(min(timestamp)) AS first_ms",
     "unix_millis(max(timestamp)) AS last_ms",
+    ERASURES_COLUMN,
 )
-"""One aggregation per batch: its size and the Kafka timestamps of its oldest and newest line (for latency)."""
+"""One aggregation per batch: its size, the Kafka timestamps of its oldest and newest line (for latency) and
+how many of its rows are erasure requests."""
 _REPORTS_KEPT = 32
 
 
@@ -218,20 +227,36 @@ class BatchPublisher:
         # Persisted so the summary and the app's own reads share one pass over the Kafka range.
         df.persist()
         try:
-            rows, first_ms, last_ms = batch_summary(df)
+            rows, first_ms, last_ms, erasures = batch_summary(df)
+            # Read before the updates are built: a model that replaces this one meanwhile (a roll back) must
+            # find them tagged with the generation they were computed from (oryx_core.topics.model_generation).
+            generation = generation_headers(self._model_generation())
+            lines, erase_messages = self._erase(df) if erasures else (df, [])
             updates = 0
-            if rows and self._model_ready(batch_id):
-                # Read before the updates are built: a model that replaces this one meanwhile (a roll back) must
-                # find them tagged with the generation they were computed from (oryx_core.topics.model_generation).
-                generation = generation_headers(self._model_generation())
+            ready = rows > erasures and self._model_ready(batch_id)
+            if ready or erase_messages:
+                built = self._manager.build_updates(lines) if ready else ()
                 updates = self._producer.publish(
-                    ((UP, message) for message in self._manager.build_updates(df)),
+                    chain(erase_messages, ((UP, message) for message in built)),
                     headers=[(BATCH_HEADER, f"{prefix}{batch_id}"), *generation],
                 )
         finally:
             df.unpersist()
         self._mark(batch_id, updates)
         self._record(batch_id, rows, updates, time.monotonic() - started, first_ms, last_ms)
+
+    def _erase(self, df: DataFrame) -> tuple[DataFrame, list[tuple[str, str]]]:
+        """The batch's lines without its erasure requests, and the ``ERASE`` messages that go out first
+        (``oryx_core.api.speed.ErasesIDs``); an app that holds no data subjects sends none."""
+        lines, erased = split_erasures(df)
+        if not erased:
+            return lines, []
+        if not isinstance(self._manager, ErasesIDs):
+            log.warning("Erasure of %d ID(s) requested; this app's speed layer holds no IDs to erase", len(erased))
+            return lines, []
+        self._manager.erase(list(erased))
+        log.info("Erased %d ID(s) from the speed layer's model", len(erased))
+        return lines, [(ERASE, id_) for id_ in erased]
 
     def _model_ready(self, batch_id: int) -> bool:
         """False while a manager reporting its load fraction is not ready (``oryx_core.api.readiness``)."""
@@ -305,13 +330,19 @@ class BatchPublisher:
                 log.exception("Batch %d: the on_batch hook failed", batch_id)
 
 
-def batch_summary(df: DataFrame) -> tuple[int, int | None, int | None]:
-    """``(rows, oldest, newest)``: the batch's size and its lines' Kafka timestamps in epoch milliseconds."""
+def batch_summary(df: DataFrame) -> tuple[int, int | None, int | None, int]:
+    """``(rows, oldest, newest, erasures)``: the batch's size, its lines' Kafka timestamps in epoch milliseconds
+    and how many rows are erasure requests."""
     row = df.selectExpr(*SUMMARY_COLUMNS).first()
     if row is None:
-        return 0, None, None
+        return 0, None, None, 0
     first_ms, last_ms = row["first_ms"], row["last_ms"]
-    return int(row["rows"]), None if first_ms is None else int(first_ms), None if last_ms is None else int(last_ms)
+    return (
+        int(row["rows"]),
+        None if first_ms is None else int(first_ms),
+        None if last_ms is None else int(last_ms),
+        int(row["erasures"] or 0),
+    )
 
 
 def kafka_publisher(

@@ -33,6 +33,11 @@ class KnownItems:
         with self._lock:
             return frozenset(self._items.get(user, ()))
 
+    def forget(self, user: str) -> None:
+        """Drops the user and every item they knew (an erasure)."""
+        with self._lock:
+            self._items.pop(user, None)
+
     def users(self) -> list[str]:
         with self._lock:
             return list(self._items)

@@ -122,6 +122,18 @@ class ALSModelState:
             dropped_items,
         )
 
+    def erase_user(self, user: str) -> bool:
+        """Forgets the user at once (``oryx_core.input.erasure``): vector, known items and any expectation of
+        their vector; True if a vector was held. The user's next interaction makes them a new user."""
+        removed = self.x.remove(user)
+        if self.track_known_items:
+            self.known_items.forget(user)
+        with self._expected_lock:
+            self._expected_users.discard(user)
+        if removed:
+            self._users_changed()
+        return removed
+
     # ---- vectors arriving ----------------------------------------------------------------------------------
 
     def set_user_vector(self, user: str, vector: np.ndarray, known_items: Sequence[str] | None = None) -> None:

@@ -6,6 +6,7 @@
   during a reload.
 * ``UP``: one X or Y vector (``messages.parse_update``), known items from the 4th element. An ``UP`` before
   any model is skipped, as in Oryx 2.
+* ``ERASE``: a user to forget at once (``oryx_core.input.erasure``): vector and known items.
 * Anything else, a malformed ``UP`` or an unreadable ``MODEL`` raises (``consume_key_message``) or is returned
   with its index (``consume_key_messages``): the update follower logs it and goes on (spec 2.4).
 
@@ -27,6 +28,7 @@ import numpy as np
 from oryx_core.apps.als.messages import USER, ParsedUpdates, parse_updates
 from oryx_core.apps.als.model_pmml import ALSModelDescription, read_als_pmml
 from oryx_core.apps.als.state import ALSModelState
+from oryx_core.input.erasure import ERASE
 from oryx_core.topics.messages import UP, KeyMessage
 from oryx_core.topics.model_messages import ModelDirectory, is_model_key, model_pmml
 
@@ -73,6 +75,8 @@ class ALSStateUpdates(Generic[State]):
         elif key == UP:
             for _, error in self._apply_updates([message]):
                 raise error
+        elif key == ERASE:
+            self._erase(message)
         else:
             raise ValueError(f"the ALS model cannot apply update-topic key {key!r}")
 
@@ -112,6 +116,13 @@ class ALSStateUpdates(Generic[State]):
             user_rows = set(users)
             state.set_item_vectors(*_rows(parsed, [row for row in range(len(parsed.kinds)) if row not in user_rows]))
         return parsed.errors
+
+    def _erase(self, user: str) -> None:
+        if not user:
+            raise ValueError("an ERASE message must name a user")
+        state = self.state
+        if state is not None and state.erase_user(user):
+            log.info("Erased user %r from the ALS model", user)
 
     def _apply_model(self, key: str | None, message: str) -> None:
         description = read_als_pmml(model_pmml(key, message, self._model_dir))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from oryx_core.apps.als.aggregation import Record, parse_als_line
@@ -60,6 +60,15 @@ class ALSSpeedModelManager:
     def start_over(self) -> None:
         """``oryx_core.api.rollback``: the next MODEL (a roll back's) keeps none of this model's vectors."""
         self._updates.start_over()
+
+    def erase(self, ids: Collection[str]) -> None:
+        """``oryx_core.api.speed.ErasesIDs``: the users' vectors leave the speed model at once, before any fold-in
+        of the batch; the ``ERASE`` messages the speed layer sends make every serving process do the same."""
+        with self._lock:
+            model = self.model
+            if model is not None:
+                for user in ids:
+                    model.erase_user(user)
 
     def build_updates(self, new_data: DataFrame) -> Iterable[str]:
         """Fold-in ``UP`` messages for one micro-batch; its lines are collected to the driver (seconds of input)."""

@@ -50,7 +50,14 @@ class FakeBatch:
         assert expressions == SUMMARY_COLUMNS, expressions
         stamps = [row["timestamp"] for row in self.rows if row["timestamp"] is not None]
         summary = FakeBatch([])
-        summary.rows = [Row(rows=len(self.rows), first_ms=min(stamps, default=None), last_ms=max(stamps, default=None))]
+        summary.rows = [
+            Row(
+                rows=len(self.rows),
+                first_ms=min(stamps, default=None),
+                last_ms=max(stamps, default=None),
+                erasures=0,  # a fake batch holds input lines only (keys are None)
+            )
+        ]
         return summary
 
     def first(self) -> Row | None:

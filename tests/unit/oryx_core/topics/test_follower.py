@@ -13,6 +13,7 @@ from support.memory_topics import InMemoryBroker, InMemoryUpdateConsumer
 from support.waiting import wait_for
 
 from oryx_core.api.batched_updates import ConsumesKeyMessageBatches
+from oryx_core.input.erasure import ERASE
 from oryx_core.topics.follower import UpdateFollower
 from oryx_core.topics.messages import MODEL, MODEL_REF, UP, KeyMessage
 
@@ -128,7 +129,7 @@ def test_counts_by_key_put_unknown_keys_under_other_and_count_model_generations(
     publish(broker, (MODEL, "m1"), (UP, "u"), (MODEL_REF, "m2"), ("SOMETHING", "x"), ("ELSE", "y"))
     follower = follow(RecordingManager())
     wait_for(lambda: follower.consumed == 5, 5, "five messages consumed")
-    assert dict(follower.consumed_by_key) == {MODEL: 1, MODEL_REF: 1, UP: 1, "other": 2}
+    assert dict(follower.consumed_by_key) == {MODEL: 1, MODEL_REF: 1, UP: 1, ERASE: 0, "other": 2}
     assert follower.models_applied == 2
     assert follower.last_applied_at is not None
 
