@@ -2,10 +2,12 @@
 
 One asset graph serves every app, keyed by generation (one dynamic partition per generation)::
 
+    input_window  ->  historical_data
     input_window + historical_data                ->  train_test_split  ->  tuned_model
     input_window + historical_data + tuned_model  ->  published_model
 
-``input_window`` and ``historical_data`` are the generic tier's input; ``train_test_split`` and ``tuned_model``
+``input_window`` and ``historical_data`` are the generic tier's input (the history waits for the window, whose
+erasure requests rewrite it); ``train_test_split`` and ``tuned_model``
 are the ML tier (split, hyperparameter search, best model), and pass through for a plain ``BatchLayerUpdate``
 app, whose ``run_update`` then runs in ``published_model``. Checks: ``bad_line_ratio`` on the window (a warning);
 on the tuned model ``model_meets_threshold``, ``model_not_empty``, ``model_has_valid_score``,

@@ -1,5 +1,7 @@
 """``oryx kafka-setup|kafka-tail|kafka-input``: Oryx 2's Kafka helpers, on confluent-kafka instead of the
-console tools (so they work without a Kafka installation on the client machine)."""
+console tools (so they work without a Kafka installation on the client machine); and ``oryx erase``, which
+writes an erasure tombstone (``oryx_core.input.erasure``) as ``DELETE /user/{user}`` does, for operators and for
+IDs an HTTP path cannot hold."""
 
 from __future__ import annotations
 
@@ -162,6 +164,45 @@ def kafka_input(args: argparse.Namespace) -> int:
     return 0
 
 
+def erasure_record(user: str, erased_at_ms: int) -> tuple[str, str]:
+    """The one input-topic record that asks every layer to forget ``user``; the serving layer writes the same."""
+    from oryx_core.input.erasure import ERASE_INPUT_KEY, Erasure
+
+    if not user:
+        raise ConfigError("--user", "must not be empty")
+    return ERASE_INPUT_KEY, Erasure(user, erased_at_ms).to_line()
+
+
+def erase(args: argparse.Namespace) -> int:
+    """Writes the tombstone and waits for the broker's acknowledgement, so exit 0 means the request is stored.
+
+    A whitespace-only ID is written (serving refuses it as a likely mistake, but ``/ingest`` accepts such a user,
+    so an operator must be able to erase it)."""
+    from confluent_kafka import KafkaException
+
+    from oryx_core.topics.acknowledged_writer import AcknowledgedWriter
+    from oryx_core.topics.producer import DeliveryError
+
+    config = config_from(args)
+    topics = topic_settings(config)
+    key, value = erasure_record(args.user, int(time.time() * 1000))
+    try:
+        with AcknowledgedWriter(
+            topics.input_broker, topics.input_topic, timeout_s=args.timeout, client_id="oryx-erase"
+        ) as writer:
+            writer.write([(key, value)])
+    except (DeliveryError, KafkaException) as error:
+        print(
+            f"erase: the broker at {topics.input_broker} did not acknowledge the erasure of user {args.user!r} "
+            f"on {topics.input_topic} within {args.timeout:g}s: {error}. It may or may not be stored; running the "
+            "command again is safe (a repeated erasure only moves its time later).",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"Wrote an erasure of user {args.user!r} to {topics.input_topic}: key {key}, value {value}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None]) -> None:
     setup = sub.add_parser(
         "kafka-setup",
@@ -198,3 +239,15 @@ def register(sub: argparse._SubParsersAction, common: Callable[[argparse.Argumen
         help="seconds the broker may take to acknowledge each chunk of 10,000 lines (a broker restart only delays)",
     )
     send.set_defaults(handler=kafka_input)
+
+    forget = sub.add_parser(
+        "erase",
+        help="ask every layer to forget a user (writes an erasure tombstone to the input topic)",
+        description="Write one erasure record (key oryx.erase, value user,nowMs) to the input topic and wait for the "
+        "broker's acknowledgement. The speed layer then drops the user's vector, serving forgets the user and "
+        "their known items, and the next batch generation drops the user's stored lines up to that time.",
+    )
+    common(forget)
+    forget.add_argument("--user", required=True, metavar="ID", help="the user ID, exactly as in the input lines")
+    forget.add_argument("--timeout", type=float, default=30.0, help="seconds the broker may take to acknowledge")
+    forget.set_defaults(handler=erase)

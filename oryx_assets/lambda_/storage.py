@@ -39,6 +39,20 @@ class HadoopStorage:
             return []
         return sorted(str(s.getPath().getName()) for s in self._fs.listStatus(self._root) if s.isDirectory())
 
+    def files(self, relative: str) -> list[str]:
+        """Names of the plain files directly in a child folder, sorted; an absent folder has none."""
+        folder = self._path(relative)
+        if not self._fs.exists(folder):
+            return []
+        return sorted(str(s.getPath().getName()) for s in self._fs.listStatus(folder) if s.isFile())
+
+    def subfolders(self, relative: str) -> list[str]:
+        """Names of the folders directly in a child folder, sorted; an absent folder has none."""
+        folder = self._path(relative)
+        if not self._fs.exists(folder):
+            return []
+        return sorted(str(s.getPath().getName()) for s in self._fs.listStatus(folder) if s.isDirectory())
+
     def delete(self, relative: str) -> None:
         self._fs.delete(self._path(relative), True)
 

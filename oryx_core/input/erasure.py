@@ -79,3 +79,16 @@ def is_erased(line: str, erased: dict[str, int]) -> bool:
         return int(fields[TIMESTAMP_FIELD]) <= erased[fields[0]]
     except ValueError:
         return True
+
+
+@dataclass(frozen=True)
+class ErasedLine:
+    """``is_erased`` bound to its requests, as a plain picklable object that Spark ships to its Python workers.
+
+    The layers filter Spark columns with it through ``erasure_frames.erased_lines``.
+    """
+
+    erased: dict[str, int]
+
+    def __call__(self, line: str | None) -> bool:
+        return line is not None and is_erased(line, self.erased)

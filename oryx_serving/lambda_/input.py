@@ -1,17 +1,18 @@
-"""Writes lines from endpoints (``/add``, ``/ingest``, ``/pref``, ``/train``) to the input topic.
+"""Writes lines from endpoints (``/add``, ``/ingest``, ``/pref``, ``/train``, ``DELETE /user``) to the input topic.
 
-Each line is keyed like Oryx 2 (hex of Java's ``String.hashCode``), and the request is acknowledged only
-after the broker has every line of *this* request (``AcknowledgedWriter``), so a 204 means the data is safely in
-Kafka. When the broker does not take them within ``oryx.serving.api.write-timeout-sec`` the answer is 503 with
-``Retry-After``, and none of the request's lines is left queued to arrive after it: a retry does not double them.
-A request with an ``Idempotency-Key`` header writes, on a retry, only the lines the broker does not hold yet
-(``idempotency``), which covers the faults that rule cannot: an answer lost to a crash, a "possibly persisted" line.
+Each line is keyed like Oryx 2 (hex of Java's ``String.hashCode``), or by what it is when it is not data (an
+erasure's tombstone, ``send_records``), and the request is acknowledged only after the broker has every line of
+*this* request (``AcknowledgedWriter``), so a 204 means the data is safely in Kafka. When the broker does not
+take them within ``oryx.serving.api.write-timeout-sec`` the answer is 503 with ``Retry-After``, and none of the
+request's lines is left queued to arrive after it: a retry does not double them. A request with an
+``Idempotency-Key`` header writes, on a retry, only the lines the broker does not hold yet (``idempotency``),
+which covers the faults that rule cannot: an answer lost to a crash, a "possibly persisted" line.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from flask import has_request_context, request
@@ -67,15 +68,22 @@ def build_idempotency_ledger(config: OryxConfig, *, connect: bool) -> Idempotenc
 
 
 def send_input(state: OryxServingState, lines: Iterable[str]) -> int:
-    """Sends the (already normalised) lines and waits until the broker has them all; returns how many.
+    """Sends the (already normalised) lines, each keyed as Oryx 2 keyed it, and waits until the broker has them
+    all; returns how many. Answers as ``send_records``."""
+    return send_records(state, [(input_key(line), line) for line in lines])
 
-    403 in read-only mode; 503 when there is no producer or the broker did not take every line in time.
+
+def send_records(state: OryxServingState, records: Sequence[tuple[str, str]]) -> int:
+    """Sends ``(key, line)`` records with the keys given and waits until the broker has them all; returns how many.
+
+    Records keyed by what they are (an erasure's ``ERASE_INPUT_KEY``) come through here so that they get the same
+    acknowledgement, ``Idempotency-Key`` and 503 rules as every other write, from this one path.
+    403 in read-only mode; 503 when there is no producer or the broker did not take every record in time.
     """
     check_not_read_only(state)
     producer = state.input_producer
     if producer is None:  # only with oryx.serving.no-init-topics, Oryx 2's test flag
         raise OryxServingError(503, INPUT_UNAVAILABLE)
-    records = [(input_key(line), line) for line in lines]
     key = parse_key(request.headers.get(HTTP_HEADER)) if has_request_context() else None
     ledger = state.idempotency
     if key is None or ledger is None:
@@ -104,7 +112,7 @@ def send_input(state: OryxServingState, lines: Iterable[str]) -> int:
     return len(records)
 
 
-def _write(producer: InputProducer, records: list[tuple[str | None, str]], tags: list[Headers] | None) -> None:
+def _write(producer: InputProducer, records: Sequence[tuple[str | None, str]], tags: list[Headers] | None) -> None:
     try:
         producer.write(records, tags)
     except DeliveryError as e:

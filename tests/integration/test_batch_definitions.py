@@ -28,7 +28,7 @@ from oryx_core.topics.messages import MODEL
 LINES = ["a b c", "b d"]
 GRAPH = {
     "input_window": set(),
-    "historical_data": set(),
+    "historical_data": {"input_window"},
     "train_test_split": {"input_window", "historical_data"},
     "tuned_model": {"train_test_split", "historical_data"},
     "published_model": {"input_window", "historical_data", "tuned_model"},

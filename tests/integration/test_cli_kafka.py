@@ -1,4 +1,4 @@
-"""`oryx kafka-setup`, `kafka-input` and `kafka-tail` against the real broker, run as a user runs them."""
+"""`oryx kafka-setup`, `kafka-input`, `kafka-tail` and `erase` against the real broker, run as a user runs them."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 from support.ports import free_port
 
+from oryx_core.input.erasure import ERASE_INPUT_KEY, parse_erasure
 from oryx_core.topics.admin import TopicAdmin
 from oryx_core.topics.consumer import InputTopicReader
 
@@ -111,3 +112,21 @@ def test_kafka_input_to_a_broker_that_stays_down_says_where_to_resume(tmp_path: 
     assert result.returncode == 1, result.stdout + result.stderr
     assert "did not acknowledge lines 2-6" in result.stderr and "resume with --skip-lines 1" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_erase_writes_one_tombstone_that_reads_back_as_the_user(
+    kafka_brokers: str, fresh_topics: tuple[str, str], tmp_path: Path
+) -> None:
+    input_topic, update_topic = fresh_topics
+    user = 'a,"b" ü'
+
+    result = oryx("erase", "--user", user, *topic_overrides(kafka_brokers, input_topic, update_topic), cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    reader = InputTopicReader(kafka_brokers, input_topic, f"check-{uuid.uuid4().hex}")
+    try:
+        [record] = list(reader.read_range(reader.committed_offsets(), reader.end_offsets()))
+    finally:
+        reader.close()
+    assert record.key == ERASE_INPUT_KEY and parse_erasure(record.message).id_ == user
+    assert record.message in result.stdout

@@ -1,4 +1,5 @@
-"""``POST|DELETE /pref/{user}/{item}`` and ``POST /ingest``: user interactions to the input topic.
+"""``POST|DELETE /pref/{user}/{item}`` and ``POST /ingest``: user interactions to the input topic; and
+``DELETE /user/{user}``, a request to forget the user, sent as an erasure tombstone (``oryx_core.input.erasure``).
 
 Every line reaching the topic has Oryx 2's four fields ``user,item,strength,timestamp`` (an empty strength is
 a delete), so the batch and speed layers never see the short forms. A whole ``/ingest`` request is checked
@@ -18,11 +19,12 @@ import time
 import numpy as np
 from flask import Response
 
+from oryx_core.input.erasure import ERASE_INPUT_KEY, Erasure
 from oryx_core.input.lines import BadLineError, join_csv, parse_line
 from oryx_serving.lambda_.bodies import read_body_lines, read_body_text
 from oryx_serving.lambda_.errors import check, fail
 from oryx_serving.lambda_.formats import no_content
-from oryx_serving.lambda_.input import send_input
+from oryx_serving.lambda_.input import send_input, send_records
 from oryx_serving.lambda_.registry import TEXT_BODY_TYPES, ApiBlueprint, Body, Param
 from oryx_serving.lambda_.state import serving_state
 
@@ -95,6 +97,16 @@ def pref_delete(user_id: str, item_id: str) -> Response:
     return no_content()
 
 
+def user_delete(user_id: str) -> Response:
+    """Writes one tombstone whether or not the model knows the user: the stored input may hold their lines even
+    when no model does (a new user not yet in a generation, or one the model dropped), and only the batch layer
+    can remove those. The ID is taken as given, like every ID in a path; a blank one is refused as a client's
+    mistake (an unfilled field), not sent to erase nobody. ``oryx erase`` reaches the IDs a path cannot hold."""
+    check(bool(user_id.strip()), f"bad user ID {user_id!r}: must not be empty or blank")
+    send_records(serving_state(), [(ERASE_INPUT_KEY, Erasure(user_id, now_ms()).to_line())])
+    return no_content()
+
+
 def normalize_line(line: str, timestamp_ms: int) -> str:
     """``user,item[,strength[,timestamp]]`` (CSV or JSON array) as four CSV fields; 400 naming the line.
 
@@ -149,6 +161,16 @@ def register(blueprint: ApiBlueprint) -> None:
         summary="Deletes the user's interaction with the item",
         params=params,
         writes=True,
+    )
+    blueprint.api_route(
+        "/user/<user_id>",
+        user_delete,
+        "DELETE",
+        summary="Forgets the user: writes an erasure to the input topic, after which the speed layer drops the "
+        "user's vector and known items and the next batch generation drops the user's stored lines",
+        params=[Param("user_id", "the user ID to erase (need not be known to the model)", example="u1")],
+        writes=True,
+        console=False,  # irreversible, and the console pre-fills a real user ID of the model: one click would erase
     )
     blueprint.api_route(
         "/ingest",

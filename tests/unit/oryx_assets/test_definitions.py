@@ -15,7 +15,7 @@ from oryx_core.spark import CONNECTOR_ARTIFACTS
 
 ASSET_GRAPH = {
     "input_window": [],
-    "historical_data": [],
+    "historical_data": ["input_window"],  # erasure: the window's requests rewrite the history first
     "train_test_split": ["historical_data", "input_window"],
     "tuned_model": ["historical_data", "train_test_split"],
     "published_model": ["historical_data", "input_window", "tuned_model"],
