@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from pyspark.sql import functions as F
 from pyspark.sql.types import BooleanType
 
-from oryx_core.input.erasure import ERASE_INPUT_KEY, Erasure, is_erased, latest_erasures, parse_erasure
+from oryx_core.input.erasure import ERASE_INPUT_KEY, Erasure, latest_erasures, parse_erasure
+from oryx_core.input.erasure_frames import erased_lines
 from oryx_core.input.lines import BadLineCounter, BadLineError
 
 if TYPE_CHECKING:
@@ -37,6 +38,6 @@ def split_erasures(df: DataFrame) -> tuple[DataFrame, dict[str, int]]:
             counter.record(row["value"] or "", error.reason)
     counter.log_summary(log, "Speed layer erasures")
     erased = latest_erasures(requests)
-    kept = F.udf(lambda line: line is None or not is_erased(line, erased), BooleanType())
-    lines = df.filter(F.col("key").isNull() | (F.col("key") != ERASE_INPUT_KEY)).filter(kept(F.col("value")))
+    erased_line = F.pandas_udf(erased_lines(erased), BooleanType())  # type: ignore[call-overload]
+    lines = df.filter(F.col("key").isNull() | (F.col("key") != ERASE_INPUT_KEY)).filter(~erased_line(F.col("value")))
     return lines, erased
