@@ -17,7 +17,7 @@ from pyspark.sql import DataFrame, SparkSession
 from oryx_assets.app_resource import BatchAppResource
 from oryx_assets.io_managers import Storage, stored_as
 from oryx_assets.lambda_.erasure import drop_derived_outputs, erase_from_windows, finish_rewrites, requested_erasures
-from oryx_assets.lambda_.input_window import input_window
+from oryx_assets.lambda_.input_window import input_window, read_line_stats
 from oryx_assets.lambda_.retention import expired_windows, window_name
 from oryx_assets.lambda_.storage import HadoopStorage, child_uri
 from oryx_assets.lambda_.windows import past_window_names, read_past_data, window_is_complete
@@ -67,7 +67,8 @@ def _erase(
     number of IDs, never the IDs: the event log is not under ``data-dir`` and must not keep them either)."""
     windows = [*past, current] if window_is_complete(storage, current) else list(past)
     finish_rewrites(storage, windows)
-    if current not in windows:
+    stats = read_line_stats(storage, current) if current in windows else None
+    if current not in windows or (stats is not None and stats.erasures == 0):
         return {"erased_ids": 0}
     erased = requested_erasures(session, child_uri(storage.uri, current))
     if not erased:

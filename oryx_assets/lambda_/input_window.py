@@ -31,6 +31,7 @@ from oryx_assets.lambda_.storage import HadoopStorage, child_uri
 from oryx_assets.lambda_.windows import LINES_SCHEMA, read_window, window_is_complete
 from oryx_assets.partitions import generation_timestamp, generations
 from oryx_assets.resources import KafkaResource
+from oryx_core.input.erasure import ERASE_INPUT_KEY
 from oryx_core.input.lines import BadLineCounter
 from oryx_core.topics.consumer import InputTopicReader
 from oryx_core.topics.messages import KeyMessage
@@ -49,18 +50,25 @@ class LineStats:
     lines: int = 0
     bad_lines: int = 0
     samples: list[tuple[str, str]] = field(default_factory=list)
+    erasures: int | None = None
+    """Erasure tombstones among the lines (``oryx_core.input.erasure``); None for windows stored before they were
+    counted. Counted while copying, so a generation without any spends nothing looking for them."""
 
     @property
     def bad_line_ratio(self) -> float:
         return self.bad_lines / self.lines if self.lines else 0.0
 
     def to_json(self) -> str:
-        return json.dumps({"lines": self.lines, "bad_lines": self.bad_lines, "samples": self.samples})
+        return json.dumps(
+            {"lines": self.lines, "bad_lines": self.bad_lines, "samples": self.samples, "erasures": self.erasures}
+        )
 
     @classmethod
     def from_json(cls, text: str) -> "LineStats":
         raw = json.loads(text)
-        return cls(int(raw["lines"]), int(raw["bad_lines"]), [(str(a), str(b)) for a, b in raw["samples"]])
+        erasures = raw.get("erasures")
+        samples = [(str(a), str(b)) for a, b in raw["samples"]]
+        return cls(int(raw["lines"]), int(raw["bad_lines"]), samples, None if erasures is None else int(erasures))
 
     def samples_markdown(self) -> str:
         rows = [f"| `{line[:80]}` | {reason} |" for line, reason in self.samples]
@@ -75,20 +83,23 @@ def _write_window(spark: SparkSession, lines: Iterator[KeyMessage], path: str) -
     third cheaper than a list of tuples, which Spark pickles row by row.
     """
     counter = BadLineCounter()
-    count, mode = 0, "overwrite"
+    count, erasures, mode = 0, 0, "overwrite"
     while True:
         keys: list[str | None] = []
         values: list[str] = []
         for message in islice(lines, CHUNK_LINES):
             keys.append(message.key)
             values.append(message.message)
-            counter.parse(message.message)
+            if message.key == ERASE_INPUT_KEY:
+                erasures += 1
+            else:
+                counter.parse(message.message)
         if values or mode == "overwrite":
             chunk = pa.table({"key": pa.array(keys, pa.string()), "value": pa.array(values, pa.string())})
             spark.createDataFrame(chunk, LINES_SCHEMA).write.mode(mode).parquet(path)
         count, mode = count + len(values), "append"
         if len(values) < CHUNK_LINES:
-            return LineStats(count, counter.count, list(counter.samples))
+            return LineStats(count, counter.count, list(counter.samples), erasures)
 
 
 def read_line_stats(storage: HadoopStorage, name: str) -> LineStats | None:

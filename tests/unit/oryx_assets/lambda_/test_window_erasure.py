@@ -126,3 +126,11 @@ def test_a_rewrite_interrupted_before_its_record_is_dropped(spark: SparkSession,
     finish_rewrites(HadoopStorage(spark, str(data_dir)), [PAST])
     assert lines_of(spark, window) == sorted(PAST_LINES)
     assert not (window / REWRITE_FOLDER).exists()
+
+
+def test_window_stats_count_tombstones_and_older_stats_say_they_did_not() -> None:
+    """``historical_data`` skips looking for tombstones in a window whose stats counted none; a window stored
+    before they were counted (no field) is looked at."""
+    stats = LineStats(3, 0, [], erasures=1)
+    assert LineStats.from_json(stats.to_json()) == stats
+    assert LineStats.from_json('{"lines": 3, "bad_lines": 0, "samples": []}').erasures is None

@@ -11,6 +11,7 @@ from oryx_assets.lambda_ import input_window
 from oryx_assets.lambda_.input_window import read_window, window_is_complete
 from oryx_assets.lambda_.offsets import OFFSETS_FILE
 from oryx_assets.lambda_.storage import HadoopStorage
+from oryx_core.input.erasure import ERASE_INPUT_KEY
 from oryx_core.topics.messages import KeyMessage
 
 LINES = [KeyMessage(None, "a b"), KeyMessage("k", "c"), KeyMessage(None, "d e f"), KeyMessage(None, "")]
@@ -72,6 +73,17 @@ def test_lines_that_are_not_csv_or_json_arrays_are_counted_with_samples(spark: S
     assert (stats.lines, stats.bad_lines) == (4, 2)
     assert [line for line, _ in stats.samples] == ["[1, {}]", "x,\\"]
     assert stats.bad_line_ratio == 0.5
+
+
+def test_erasure_tombstones_are_counted_while_copying_and_kept_as_lines(spark: SparkSession, tmp_path: Path) -> None:
+    """``historical_data`` looks for erasures only in a window whose count is not 0; the tombstone itself stays
+    until the erasure rewrites the window."""
+    tombstone = KeyMessage(ERASE_INPUT_KEY, "alice,5")
+    path = f"file:{tmp_path}/generation=1"
+    stats = input_window._write_window(spark, iter([*LINES, tombstone]), path)
+    assert (stats.lines, stats.erasures) == (len(LINES) + 1, 1)
+    assert (ERASE_INPUT_KEY, "alice,5") in stored_lines(spark, path)
+    assert input_window._write_window(spark, iter(LINES), path).erasures == 0
 
 
 def test_line_stats_are_stored_beside_the_window_and_read_back(spark: SparkSession, tmp_path: Path) -> None:
