@@ -15,16 +15,6 @@ from support.memory_topics import InMemoryBroker
 
 from oryx_core.input.lines import parse_line
 
-ALS = [
-    "oryx.serving.model-manager-class=com.cloudera.oryx.app.serving.als.model.ALSServingModelManager",
-    "oryx.serving.application-resources=com.cloudera.oryx.app.serving.als",
-]
-
-
-@pytest.fixture
-def client(make_app: Callable[..., Flask]) -> FlaskClient:
-    return make_app(*ALS).test_client()
-
 
 def input_lines(broker: InMemoryBroker) -> list[str]:
     return [record.message for record in broker.messages("OryxInput")]
@@ -55,9 +45,9 @@ def test_pref_post_as_curl_sends_it_is_read_as_the_raw_text(client: FlaskClient,
     assert parse_line(input_lines(broker)[0])[:3] == ["alice", "1196", "5.0"]
 
 
-def test_pref_post_in_read_only_mode_is_403_before_the_body_is_read(make_app: Callable[..., Flask]) -> None:
+def test_pref_post_in_read_only_mode_is_403_before_the_body_is_read(make_als_app: Callable[..., Flask]) -> None:
     """Oryx 2's ``ReadOnlyTest.testNoPreference`` posts the bad strength ``aBc!`` and expects 403, not 400."""
-    client = make_app(*ALS, "oryx.serving.api.read-only=true").test_client()
+    client = make_als_app("oryx.serving.api.read-only=true").test_client()
     response = client.post("/pref/U2/I2", data="aBc!", content_type="text/plain")
     assert (response.status_code, response.text) == (403, "Serving Layer is read-only")
     bomb = gzip.compress(b"\0" * 10_000_000)
@@ -122,7 +112,7 @@ def test_ingest_rejects_a_bad_line_and_sends_nothing(client: FlaskClient, broker
     assert input_lines(broker) == []
 
 
-def test_writes_are_403_when_read_only(make_app: Callable[..., Flask]) -> None:
-    client = make_app(*ALS, "oryx.serving.api.read-only=true").test_client()
+def test_writes_are_403_when_read_only(make_als_app: Callable[..., Flask]) -> None:
+    client = make_als_app("oryx.serving.api.read-only=true").test_client()
     assert client.post("/ingest", data="u1,i1", content_type="text/plain").status_code == 403
     assert client.delete("/pref/u1/i1").status_code == 403

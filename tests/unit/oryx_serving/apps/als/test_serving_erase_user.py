@@ -17,16 +17,6 @@ from support.memory_topics import InMemoryBroker
 
 from oryx_core.input.erasure import ERASE_INPUT_KEY, parse_erasure
 
-ALS = [
-    "oryx.serving.model-manager-class=com.cloudera.oryx.app.serving.als.model.ALSServingModelManager",
-    "oryx.serving.application-resources=com.cloudera.oryx.app.serving.als",
-]
-
-
-@pytest.fixture
-def client(make_app: Callable[..., Flask]) -> FlaskClient:
-    return make_app(*ALS).test_client()
-
 
 def input_records(broker: InMemoryBroker) -> list[tuple[str | None, str]]:
     return [(record.key, record.message) for record in broker.messages("OryxInput")]
@@ -54,8 +44,8 @@ def test_odd_user_ids_round_trip_through_parse_erasure(client: FlaskClient, brok
     assert key == ERASE_INPUT_KEY and parse_erasure(value).id_ == user
 
 
-def test_read_only_mode_is_403_and_writes_nothing(make_app: Callable[..., Flask], broker: InMemoryBroker) -> None:
-    client = make_app(*ALS, "oryx.serving.api.read-only=true").test_client()
+def test_read_only_mode_is_403_and_writes_nothing(make_als_app: Callable[..., Flask], broker: InMemoryBroker) -> None:
+    client = make_als_app("oryx.serving.api.read-only=true").test_client()
     response = client.delete("/user/u1")
     assert (response.status_code, response.text) == (403, "Serving Layer is read-only")
     assert input_records(broker) == []
@@ -76,8 +66,8 @@ def test_no_user_id_at_all_is_not_a_route(client: FlaskClient, broker: InMemoryB
     assert input_records(broker) == []
 
 
-def test_without_an_input_producer_it_is_503(make_app: Callable[..., Flask]) -> None:
-    app = make_app(*ALS)
+def test_without_an_input_producer_it_is_503(make_als_app: Callable[..., Flask]) -> None:
+    app = make_als_app()
     app.extensions["oryx"].input_producer = None
     assert app.test_client().delete("/user/u1").status_code == 503
 
