@@ -29,9 +29,8 @@ from pyspark.sql.types import BooleanType
 from oryx_assets.lambda_.input_window import LINE_STATS_FILE, read_line_stats
 from oryx_assets.lambda_.storage import HadoopStorage, child_uri
 from oryx_assets.lambda_.windows import read_window
-from oryx_core.input.erasure import ERASE_INPUT_KEY, Erasure, latest_erasures, parse_erasure
+from oryx_core.input.erasure import ERASE_INPUT_KEY, requested_erasures
 from oryx_core.input.erasure_frames import erased_lines
-from oryx_core.input.lines import BadLineCounter, BadLineError
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -42,26 +41,17 @@ REWRITE_FOLDER = "_erasure"
 REWRITE_RECORD = "_erasure.json"
 
 
-def requested_erasures(spark: SparkSession, window_path: str) -> dict[str, int]:
+def window_erasures(spark: SparkSession, window_path: str) -> dict[str, int]:
     """ID -> time erased up to, from the tombstones stored in one window (a bad one is counted and logged)."""
     rows = read_window(spark, window_path).filter(F.col("key") == ERASE_INPUT_KEY).select("value").collect()
-    counter = BadLineCounter()
-    requests: list[Erasure] = []
-    for row in rows:
-        try:
-            requests.append(parse_erasure(row["value"] or ""))
-        except BadLineError as error:
-            counter.record(row["value"] or "", error.reason)
-    counter.log_summary(log, "Batch layer erasures")
-    return latest_erasures(requests)
+    return requested_erasures((row["value"] for row in rows), log, "Batch layer erasures")
 
 
 def erase_from_windows(
     spark: SparkSession, storage: HadoopStorage, names: list[str], erased: dict[str, int]
 ) -> dict[str, int]:
     """Rewrites each named window without tombstones and erased lines; window -> lines removed (0: untouched)."""
-    removed = {name: _rewrite(spark, storage, name, erased) for name in names}
-    return removed
+    return {name: _rewrite(spark, storage, name, erased) for name in names}
 
 
 def drop_derived_outputs(storage: HadoopStorage, names: list[str]) -> list[str]:

@@ -16,7 +16,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from oryx_assets.app_resource import BatchAppResource
 from oryx_assets.io_managers import Storage, stored_as
-from oryx_assets.lambda_.erasure import drop_derived_outputs, erase_from_windows, finish_rewrites, requested_erasures
+from oryx_assets.lambda_.erasure import drop_derived_outputs, erase_from_windows, finish_rewrites, window_erasures
 from oryx_assets.lambda_.input_window import input_window, read_line_stats
 from oryx_assets.lambda_.retention import expired_windows, window_name
 from oryx_assets.lambda_.storage import HadoopStorage, child_uri
@@ -70,7 +70,7 @@ def _erase(
     stats = read_line_stats(storage, current) if current in windows else None
     if current not in windows or (stats is not None and stats.erasures == 0):
         return {"erased_ids": 0}
-    erased = requested_erasures(session, child_uri(storage.uri, current))
+    erased = window_erasures(session, child_uri(storage.uri, current))
     if not erased:
         return {"erased_ids": 0}
     removed = erase_from_windows(session, storage, windows, erased)

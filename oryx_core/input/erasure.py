@@ -19,9 +19,11 @@ serving process forgets the ID's vector and known items at once; the batch layer
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from oryx_core.input.lines import BadLineError, join_csv, parse_line
+from oryx_core.input.lines import BadLineCounter, BadLineError, join_csv, parse_line
 
 ERASE_INPUT_KEY = "oryx.erase"
 """Input-topic key of a tombstone; never produced by ``oryx_core.topics.messages.input_key`` (hex only)."""
@@ -63,6 +65,19 @@ def latest_erasures(erasures: list[Erasure]) -> dict[str, int]:
     return latest
 
 
+def requested_erasures(tombstones: Iterable[str | None], logger: logging.Logger, where: str) -> dict[str, int]:
+    """ID -> time erased up to, from tombstone values; a malformed one is counted and logged, as a bad line is."""
+    counter = BadLineCounter()
+    requests: list[Erasure] = []
+    for value in tombstones:
+        try:
+            requests.append(parse_erasure(value or ""))
+        except BadLineError as error:
+            counter.record(value or "", error.reason)
+    counter.log_summary(logger, where)
+    return latest_erasures(requests)
+
+
 def is_erased(line: str, erased: dict[str, int]) -> bool:
     """True when ``line`` is one of the lines the module doc says an erasure removes."""
     if not erased:
@@ -79,16 +94,3 @@ def is_erased(line: str, erased: dict[str, int]) -> bool:
         return int(fields[TIMESTAMP_FIELD]) <= erased[fields[0]]
     except ValueError:
         return True
-
-
-@dataclass(frozen=True)
-class ErasedLine:
-    """``is_erased`` bound to its requests, as a plain picklable object that Spark ships to its Python workers.
-
-    The layers filter Spark columns with it through ``erasure_frames.erased_lines``.
-    """
-
-    erased: dict[str, int]
-
-    def __call__(self, line: str | None) -> bool:
-        return line is not None and is_erased(line, self.erased)

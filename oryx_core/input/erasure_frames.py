@@ -11,14 +11,13 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from oryx_core.input.erasure import ErasedLine
+from oryx_core.input.erasure import is_erased
 
 
 def erased_lines(erased: dict[str, int]) -> Callable[[pd.Series], pd.Series]:
     """A Series -> Series function: True for each line ``erased`` removes (``erasure.is_erased``)."""
-    erased_line = ErasedLine(erased)
 
     def erased_of(lines: pd.Series) -> pd.Series:
-        return lines.map(erased_line).astype(bool)
+        return lines.map(lambda line: line is not None and is_erased(line, erased)).astype(bool)
 
     return erased_of

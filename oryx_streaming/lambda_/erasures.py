@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING
 from pyspark.sql import functions as F
 from pyspark.sql.types import BooleanType
 
-from oryx_core.input.erasure import ERASE_INPUT_KEY, Erasure, latest_erasures, parse_erasure
+from oryx_core.input.erasure import ERASE_INPUT_KEY, requested_erasures
 from oryx_core.input.erasure_frames import erased_lines
-from oryx_core.input.lines import BadLineCounter, BadLineError
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -29,15 +28,8 @@ ERASURES_COLUMN = f"count_if(key = '{ERASE_INPUT_KEY}') AS erasures"
 
 def split_erasures(df: DataFrame) -> tuple[DataFrame, dict[str, int]]:
     """``(lines, erased)``: the batch without tombstones and erased lines, and ID -> time erased up to."""
-    counter = BadLineCounter()
-    requests: list[Erasure] = []
-    for row in df.filter(F.col("key") == ERASE_INPUT_KEY).select("value").collect():
-        try:
-            requests.append(parse_erasure(row["value"] or ""))
-        except BadLineError as error:
-            counter.record(row["value"] or "", error.reason)
-    counter.log_summary(log, "Speed layer erasures")
-    erased = latest_erasures(requests)
+    tombstones = df.filter(F.col("key") == ERASE_INPUT_KEY).select("value").collect()
+    erased = requested_erasures((row["value"] for row in tombstones), log, "Speed layer erasures")
     erased_line = F.pandas_udf(erased_lines(erased), BooleanType())  # type: ignore[call-overload]
     lines = df.filter(F.col("key").isNull() | (F.col("key") != ERASE_INPUT_KEY)).filter(~erased_line(F.col("value")))
     return lines, erased

@@ -18,7 +18,7 @@ from oryx_assets.lambda_.erasure import (
     drop_derived_outputs,
     erase_from_windows,
     finish_rewrites,
-    requested_erasures,
+    window_erasures,
 )
 from oryx_assets.lambda_.input_window import LINE_STATS_FILE, LineStats
 from oryx_assets.lambda_.offsets import OFFSETS_FILE
@@ -70,7 +70,7 @@ def every_text_under(folder: Path) -> list[str]:
 
 def erase(spark: SparkSession, data_dir: Path) -> dict[str, int]:
     storage = HadoopStorage(spark, str(data_dir))
-    erased = requested_erasures(spark, str(data_dir / CURRENT))
+    erased = window_erasures(spark, str(data_dir / CURRENT))
     assert erased == {"alice": ERASED_AT}
     removed = erase_from_windows(spark, storage, [PAST, CURRENT], erased)
     drop_derived_outputs(storage, [PAST])

@@ -3,9 +3,11 @@ an erasure removes."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
-from oryx_core.input.erasure import Erasure, is_erased, latest_erasures, parse_erasure
+from oryx_core.input.erasure import Erasure, is_erased, latest_erasures, parse_erasure, requested_erasures
 from oryx_core.input.lines import BadLineError
 from oryx_core.topics.messages import input_key
 
@@ -53,3 +55,9 @@ def test_no_erasure_removes_nothing() -> None:
 
 def test_an_id_erased_twice_is_erased_up_to_the_later_request() -> None:
     assert latest_erasures([Erasure("a", 5), Erasure("b", 1), Erasure("a", 3)]) == {"a": 5, "b": 1}
+
+
+def test_requested_erasures_skip_and_log_a_malformed_tombstone(caplog: pytest.LogCaptureFixture) -> None:
+    values = [Erasure("a", 5).to_line(), "a,soon", None, Erasure("a", 9).to_line()]
+    assert requested_erasures(values, logging.getLogger("test"), "Test erasures") == {"a": 9}
+    assert "Test erasures" in caplog.text and "2 bad input line(s)" in caplog.text
