@@ -26,6 +26,7 @@ __all__ = [
     "fraction",
     "max_age",
     "port",
+    "read_finite_float",
     "unit_interval",
     "validate",
 ]

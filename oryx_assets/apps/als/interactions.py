@@ -24,6 +24,7 @@ from pyspark.sql import functions as F
 from oryx_assets.sql import run_sql
 from oryx_core.api.batch import holds_lines
 from oryx_core.apps.als.aggregation import parse_als_line
+from oryx_core.apps.als.bounds import IDBounds
 from oryx_core.input.lines import SAMPLE_SIZE, BadLineError, parse_line
 
 if TYPE_CHECKING:
@@ -129,6 +130,20 @@ def decayed_interactions(spark: SparkSession, interactions: DataFrame, rules: St
             "now_ms": int(now_ms),
             "zero_threshold": float(rules.zero_threshold),
         },
+        interactions=interactions,
+    )
+
+
+def admitted_interactions(spark: SparkSession, interactions: DataFrame, bounds: IDBounds, now_ms: int) -> DataFrame:
+    """The interactions of the IDs ``bounds`` lets hold a vector at ``now_ms`` (admission and expiry); all of
+    them, at no cost, when neither rule is on."""
+    if not bounds.active:
+        return interactions
+    oldest = bounds.oldest_kept_ms(now_ms)
+    return run_sql(
+        spark,
+        "apps/als/admitted_interactions.sql",
+        args={"min_interactions": bounds.min_interactions, "oldest_ms": -(2**63) if oldest is None else oldest},
         interactions=interactions,
     )
 

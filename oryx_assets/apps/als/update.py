@@ -11,8 +11,9 @@ user's latest lines by default) by mean per-user AUC or -RMSE, with top-10 figur
 (``publication``).
 
 Configuration: ``oryx.als.{iterations, implicit, logStrength, biases, no-known-items, decay.factor,
-decay.zero-threshold, test-split}``, and the searched hyperparameters ``oryx.als.hyperparams.{features,
-lambda}`` plus ``alpha`` (implicit), ``bias-lambda`` (explicit with biases) and ``epsilon`` (``logStrength``).
+decay.zero-threshold, test-split, bounds.*}`` (``bounds``: which IDs get a vector, ``oryx_core.apps.als.bounds``),
+and the searched hyperparameters ``oryx.als.hyperparams.{features, lambda}`` plus ``alpha`` (implicit),
+``bias-lambda`` (explicit with biases) and ``epsilon`` (``logStrength``).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from oryx_assets.apps.als.factors import (
 )
 from oryx_assets.apps.als.interactions import (
     StrengthRules,
+    admitted_interactions,
     as_interactions,
     good_interactions,
     parse_interactions,
@@ -54,6 +56,7 @@ from oryx_assets.apps.als.publication import send_vectors
 from oryx_assets.apps.als.split import SPLITS
 from oryx_assets.lambda_.storage import child_uri
 from oryx_core.api.batch import Evaluation, MLUpdate, holds_lines
+from oryx_core.apps.als.bounds import IDBounds
 from oryx_core.apps.als.layout import BIAS_COORDINATES
 from oryx_core.apps.als.model_pmml import ALSModelDescription, build_als_pmml, read_als_pmml
 from oryx_core.config import ConfigError, OryxConfig, load_config
@@ -89,6 +92,7 @@ class ALSUpdate(MLUpdate):
         self.zero_threshold = config.get_float("oryx.als.decay.zero-threshold")
         self.test_split = config.get_string("oryx.als.test-split")
         self.implicit_metric = config.get_string("oryx.als.implicit-metric")
+        self.bounds = IDBounds.from_config(config)
         if self.implicit_metric not in IMPLICIT_METRICS:
             choices = ", ".join(IMPLICIT_METRICS)
             raise ConfigError("oryx.als.implicit-metric", f"must be one of {choices}, got {self.implicit_metric!r}")
@@ -149,8 +153,10 @@ class ALSUpdate(MLUpdate):
             return frame
 
         try:
-            interactions = good_interactions(as_interactions(train_df), "training data")
             now_ms = int(time.time() * 1000)
+            interactions = admitted_interactions(
+                spark, good_interactions(as_interactions(train_df), "training data"), self.bounds, now_ms
+            )
             pair_strengths = cache(strengths(spark, interactions, rules, now_ms))
             users = cache(id_indices(spark, pair_strengths.selectExpr("user AS id")))
             items = cache(id_indices(spark, pair_strengths.selectExpr("item AS id")))

@@ -16,13 +16,15 @@ def test_app_rules_check_exactly_the_app_keys_config_py_used_to() -> None:
         "oryx.als.sample-rate",
         "oryx.als.decay.factor",
         "oryx.als.ann.target-recall",  # new with the HNSW mode, not one config.py had
+        "oryx.als.bounds.min-interactions",  # new with bounded state
+        "oryx.als.bounds.expire-after-days",
         "oryx.kmeans.initialization-strategy",
         "oryx.kmeans.evaluation-strategy",
         "oryx.rdf.num-trees",
     }
     assert check_fixed_k in app_rules()
     assert check_lambda in app_rules()
-    assert len(app_rules()) == 8
+    assert len(app_rules()) == 10
 
 
 def test_app_rules_come_in_app_name_order_from_the_modules_their_registrations_name() -> None:
