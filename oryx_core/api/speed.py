@@ -54,3 +54,16 @@ class ErasesIDs(Protocol):
     def erase(self, ids: Collection[str]) -> None:
         """Forgets the IDs in the speed layer's own model at once."""
         ...
+
+
+@runtime_checkable
+class ExpiresIDs(Protocol):
+    """Optional for a ``SpeedModelManager`` whose model bounds its IDs by time (ALS: ``oryx.als.bounds``).
+
+    After each micro-batch's updates the speed layer calls ``expire``; the values it returns go out keyed
+    ``EXPIRE`` in the same transaction, after the batch's ``UP`` messages, so serving drops the IDs too.
+    """
+
+    def expire(self, now_ms: int) -> list[str]:
+        """Drops what has expired by ``now_ms`` from the speed layer's model; the ``EXPIRE`` message values."""
+        ...

@@ -32,12 +32,12 @@ from typing import Protocol, runtime_checkable
 from oryx_core.api.batched_updates import ConsumesKeyMessageBatches
 from oryx_core.api.rollback import StartsOver
 from oryx_core.input.erasure import ERASE
-from oryx_core.topics.messages import MODEL, MODEL_REF, UP, KeyMessage
+from oryx_core.topics.messages import EXPIRE, MODEL, MODEL_REF, UP, KeyMessage
 from oryx_core.topics.model_generation import is_rollback, is_stale
 
 log = logging.getLogger(__name__)
 
-KEY_LABELS = (MODEL, MODEL_REF, UP, ERASE, "other")
+KEY_LABELS = (MODEL, MODEL_REF, UP, ERASE, EXPIRE, "other")
 """Keys counted by name; any other key is counted as "other", so whoever can write the topic adds no labels."""
 POLL_SECONDS = 0.2
 """Short polls bound how long a stop waits for the follower; an idle poll costs the broker little."""

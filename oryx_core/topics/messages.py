@@ -17,6 +17,9 @@ MODEL_REF = "MODEL-REF"
 UP = "UP"
 """Key of an incremental model update (app-specific JSON, or ``word,count`` for the example app)."""
 
+EXPIRE = "EXPIRE"
+"""Key of a message saying an ID left the model by expiry (not in Oryx 2; ALS: ``oryx_core.apps.als.expiry``)."""
+
 DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 """Oryx 2's ``oryx.update-topic.message.max-size`` default, and the topics' ``max.message.bytes``."""
 

@@ -12,7 +12,8 @@ includes it.
 
 Erasures. Tombstones (``oryx_core.input.erasure``) never reach ``build_updates``: an app implementing
 ``ErasesIDs`` forgets the IDs first, ready or not, and the batch's transaction starts with one ``ERASE`` per ID
-(``erasures``).
+(``erasures``). Expiry: after the updates, an app implementing ``ExpiresIDs`` names the IDs that left its
+model by time, sent keyed ``EXPIRE`` in the same transaction.
 
 Shutdown. ``query.stop()`` interrupts a running batch, so the process first calls :meth:`BatchPublisher.pause`,
 which waits for the batch in flight to finish publishing and makes any later batch fail before it publishes
@@ -32,10 +33,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from oryx_core.api.readiness import is_ready
-from oryx_core.api.speed import ErasesIDs, ReportsLoadFraction, SpeedModelManager
+from oryx_core.api.speed import ErasesIDs, ExpiresIDs, ReportsLoadFraction, SpeedModelManager
 from oryx_core.config import OryxConfig, topic_settings
 from oryx_core.input.erasure import ERASE
-from oryx_core.topics.messages import UP
+from oryx_core.topics.messages import EXPIRE, UP
 from oryx_core.topics.model_generation import generation_headers
 from oryx_core.topics.producer import TransactionalProducer
 from oryx_streaming.lambda_.erasures import ERASURES_COLUMN, split_erasures
@@ -235,9 +236,10 @@ class BatchPublisher:
             updates = 0
             ready = rows > erasures and self._model_ready(batch_id)
             if ready or erase_messages:
-                built = self._manager.build_updates(lines) if ready else ()
+                built = list(self._manager.build_updates(lines)) if ready else []
+                expired = self._expired() if ready else []
                 updates = self._producer.publish(
-                    chain(erase_messages, ((UP, message) for message in built)),
+                    chain(erase_messages, ((UP, message) for message in built), expired),
                     headers=[(BATCH_HEADER, f"{prefix}{batch_id}"), *generation],
                 )
         finally:
@@ -257,6 +259,12 @@ class BatchPublisher:
         self._manager.erase(list(erased))
         log.info("Erased %d ID(s) from the speed layer's model", len(erased))
         return lines, [(ERASE, id_) for id_ in erased]
+
+    def _expired(self) -> list[tuple[str, str]]:
+        """``EXPIRE`` messages of an app bounding its IDs by time (``oryx_core.api.speed.ExpiresIDs``)."""
+        if not isinstance(self._manager, ExpiresIDs):
+            return []
+        return [(EXPIRE, message) for message in self._manager.expire(int(time.time() * 1000))]
 
     def _model_ready(self, batch_id: int) -> bool:
         """False while a manager reporting its load fraction is not ready (``oryx_core.api.readiness``)."""

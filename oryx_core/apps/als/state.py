@@ -40,6 +40,7 @@ import numpy as np
 from oryx_core.apps.als.known_items import KnownItems
 from oryx_core.apps.als.layout import VectorLayout
 from oryx_core.apps.als.lsh import LocalitySensitiveHash
+from oryx_core.apps.als.messages import USER
 from oryx_core.apps.als.model_pmml import ALSModelDescription
 from oryx_core.apps.als.vectors import FeatureVectors
 
@@ -132,6 +133,19 @@ class ALSModelState:
             self._expected_users.discard(user)
         if removed:
             self._users_changed()
+        return removed
+
+    def expire(self, kind: str, id_: str) -> bool:
+        """The user (``kind`` "X": vector and known items) or item ("Y": vector) left the model by expiry
+        (``oryx_core.apps.als.bounds``); True if a vector was held. Known items naming an expired item stay
+        until the next ``MODEL`` prunes them: they only ever exclude it from a list it is no longer in."""
+        if kind == USER:
+            return self.erase_user(id_)
+        removed = self.y.remove(id_)
+        with self._expected_lock:
+            self._expected_items.discard(id_)
+        if removed:
+            self._items_changed()
         return removed
 
     # ---- vectors arriving ----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 * ``UP``: one X or Y vector (``messages.parse_update``), known items from the 4th element. An ``UP`` before
   any model is skipped, as in Oryx 2.
 * ``ERASE``: a user to forget at once (``oryx_core.input.erasure``): vector and known items.
+* ``EXPIRE``: a user or item the speed layer expired (``oryx_core.apps.als.expiry``): its vector goes.
 * Anything else, a malformed ``UP`` or an unreadable ``MODEL`` raises (``consume_key_message``) or is returned
   with its index (``consume_key_messages``): the update follower logs it and goes on (spec 2.4).
 
@@ -25,6 +26,7 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
+from oryx_core.apps.als.expiry import EXPIRE, parse_expiry
 from oryx_core.apps.als.messages import USER, ParsedUpdates, parse_updates
 from oryx_core.apps.als.model_pmml import ALSModelDescription, read_als_pmml
 from oryx_core.apps.als.state import ALSModelState
@@ -77,6 +79,11 @@ class ALSStateUpdates(Generic[State]):
                 raise error
         elif key == ERASE:
             self._erase(message)
+        elif key == EXPIRE:
+            kind, id_ = parse_expiry(message)
+            state = self.state
+            if state is not None:
+                state.expire(kind, id_)
         else:
             raise ValueError(f"the ALS model cannot apply update-topic key {key!r}")
 

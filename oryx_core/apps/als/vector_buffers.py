@@ -28,6 +28,12 @@ class Buffers:
     grouped: int = 0  # rows [0, grouped) are sorted by code (LSH only)
     code_starts: np.ndarray | None = None  # (2^h + 1,) first grouped row of each code, then ``grouped``
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the arrays (``row_ids`` aside: a list of Python strings)."""
+        arrays = (self.matrix, self.norms, self.died, self.codes, self.code_starts)
+        return sum(array.nbytes for array in arrays if array is not None)
+
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:

@@ -81,13 +81,16 @@ class FeatureVectors:
 
     # ---- reading -------------------------------------------------------------------------------------
 
-    @property
-    def size(self) -> int:
-        """Number of IDs with a vector."""
+    def __len__(self) -> int:
+        """Number of IDs with a vector (also ``size``)."""
         return len(self._id_to_row)
 
-    def __len__(self) -> int:
-        return len(self._id_to_row)
+    size = property(__len__)
+
+    @property
+    def array_bytes(self) -> int:
+        """Bytes of the arrays holding the vectors, as allocated; the IDs themselves are Python objects."""
+        return self._buffers.nbytes
 
     def __contains__(self, id_: object) -> bool:
         return id_ in self._id_to_row
@@ -119,11 +122,8 @@ class FeatureVectors:
         return positions, matrix.take([rows[position] for position in positions], axis=0)
 
     def matrix_view(self) -> tuple[np.ndarray, list[str]]:
-        """(matrix, ids): the live vectors as an (n, k) read-only float32 matrix and the ID of each row.
-
-        A consistent snapshot: later writes never change it. It is a view without copying when no row is
-        dead, otherwise a compacted copy.
-        """
+        """(matrix, ids): the live vectors as an (n, k) read-only float32 matrix and the ID of each row; a
+        snapshot later writes never change: a view when no row is dead, else a compacted copy."""
         snapshot = self._snapshot(None)
         row_ids = snapshot.buffers.row_ids[: snapshot.count]
         if snapshot.live is None:

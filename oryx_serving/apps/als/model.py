@@ -83,6 +83,11 @@ class ALSServingModel(ALSModelState):
         gauges: list[MetricGauge] = [
             ("oryx_serving_als_users", "User vectors in memory.", len(self.x)),
             ("oryx_serving_als_items", "Item vectors in memory.", len(self.y)),
+            (
+                "oryx_serving_als_vector_bytes",
+                "Bytes of the user and item vector arrays as allocated (IDs and known items not counted).",
+                self.x.array_bytes + self.y.array_bytes,
+            ),
         ]
         if self.ann is not None:
             ann = self.ann

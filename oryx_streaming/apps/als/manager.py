@@ -16,11 +16,14 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from oryx_core.apps.als.aggregation import Record, parse_als_line
+from oryx_core.apps.als.bounds import IDBounds
+from oryx_core.apps.als.expiry import format_expiry
 from oryx_core.apps.als.state_updates import ALSStateUpdates
 from oryx_core.config import OryxConfig
 from oryx_core.input.lines import BadLineCounter, BadLineError
 from oryx_core.topics.messages import KeyMessage
 from oryx_core.topics.model_messages import model_dir_of
+from oryx_streaming.apps.als.activity import IDActivity
 from oryx_streaming.apps.als.model import ALSSpeedModel
 from oryx_streaming.apps.als.updates import fold_in_records
 
@@ -39,6 +42,9 @@ class ALSSpeedModelManager:
         self._no_known_items = config.get_bool("oryx.als.no-known-items")
         self._lock = threading.Lock()  # one micro-batch or one model switch at a time
         self._updates = ALSStateUpdates(ALSSpeedModel, model_dir_of(config), model_lock=self._lock)
+        bounds = IDBounds.from_config(config)
+        self._activity = IDActivity(bounds) if bounds.active else None
+        """Admission and expiry between batch generations (``activity``); None when ``oryx.als.bounds`` is off."""
 
     @property
     def model(self) -> ALSSpeedModel | None:
@@ -93,7 +99,27 @@ class ALSSpeedModelManager:
             model = self.model  # the latest, should a MODEL have replaced it while the lines were read
             if model is None:
                 return []
-            return fold_in_records(model, records, no_known_items=self._no_known_items)
+            if self._activity is None:
+                return fold_in_records(model, records, no_known_items=self._no_known_items)
+            held_user, held_item = model.x.__contains__, model.y.__contains__
+            records = self._activity.admitted(records, held_user, held_item)
+            updates = fold_in_records(model, records, no_known_items=self._no_known_items)
+            self._activity.forget_held(records, held_user, held_item)
+            return updates
+
+    def expire(self, now_ms: int) -> list[str]:
+        """``oryx_core.api.speed.ExpiresIDs``: the IDs unseen for ``expire-after-days`` leave the speed model; an
+        ``EXPIRE`` message for each that held a vector."""
+        if self._activity is None:
+            return []
+        with self._lock:
+            model = self.model
+            gone = self._activity.expired(now_ms)
+            if model is None or not gone:
+                return []
+            messages = [format_expiry(kind, id_) for kind, id_ in gone if model.expire(kind, id_)]
+        log.info("ALS speed layer: %d ID(s) expired, %d held a vector", len(gone), len(messages))
+        return messages
 
     def close(self) -> None:
         """Nothing to release: the solver threads are daemons and end with the process."""

@@ -15,7 +15,7 @@ from support.waiting import wait_for
 from oryx_core.api.batched_updates import ConsumesKeyMessageBatches
 from oryx_core.input.erasure import ERASE
 from oryx_core.topics.follower import UpdateFollower
-from oryx_core.topics.messages import MODEL, MODEL_REF, UP, KeyMessage
+from oryx_core.topics.messages import EXPIRE, MODEL, MODEL_REF, UP, KeyMessage
 
 TOPIC = "OryxUpdate"
 LOGGER = "oryx_core.topics.follower"
@@ -126,10 +126,10 @@ def test_a_rejected_message_is_logged_counted_and_skipped_and_later_ones_applied
 def test_counts_by_key_put_unknown_keys_under_other_and_count_model_generations(
     broker: InMemoryBroker, follow: Callable[[RecordingManager], UpdateFollower]
 ) -> None:
-    publish(broker, (MODEL, "m1"), (UP, "u"), (MODEL_REF, "m2"), ("SOMETHING", "x"), ("ELSE", "y"))
+    publish(broker, (MODEL, "m1"), (UP, "u"), (MODEL_REF, "m2"), ("SOMETHING", "x"), ("ELSE", "y"), (EXPIRE, "e"))
     follower = follow(RecordingManager())
-    wait_for(lambda: follower.consumed == 5, 5, "five messages consumed")
-    assert dict(follower.consumed_by_key) == {MODEL: 1, MODEL_REF: 1, UP: 1, ERASE: 0, "other": 2}
+    wait_for(lambda: follower.consumed == 6, 5, "six messages consumed")
+    assert dict(follower.consumed_by_key) == {MODEL: 1, MODEL_REF: 1, UP: 1, ERASE: 0, EXPIRE: 1, "other": 2}
     assert follower.models_applied == 2
     assert follower.last_applied_at is not None
 

@@ -1,5 +1,6 @@
-"""``ERASE`` on the update topic in both layers' ALS managers, and the speed layer's own ``erase``: the user's
-vector, known items and expectation go at once; other users and the items stay; a later vector is a new user."""
+"""``ERASE`` (and ``EXPIRE``) on the update topic in both layers' ALS managers, and the speed layer's own
+``erase``: the user's vector, known items and expectation go at once; other users and the items stay; a later
+vector is a new user."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ import numpy as np
 import pytest
 
 from oryx_core.api.speed import ErasesIDs
+from oryx_core.apps.als.expiry import format_expiry, parse_expiry
 from oryx_core.apps.als.messages import format_x_update, format_y_update
 from oryx_core.apps.als.model_pmml import ALSModelDescription, build_als_pmml
 from oryx_core.config import load_config
 from oryx_core.input.erasure import ERASE
 from oryx_core.ml.pmml import write_pmml
-from oryx_core.topics.messages import MODEL, UP, KeyMessage
+from oryx_core.topics.messages import EXPIRE, MODEL, UP, KeyMessage
 from oryx_serving.apps.als.manager import ALSServingModelManager
 from oryx_streaming.apps.als import ALSSpeedModelManager
 
@@ -91,3 +93,32 @@ def test_the_speed_manager_erases_at_once() -> None:
     speed.consume_key_messages(loaded())
     speed.erase(["alice", "nobody"])
     assert "alice" not in speed.get_model().x and "bob" in speed.get_model().x
+
+
+def test_expire_drops_a_user_with_known_items_or_an_item(manager: Any) -> None:
+    """``EXPIRE`` (the speed layer's expiry, oryx.als.bounds) applies in both layers like ``ERASE``, for items too."""
+    messages = [
+        *loaded(),
+        KeyMessage(EXPIRE, format_expiry("X", "alice")),
+        KeyMessage(EXPIRE, format_expiry("Y", "i1")),
+    ]
+    assert manager.consume_key_messages(messages) == []
+    state = manager.get_model()
+    assert "alice" not in state.x and "bob" in state.x
+    assert "i1" not in state.y and "i2" in state.y
+    assert state.known_items.get("alice") == frozenset()
+
+
+def test_a_malformed_expire_is_reported_with_its_position_and_the_rest_applies(manager: Any) -> None:
+    messages = [*loaded(), KeyMessage(EXPIRE, '["Z","alice"]'), KeyMessage(EXPIRE, format_expiry("X", "bob"))]
+    [(position, error)] = manager.consume_key_messages(messages)
+    assert position == len(messages) - 2 and "EXPIRE" in str(error)
+    assert "bob" not in manager.get_model().x and "alice" in manager.get_model().x
+
+
+def test_expiry_messages_round_trip_any_id() -> None:
+    for id_ in ("plain", 'with "quotes", commas', "ünï"):
+        assert parse_expiry(format_expiry("Y", id_)) == ("Y", id_)
+    for bad in ("", "[]", '["X"]', '["X",""]', '["X",1]', "not json"):
+        with pytest.raises(ValueError, match="EXPIRE"):
+            parse_expiry(bad)

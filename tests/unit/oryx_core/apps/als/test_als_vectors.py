@@ -365,3 +365,14 @@ def test_top_n_cosine_of_a_large_store_never_returns_zero_vectors() -> None:
     top = vectors.top_n_cosine(matrix[1], 10)
     assert len(top) == 10 and top[0][0] == "i1"
     assert all(int(id_[1:]) % 2 == 1 for id_, _ in top)
+
+
+def test_array_bytes_count_the_allocated_arrays_and_follow_growth_and_compaction() -> None:
+    store = FeatureVectors(2, initial_capacity=16)
+    per_row = 2 * 4 + 4 + 8  # float32 vector, float32 norm, int64 death version
+    assert store.array_bytes == 16 * per_row
+    store.set_many([f"u{n}" for n in range(200)], np.ones((200, 2), dtype=np.float32))
+    assert store.array_bytes >= 200 * per_row
+    for n in range(200):
+        store.remove(f"u{n}")
+    assert store.array_bytes < 200 * per_row  # compaction released the dead rows' space

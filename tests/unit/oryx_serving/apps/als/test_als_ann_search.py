@@ -195,6 +195,8 @@ def test_metrics_show_the_model_size_and_with_ann_the_graph(
     assert (model.ann is not None) == ann and (not ann or model.ann.caught_up(30))
     text = app.test_client().get("/metrics").text
     assert "oryx_serving_als_users 1\n" in text and "oryx_serving_als_items 2\n" in text
+    vector_bytes = model.x.array_bytes + model.y.array_bytes
+    assert vector_bytes >= 3 * 2 * 4 and f"oryx_serving_als_vector_bytes {vector_bytes}\n" in text
     if ann:
         assert "oryx_serving_als_ann_graph_items 2\n" in text
         assert "oryx_serving_als_ann_stale_items 0\n" in text
