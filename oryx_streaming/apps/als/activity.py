@@ -8,7 +8,9 @@ time:
 * **admission**: a pair is folded in only when its user and its item each hold a vector already (the batch
   layer or an earlier fold-in admitted them) or have reached ``min-interactions`` lines here;
 * **expiry**: IDs whose latest line is older than ``expire-after-days`` leave, and the speed layer tells serving
-  (``EXPIRE``). A heap of (time, ID) finds them without a scan; an entry made stale by a later line of its ID
+  (``EXPIRE``). An ID that holds a vector when first seen here came from the batch model, which may know of
+  later lines than this one: it counts as seen at that moment, and is left to the next generation's rule
+  before then. A heap of (time, ID) finds them without a scan; an entry made stale by a later line of its ID
   is dropped when it surfaces.
 
 What it costs: an entry per ID seen and a heap entry per newer line time within the expiry period (with expiry
@@ -43,13 +45,17 @@ class IDActivity:
         return sum(len(ids) for ids in self._seen.values())
 
     def admitted(
-        self, records: Iterable[Record], user_held: Callable[[str], bool], item_held: Callable[[str], bool]
+        self,
+        records: Iterable[Record],
+        user_held: Callable[[str], bool],
+        item_held: Callable[[str], bool],
+        now_ms: int,
     ) -> list[Record]:
         """Counts the records, then keeps those whose user and item are admitted (held, or enough lines)."""
         records = list(records)
         for user, item, _, ts in records:
-            self._touch(USER, user, ts)
-            self._touch(ITEM, item, ts)
+            self._touch(USER, user, ts, now_ms, user_held)
+            self._touch(ITEM, item, ts, now_ms, item_held)
         return [r for r in records if self._admits(USER, r[0], user_held) and self._admits(ITEM, r[1], item_held)]
 
     def forget_held(
@@ -81,9 +87,10 @@ class IDActivity:
                     gone.append((kind, id_))
         return gone
 
-    def _touch(self, kind: str, id_: str, ts: int) -> None:
+    def _touch(self, kind: str, id_: str, ts: int, now_ms: int, held: Callable[[str], bool]) -> None:
         entry = self._seen[kind].get(id_)
         if entry is None:
+            ts = max(ts, now_ms) if held(id_) else ts  # the batch model's ID: seen now (module docstring)
             self._seen[kind][id_] = [1, ts]
         else:
             entry[0] += 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -102,7 +103,7 @@ class ALSSpeedModelManager:
             if self._activity is None:
                 return fold_in_records(model, records, no_known_items=self._no_known_items)
             held_user, held_item = model.x.__contains__, model.y.__contains__
-            records = self._activity.admitted(records, held_user, held_item)
+            records = self._activity.admitted(records, held_user, held_item, int(time.time() * 1000))
             updates = fold_in_records(model, records, no_known_items=self._no_known_items)
             self._activity.forget_held(records, held_user, held_item)
             return updates
