@@ -108,6 +108,10 @@ class ALSSpeedModelManager:
             self._activity.forget_held(records, held_user, held_item)
             return updates
 
+    def tracked_ids(self) -> int:
+        """How many IDs the admission and expiry bookkeeping holds (0 with ``oryx.als.bounds`` off)."""
+        return 0 if self._activity is None else len(self._activity)
+
     def expire(self, now_ms: int) -> list[str]:
         """``oryx_core.api.speed.ExpiresIDs``: the IDs unseen for ``expire-after-days`` leave the speed model; an
         ``EXPIRE`` message for each that held a vector."""

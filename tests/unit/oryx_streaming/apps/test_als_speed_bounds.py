@@ -73,6 +73,7 @@ def test_ids_unseen_for_the_expiry_period_leave_and_are_named_once(batch_of: Cal
     assert "gone" not in model.x and {"kept", "u1", "u2"} <= set(model.x.ids())
     assert {"i1", "i2", "i3"} <= set(model.y.ids())
     assert manager.expire(NOW) == []
+    assert manager.tracked_ids() == 2 + 3  # kept, u1; i1, i2, i3
     # ... until the expiry period has passed since then without a line of theirs.
     later = sorted(parse_expiry(message) for message in manager.expire(int(time.time() * 1000) + DAY_MS + 1))
     assert later == [("X", "kept"), ("X", "u1"), ("Y", "i1"), ("Y", "i2"), ("Y", "i3")]
