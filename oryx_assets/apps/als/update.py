@@ -119,6 +119,11 @@ class ALSUpdate(MLUpdate):
         reason so each use can count and log them."""
         return parse_interactions(lines)
 
+    def _admitted(self, spark: SparkSession, interactions: DataFrame, now_ms: int | None = None) -> DataFrame:
+        """The interactions of the IDs ``oryx.als.bounds`` lets hold a vector (all of them by default)."""
+        now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+        return admitted_interactions(spark, interactions, self.bounds, now_ms)
+
     def _rules(self, hyperparams: Mapping[str, Any]) -> StrengthRules:
         return StrengthRules(
             implicit=self.implicit,
@@ -154,9 +159,7 @@ class ALSUpdate(MLUpdate):
 
         try:
             now_ms = int(time.time() * 1000)
-            interactions = admitted_interactions(
-                spark, good_interactions(as_interactions(train_df), "training data"), self.bounds, now_ms
-            )
+            interactions = self._admitted(spark, good_interactions(as_interactions(train_df), "training data"), now_ms)
             pair_strengths = cache(strengths(spark, interactions, rules, now_ms))
             users = cache(id_indices(spark, pair_strengths.selectExpr("user AS id")))
             items = cache(id_indices(spark, pair_strengths.selectExpr("item AS id")))
@@ -271,7 +274,8 @@ class ALSUpdate(MLUpdate):
         parsing_here = holds_lines(new_df)
         parsed = None if self.no_known_items else rows.cache() if parsing_here else rows
         try:
-            interactions = None if parsed is None else good_interactions(parsed, "known items")
+            # Known items of the IDs the bounds keep only: an item without a vector excludes nothing.
+            interactions = None if parsed is None else self._admitted(spark, good_interactions(parsed, "known items"))
             items, users = send_vectors(spark, model_dir, model, interactions, producer)
         finally:
             if parsed is not None and parsing_here:

@@ -14,6 +14,7 @@ from pyspark.sql import SparkSession
 from oryx_assets.apps.als.interactions import admitted_interactions, good_interactions, parse_interactions
 from oryx_assets.apps.als.update import ALSUpdate
 from oryx_core.apps.als.bounds import DAY_MS, IDBounds
+from oryx_core.apps.als.messages import parse_update
 from oryx_core.apps.als.model_pmml import read_als_pmml
 from oryx_core.config import ConfigError, load_config
 
@@ -97,14 +98,32 @@ def test_a_model_holds_vectors_only_for_admitted_and_recent_ids(spark: SparkSess
     item only the one-off user touched."""
     now = int(time.time() * 1000)
     lines = [f"regular{u},i{(u + n) % 6},1,{now - n * 1000}" for u in range(8) for n in range(5)]
-    lines += ["oneoff,rare,1," + str(now), *[f"gone,i{n},1,{now - 30 * DAY_MS}" for n in range(5)]]
+    lines += [
+        f"oneoff,rare,1,{now}",
+        f"regular0,rare2,1,{now}",
+        *[f"gone,i{n},1,{now - 30 * DAY_MS}" for n in range(5)],
+    ]
     frame = spark.createDataFrame([(None, line) for line in lines], "key string, value string")
     overrides = ["oryx.als.bounds.min-interactions=2", "oryx.als.bounds.expire-after-days=7"]
     als = ALSUpdate(load_config(None, ["oryx.als.hyperparams.features=3", *overrides]))
+    model_dir = f"file:{tmp_path}/c"
 
-    pmml = als.build_model(spark, frame, {"features": 3, "lambda": 0.1, "alpha": 1.0}, f"file:{tmp_path}/c")
+    pmml = als.build_model(spark, frame, {"features": 3, "lambda": 0.1, "alpha": 1.0}, model_dir)
 
     assert pmml is not None
     model = read_als_pmml(pmml)
     assert model.x_ids == tuple(sorted(f"regular{u}" for u in range(8)))
     assert model.y_ids == tuple(f"i{n}" for n in range(6))
+    producer = ListProducer()
+    als.publish_additional_model_data(spark, pmml, frame, None, model_dir, producer)  # type: ignore[arg-type]
+    known = {id_: others for kind, id_, _, others in map(parse_update, producer.sent) if kind == "X"}
+    assert sorted(known) == list(model.x_ids)
+    assert known["regular0"] == sorted({f"i{n % 6}" for n in range(5)})  # not rare2: one line, no vector
+
+
+class ListProducer:
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def send(self, key: str | None, message: str) -> None:
+        self.sent.append(message)
