@@ -1,5 +1,5 @@
-"""Shared by the roll-back tests: two small ALS generations' input, and the settings of the batch and serving
-layers on one pair of fresh topics."""
+"""Shared by the roll-back, erasure and bounded-state tests: two small ALS generations' input, and the settings of
+the batch, speed and serving layers on one pair of fresh topics."""
 
 from __future__ import annotations
 
@@ -28,6 +28,19 @@ def rollback_app(kafka_brokers: str, fresh_topics: tuple[str, str], tmp_path: Pa
             "oryx.ml.eval.candidates=1",
             "oryx.ml.eval.test-fraction=0",
         ]
+    )
+
+
+def als_speed_config(oryx: OryxConfigResource, tmp_path: Path) -> OryxConfig:
+    """The ALS speed layer on the same topics, checkpointing under ``tmp_path``, one micro-batch a second."""
+    return load_config(
+        None,
+        [
+            *oryx.overrides,
+            "oryx.speed.model-manager-class=com.cloudera.oryx.app.speed.als.ALSSpeedModelManager",
+            f"oryx.speed.streaming.checkpoint-dir={tmp_path}/checkpoint",
+            "oryx.speed.streaming.generation-interval-sec=1",
+        ],
     )
 
 

@@ -16,14 +16,13 @@ from pathlib import Path
 import pytest
 from batch_support import materialize_generation, produce
 from dagster import DagsterInstance
-from rollback_support import rollback_app, serving_config
+from rollback_support import als_speed_config, rollback_app, serving_config
 from speed_support import SpeedRun, input_end_offsets, update_messages
 from support.waiting import wait_for
 
 from oryx_assets.resources import OryxConfigResource
 from oryx_core.apps.als.bounds import DAY_MS
 from oryx_core.apps.als.model_pmml import read_als_pmml
-from oryx_core.config import OryxConfig, load_config
 from oryx_core.ml.pmml import read_pmml
 from oryx_core.spark import build_spark_session
 from oryx_core.topics.messages import EXPIRE, MODEL
@@ -42,18 +41,6 @@ def oryx(kafka_brokers: str, fresh_topics: tuple[str, str], tmp_path: Path) -> O
     return OryxConfigResource(overrides=[*app.overrides, *BOUNDS])
 
 
-def speed_config(oryx: OryxConfigResource, tmp_path: Path) -> OryxConfig:
-    return load_config(
-        None,
-        [
-            *oryx.overrides,
-            "oryx.speed.model-manager-class=com.cloudera.oryx.app.speed.als.ALSSpeedModelManager",
-            f"oryx.speed.streaming.checkpoint-dir={tmp_path}/checkpoint",
-            "oryx.speed.streaming.generation-interval-sec=1",
-        ],
-    )
-
-
 def user_ids(client: object) -> list[str]:
     return client.get("/user/allIDs").text.split()  # type: ignore[attr-defined]
 
@@ -65,7 +52,7 @@ def test_admission_and_expiry_bound_the_model_in_batch_speed_and_serving(
     recent = ["alice,apple", "alice,bread", "alice,dates", "bob,apple", "bob,dates", "carol,bread"]
     produce(oryx, [f"{pair},1,{now}" for pair in recent] + [f"olga,{item},1,{old}" for item in ("apple", "bread")])
     materialize_generation(oryx, DagsterInstance.ephemeral(), GENERATION)
-    config = speed_config(oryx, tmp_path)
+    config = als_speed_config(oryx, tmp_path)
     [model] = [m for m in update_messages(config, 1, timeout=30) if m.key == MODEL]
     description = read_als_pmml(read_pmml(model.message))
     assert description.x_ids == ("alice", "bob")  # carol: one line; olga: last seen ten days ago

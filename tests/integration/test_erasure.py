@@ -17,13 +17,12 @@ import pyarrow.parquet as pq
 import pytest
 from batch_support import asset_metadata, materialize_generation, produce
 from dagster import DagsterInstance
-from rollback_support import FIRST, FIRST_LINES, SECOND, SECOND_LINES, rollback_app, serving_config
+from rollback_support import FIRST, FIRST_LINES, SECOND, SECOND_LINES, als_speed_config, rollback_app, serving_config
 from speed_support import SpeedRun, input_end_offsets, update_messages
 from support.waiting import wait_for
 
 from oryx_assets.resources import OryxConfigResource
 from oryx_core.apps.als.model_pmml import read_als_pmml
-from oryx_core.config import OryxConfig, load_config
 from oryx_core.input.erasure import ERASE
 from oryx_core.ml.pmml import read_pmml
 from oryx_core.spark import build_spark_session
@@ -39,18 +38,6 @@ ERASED = "alice"
 @pytest.fixture
 def oryx(kafka_brokers: str, fresh_topics: tuple[str, str], tmp_path: Path) -> OryxConfigResource:
     return rollback_app(kafka_brokers, fresh_topics, tmp_path)
-
-
-def speed_config(oryx: OryxConfigResource, tmp_path: Path) -> OryxConfig:
-    return load_config(
-        None,
-        [
-            *oryx.overrides,
-            "oryx.speed.model-manager-class=com.cloudera.oryx.app.speed.als.ALSSpeedModelManager",
-            f"oryx.speed.streaming.checkpoint-dir={tmp_path}/checkpoint",
-            "oryx.speed.streaming.generation-interval-sec=1",
-        ],
-    )
 
 
 def traces_under(folder: Path, text: str) -> list[str]:
@@ -71,7 +58,7 @@ def traces_under(folder: Path, text: str) -> list[str]:
 
 
 def test_erasing_a_user_reaches_speed_serving_and_every_stored_line(oryx: OryxConfigResource, tmp_path: Path) -> None:
-    instance, config = DagsterInstance.ephemeral(), speed_config(oryx, tmp_path)
+    instance, config = DagsterInstance.ephemeral(), als_speed_config(oryx, tmp_path)
     produce(oryx, FIRST_LINES)
     materialize_generation(oryx, instance, FIRST)
     data_dir = tmp_path / "data"

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support.als_model_messages import load_model
 
-from oryx_core.apps.als.messages import format_x_update, format_y_update, parse_update
-from oryx_core.apps.als.model_pmml import ALSModelDescription, build_als_pmml
+from oryx_core.apps.als.messages import parse_update
+from oryx_core.apps.als.model_pmml import ALSModelDescription
 from oryx_core.config import load_config
-from oryx_core.ml.pmml import write_pmml
-from oryx_core.topics.messages import MODEL, UP
 from oryx_streaming.apps.als import ALSSpeedModelManager
 from oryx_streaming.apps.als.updates import fold_in_records
 
@@ -24,11 +23,7 @@ def manager() -> ALSSpeedModelManager:
     description = ALSModelDescription(
         4, implicit=False, x_ids=tuple(USERS), y_ids=tuple(ITEMS), biased=True, global_mean=MU, rating_range=(1, 5)
     )
-    manager.consume_key_message(MODEL, write_pmml(build_als_pmml(description, 0)))
-    for item, vector in ITEMS.items():
-        manager.consume_key_message(UP, format_y_update(item, np.array(vector)))
-    for user, vector in USERS.items():
-        manager.consume_key_message(UP, format_x_update(user, np.array(vector)))
+    load_model(manager, description, USERS, ITEMS)
     return manager
 
 

@@ -7,15 +7,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
+from support.als_model_messages import load_model
 
 from oryx_core.apps.als.bounds import DAY_MS, IDBounds
 from oryx_core.apps.als.expiry import parse_expiry
-from oryx_core.apps.als.messages import format_x_update, format_y_update, parse_update
-from oryx_core.apps.als.model_pmml import ALSModelDescription, build_als_pmml
+from oryx_core.apps.als.messages import parse_update
+from oryx_core.apps.als.model_pmml import ALSModelDescription
 from oryx_core.config import load_config
-from oryx_core.ml.pmml import write_pmml
-from oryx_core.topics.messages import MODEL, UP
 from oryx_streaming.apps.als import ALSSpeedModelManager
 from oryx_streaming.apps.als.activity import IDActivity
 
@@ -26,12 +24,7 @@ NOW = int(time.time() * 1000)
 
 def bounded_manager(*overrides: str) -> ALSSpeedModelManager:
     manager = ALSSpeedModelManager(load_config(None, list(overrides)))
-    description = ALSModelDescription(features=2, implicit=True, x_ids=tuple(X), y_ids=tuple(Y))
-    manager.consume_key_message(MODEL, write_pmml(build_als_pmml(description, 0)))
-    for item, vector in Y.items():
-        manager.consume_key_message(UP, format_y_update(item, np.array(vector)))
-    for user, vector in X.items():
-        manager.consume_key_message(UP, format_x_update(user, np.array(vector)))
+    load_model(manager, ALSModelDescription(features=2, implicit=True, x_ids=tuple(X), y_ids=tuple(Y)), X, Y)
     return manager
 
 
