@@ -5,7 +5,9 @@ serving runs, so both layers hold the same vectors, expected IDs and recent IDs,
 same way (raised one by one, returned with its index from ``consume_key_messages``; the follower logs it).
 Unlike the k-means and RDF speed layers, ALS applies every ``UP`` it reads, its own included: the batch
 layer's vectors arrive that way after a ``MODEL``, and re-applying its own fold-ins is harmless (the same
-vector is set again). What is the speed layer's own: the fold-in of each micro-batch (``updates``).
+vector is set again). What is the speed layer's own: the fold-in of each micro-batch (``updates``) and, with
+``oryx.als.bounds``, which IDs it admits and expires between generations (``activity``; expired IDs go out as
+``EXPIRE``).
 """
 
 from __future__ import annotations
