@@ -38,17 +38,24 @@ class IDBounds:
         return cls(config.get_int(MIN_INTERACTIONS_KEY), config.get_float(EXPIRE_AFTER_DAYS_KEY))
 
     @property
+    def expires(self) -> bool:
+        """Whether IDs leave the model by time at all."""
+        return self.expire_after_days > 0.0
+
+    @property
     def active(self) -> bool:
         """False with the defaults: then no layer spends anything on them."""
-        return self.min_interactions > 1 or self.expire_after_days > 0.0
+        return self.min_interactions > 1 or self.expires
+
+    def admits(self, interactions: int) -> bool:
+        """Whether an ID with ``interactions`` input lines may get a vector."""
+        return interactions >= self.min_interactions
 
     def oldest_kept_ms(self, now_ms: int) -> int | None:
         """The earliest last-seen time an ID may have at ``now_ms`` and stay; None when nothing expires."""
-        if self.expire_after_days <= 0.0:
-            return None
-        return now_ms - round(self.expire_after_days * DAY_MS)
+        return now_ms - round(self.expire_after_days * DAY_MS) if self.expires else None
 
     def keeps(self, interactions: int, last_seen_ms: int, now_ms: int) -> bool:
         """Whether an ID with ``interactions`` lines, the latest at ``last_seen_ms``, holds a vector at ``now_ms``."""
         oldest = self.oldest_kept_ms(now_ms)
-        return interactions >= self.min_interactions and (oldest is None or last_seen_ms >= oldest)
+        return self.admits(interactions) and (oldest is None or last_seen_ms >= oldest)

@@ -15,8 +15,8 @@ time:
 
 What it costs: an entry per ID seen and a heap entry per newer line time within the expiry period (with expiry
 off, only per ID still short of admission, and no heap), so this bookkeeping is bounded by the same rule it
-enforces. IDs the batch model brought and the
-speed layer never saw are the batch layer's to expire at its next generation.
+enforces. IDs the batch model brought and the speed layer never saw are the batch layer's to expire at its
+next generation.
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ class IDActivity:
 
     def __init__(self, bounds: IDBounds) -> None:
         self._bounds = bounds
-        self._expires = bounds.oldest_kept_ms(0) is not None
         self._seen: dict[str, dict[str, list[int]]] = {USER: {}, ITEM: {}}
         self._by_time: dict[str, list[tuple[int, str]]] = {USER: [], ITEM: []}
 
@@ -63,7 +62,7 @@ class IDActivity:
     ) -> None:
         """After a fold-in: without expiry, the records' IDs that now hold a vector need no more counting (the
         vector admits them from now on), so only IDs short of admission are kept."""
-        if self._expires:
+        if self._bounds.expires:
             return
         for user, item, _, _ in records:
             if user_held(user):
@@ -97,9 +96,9 @@ class IDActivity:
             if ts <= entry[1]:
                 return
             entry[1] = ts
-        if self._expires:
+        if self._bounds.expires:
             heapq.heappush(self._by_time[kind], (ts, id_))
 
     def _admits(self, kind: str, id_: str, held: Callable[[str], bool]) -> bool:
         entry = self._seen[kind].get(id_)
-        return held(id_) or (entry is not None and entry[0] >= self._bounds.min_interactions)
+        return held(id_) or (entry is not None and self._bounds.admits(entry[0]))
